@@ -1,0 +1,60 @@
+/// The hash formats htpass writes.
+public enum Algorithm: String, CaseIterable, Sendable {
+    /// `$2y$`: the default; accepted by Apache (cost ≤ 17), every nginx (Alpine: cost ≤ 19), Traefik, Caddy.
+    case bcrypt
+    /// `$6$`: SHA-512 crypt.
+    case sha512
+    /// `$5$`: SHA-256 crypt.
+    case sha256
+    /// `$y$`: libxcrypt's default; not accepted by nginx on Alpine (musl) nor by Traefik.
+    case yescrypt
+    /// `$apr1$`: Apache's MD5 variant; weak but universal.
+    case apr1
+    /// `{SHA}`: unsalted SHA-1; weak.
+    case sha1
+    /// Traditional DES crypt: 13 characters, only the first 8 password bytes count; weak.
+    case des
+
+    /// How many password bytes the algorithm uses; a longer password is refused rather than truncated.
+    public var passwordLimit: Int? {
+        switch self {
+        case .bcrypt: 72
+        case .des: 8
+        default: nil
+        }
+    }
+
+    /// Whether the algorithm is too fast or too short to resist an offline attack on a leaked file.
+    public var isWeak: Bool {
+        switch self {
+        case .apr1, .sha1, .des: true
+        default: false
+        }
+    }
+}
+
+/// Something legal but risky about a hashing choice, printed as a warning.
+public enum HashWarning: Equatable, Sendable {
+    case weakAlgorithm(Algorithm)
+    /// bcrypt cost above 17: Apache httpd and `htpasswd -v` cannot verify it.
+    case costAboveApacheLimit(Int)
+    /// bcrypt cost above 19: nginx on Alpine (musl) cannot verify it either.
+    case costAboveAlpineLimit(Int)
+    /// yescrypt: nginx on Alpine and Traefik answer 401 for every such user.
+    case yescryptNotPortable
+}
+
+extension HashWarning: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .weakAlgorithm(let algorithm):
+            "\(algorithm.rawValue) is a weak format: a leaked file is cheap to crack; prefer bcrypt unless a consumer needs it"
+        case .costAboveApacheLimit(let cost):
+            "bcrypt cost \(cost) is above 17: Apache httpd and 'htpasswd -v' cannot verify it"
+        case .costAboveAlpineLimit(let cost):
+            "bcrypt cost \(cost) is above 19: neither Apache nor nginx on Alpine (musl) can verify it"
+        case .yescryptNotPortable:
+            "yescrypt is not accepted by nginx on Alpine (ingress-nginx) nor by Traefik: their users get 401"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/// Hashes passwords with one algorithm and its parameters, checked once at initialisation.
+///
+/// ```swift
+/// let hasher = try PasswordHasher(algorithm: .bcrypt, cost: 12)
+/// let hash = try hasher.hash(Array("secret".utf8))   // "$2y$12$..."
+/// ```
+public struct PasswordHasher: Equatable, Sendable {
+    public static let costRange = 4...31
+    public static let defaultCost = 10
+    public static let roundsRange = 1000...999_999_999
+    public static let defaultRounds = 5000
+
+    public let algorithm: Algorithm
+    /// The bcrypt cost (log2 of the iterations); nil for other algorithms.
+    public let cost: Int?
+    /// The SHA-crypt rounds; nil for other algorithms.
+    public let rounds: Int?
+
+    /// - Throws: ``HtpasswdError/invalidCost(_:)``, ``HtpasswdError/invalidRounds(_:)``, or
+    ///   ``HtpasswdError/optionNotApplicable(option:algorithm:)`` when a parameter does not fit the algorithm.
+    public init(algorithm: Algorithm = .bcrypt, cost: Int? = nil, rounds: Int? = nil) throws(HtpasswdError) {
+        if let cost {
+            guard algorithm == .bcrypt else { throw .optionNotApplicable(option: "--cost", algorithm: algorithm) }
+            guard Self.costRange.contains(cost) else { throw .invalidCost(cost) }
+        }
+        if let rounds {
+            guard algorithm == .sha256 || algorithm == .sha512 else {
+                throw .optionNotApplicable(option: "--rounds", algorithm: algorithm)
+            }
+            guard Self.roundsRange.contains(rounds) else { throw .invalidRounds(rounds) }
+        }
+        self.algorithm = algorithm
+        self.cost = algorithm == .bcrypt ? (cost ?? Self.defaultCost) : nil
+        self.rounds = (algorithm == .sha256 || algorithm == .sha512) ? (rounds ?? Self.defaultRounds) : nil
+    }
+
+    /// What to tell the user about this choice before using it.
+    public var warnings: [HashWarning] {
+        var result: [HashWarning] = []
+        if algorithm.isWeak { result.append(.weakAlgorithm(algorithm)) }
+        if algorithm == .yescrypt { result.append(.yescryptNotPortable) }
+        if let cost, cost > 19 {
+            result.append(.costAboveAlpineLimit(cost))
+        } else if let cost, cost > 17 {
+            result.append(.costAboveApacheLimit(cost))
+        }
+        return result
+    }
+
+    /// Refuses a password that this algorithm would truncate or that no server could receive.
+    ///
+    /// The empty password is not checked here: whether it is allowed is the caller's decision.
+    public func check(_ password: [UInt8]) throws(HtpasswdError) {
+        if password.contains(0) { throw .invalidPassword(.containsNUL) }
+        if let limit = algorithm.passwordLimit, password.count > limit {
+            throw .invalidPassword(.tooLong(algorithm: algorithm, limit: limit, length: password.count))
+        }
+    }
+
+    /// Hashes `password` with a fresh salt from the system CSPRNG.
+    ///
+    /// - Returns: The complete hash, such as `$2y$10$...`; never a failure token.
+    /// - Throws: ``HtpasswdError/invalidPassword(_:)`` for a password the algorithm would truncate or that
+    ///   contains NUL; ``HtpasswdError/hashingFailed(algorithm:errno:)`` if libxcrypt fails.
+    public func hash(_ password: [UInt8]) throws(HtpasswdError) -> String {
+        try check(password)
+        switch algorithm {
+        case .apr1:
+            let salt = try SecureRandom.string(count: APR1.saltLength, alphabet: cryptAlphabet)
+            return APR1.hash(password, salt: salt)
+        case .sha1:
+            return "{SHA}" + Base64.encode(SHA1.digest(password))
+        case .bcrypt, .sha512, .sha256, .yescrypt, .des:
+            return try cryptHash(password)
+        }
+    }
+
+    private func cryptHash(_ password: [UInt8]) throws(HtpasswdError) -> String {
+        let prefix: String
+        var count: UInt = 0
+        switch algorithm {
+        case .bcrypt:
+            prefix = "$2y$"
+            count = UInt(cost ?? Self.defaultCost)
+        case .sha512, .sha256:
+            prefix = algorithm == .sha512 ? "$6$" : "$5$"
+            // The default is written without `rounds=`, as every tool does.
+            let rounds = rounds ?? Self.defaultRounds
+            count = rounds == Self.defaultRounds ? 0 : UInt(rounds)
+        case .yescrypt:
+            prefix = "$y$"
+        case .des:
+            prefix = ""
+        case .apr1, .sha1:
+            preconditionFailure("not a crypt(3) method")
+        }
+        let (setting, settingErrno) = try Crypt.makeSetting(prefix: prefix, count: count)
+        guard let setting else { throw .hashingFailed(algorithm: algorithm, errno: settingErrno) }
+        let (hash, hashErrno) = Crypt.hash(password, setting: setting)
+        guard let hash else { throw .hashingFailed(algorithm: algorithm, errno: hashErrno) }
+        return String(decoding: hash, as: UTF8.self)
+    }
+}

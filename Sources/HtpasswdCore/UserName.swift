@@ -1,0 +1,93 @@
+/// A user name that htpass will write: 1–255 bytes, no `:`, no control characters, no leading `#`,
+/// no leading or trailing space.
+///
+/// Names are bytes: nothing is trimmed, case-folded or normalised. These rules keep every consumer
+/// reading the same user: nginx does not trim spaces and ends the name at `:`, Apache trims, and a
+/// newline would split the record.
+public struct UserName: Hashable, Sendable {
+    public static let maximumLength = 255
+
+    public let bytes: [UInt8]
+
+    /// - Throws: ``HtpasswdError/invalidUserName(_:)`` with the first rule `bytes` breaks.
+    public init(_ bytes: some Collection<UInt8>) throws(HtpasswdError) {
+        let bytes = Array(bytes)
+        if let problem = Self.problem(with: bytes) { throw .invalidUserName(problem) }
+        self.bytes = bytes
+    }
+
+    /// Why a name is refused.
+    public enum Problem: Equatable, Sendable {
+        case empty
+        case tooLong(length: Int)
+        case containsColon
+        case containsControlCharacter(byte: UInt8)
+        case startsWithHash
+        case leadingSpace
+        case trailingSpace
+    }
+
+    /// The first rule `bytes` breaks, or nil for a valid name.
+    public static func problem(with bytes: [UInt8]) -> Problem? {
+        guard let first = bytes.first, let last = bytes.last else { return .empty }
+        if bytes.count > maximumLength { return .tooLong(length: bytes.count) }
+        if let control = bytes.first(where: { $0 < 0x20 || $0 == 0x7F }) {
+            return .containsControlCharacter(byte: control)
+        }
+        if bytes.contains(UInt8(ascii: ":")) { return .containsColon }
+        if first == UInt8(ascii: "#") { return .startsWithHash }
+        if first == UInt8(ascii: " ") { return .leadingSpace }
+        if last == UInt8(ascii: " ") { return .trailingSpace }
+        return nil
+    }
+}
+
+extension UserName: CustomStringConvertible {
+    /// The name for messages: valid UTF-8 as is, other bytes as `\xNN`.
+    public var description: String { displayText(bytes) }
+}
+
+extension UserName.Problem: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .empty: "it is empty; give a name of 1 to 255 bytes"
+        case .tooLong(let length): "it is \(length) bytes; use at most 255"
+        case .containsColon: "it contains ':', which ends the name in the file; choose another name"
+        case .containsControlCharacter(let byte):
+            "it contains the control character 0x\(String(byte, radix: 16, uppercase: true)); remove it"
+        case .startsWithHash: "it starts with '#', which makes the line a comment; choose another name"
+        case .leadingSpace: "it starts with a space, which Apache trims and nginx keeps; remove it"
+        case .trailingSpace: "it ends with a space, which Apache trims and nginx keeps; remove it"
+        }
+    }
+}
+
+/// Bytes as text for messages and listings: valid UTF-8 as is; invalid bytes and control characters as
+/// `\xNN`, so that nothing printed can move the cursor or end a line.
+public func displayText(_ bytes: some Collection<UInt8>) -> String {
+    let bytes = Array(bytes)
+    var text = ""
+    var parser = Unicode.UTF8.ForwardParser()
+    var iterator = bytes.makeIterator()
+    var offset = 0
+    func escape(_ byte: UInt8) {
+        text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+    }
+    while true {
+        switch parser.parseScalar(from: &iterator) {
+        case .valid(let encoded):
+            let scalar = Unicode.UTF8.decode(encoded)
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                escape(UInt8(scalar.value))
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+            offset += encoded.count
+        case .error(let length):
+            for byte in bytes[offset..<offset + length] { escape(byte) }
+            offset += length
+        case .emptyInput:
+            return text
+        }
+    }
+}

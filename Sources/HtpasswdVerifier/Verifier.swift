@@ -1,0 +1,72 @@
+import HtpasswdCore
+
+/// The answer to "does this password match this stored hash?".
+public enum Verdict: Equatable, Sendable {
+    case match
+    case mismatch
+    /// No password can match: the entry is a failure token, an unknown format or bare plaintext.
+    case unverifiable(HashFormat)
+}
+
+/// Checks passwords against stored hashes, accepting every format nginx on Debian accepts.
+///
+/// `$apr1$`, `{SHA}`, `{SSHA}` (any salt length) and `{PLAIN}` are checked here; every crypt(3) format
+/// (`$2?$`, `$1$`, `$5$`, `$6$`, `$y$`, `$gy$`, `$7$`, DES...) goes through libxcrypt's `crypt_rn`.
+/// Results are compared in constant time.
+public struct Verifier: Sendable {
+    public init() {}
+
+    /// Whether `password` matches `hash`.
+    public func verify(_ password: [UInt8], against hash: some Collection<UInt8>) -> Verdict {
+        let hash = Array(hash)
+        let format = HashFormat(hash)
+        switch format {
+        case .failureToken, .unknown:
+            return .unverifiable(format)
+        case .apr1:
+            guard let computed = APR1.hash(password, setting: hash) else { return .unverifiable(format) }
+            return verdict(ConstantTime.equal(Array(computed.utf8), hash))
+        case .sha1:
+            guard let stored = Base64.decode(hash.dropFirst(5)), stored.count == SHA1.digestSize else {
+                return .unverifiable(format)
+            }
+            return verdict(ConstantTime.equal(SHA1.digest(password), stored))
+        case .saltedSHA1:
+            guard let stored = Base64.decode(hash.dropFirst(6)), stored.count > SHA1.digestSize else {
+                return .unverifiable(format)
+            }
+            let salt = stored[SHA1.digestSize...]
+            return verdict(ConstantTime.equal(SHA1.digest(password + salt), stored.prefix(SHA1.digestSize)))
+        case .plain:
+            return verdict(ConstantTime.equal(password, hash.dropFirst(7)))
+        default:
+            if password.contains(0) { return .mismatch }
+            guard let computed = Crypt.hash(password, setting: hash).hash else {
+                return .unverifiable(format == .des ? .unknown : format)
+            }
+            return verdict(ConstantTime.equal(computed, hash))
+        }
+    }
+
+    /// A stored hash to verify against when the user does not exist, so that an unknown user costs
+    /// about as much time as a wrong password: the hash of the first entry in the file's most common
+    /// verifiable format (with its cost). Nil for a file without verifiable entries.
+    ///
+    /// The result of verifying against it must be ignored.
+    public func timingDummy(in file: HtpasswdFile) -> [UInt8]? {
+        var counts: [String: (count: Int, hash: ArraySlice<UInt8>)] = [:]
+        var best: (count: Int, hash: ArraySlice<UInt8>)?
+        for entry in file.entries {
+            let format = HashFormat(entry.hash)
+            guard format.isVerifiable else { continue }
+            let key = format.name + (format.parameter ?? "")
+            var slot = counts[key] ?? (0, entry.hash)
+            slot.count += 1
+            counts[key] = slot
+            if slot.count > (best?.count ?? 0) { best = slot }
+        }
+        return best.map { Array($0.hash) }
+    }
+
+    private func verdict(_ equal: Bool) -> Verdict { equal ? .match : .mismatch }
+}

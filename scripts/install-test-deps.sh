@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the test suite runs against: the real programs users run, never stand-ins.
+# Idempotent and quiet when everything is there; needs root (or sudo) the first time.
+set -euo pipefail
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+[ -e /usr/include/crypt.h ]  || need_apt+=(libcrypt-dev)
+have nginx || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+have htpasswd                || need_apt+=(apache2-utils)
+have mkpasswd                || need_apt+=(whois)
+have openssl                 || need_apt+=(openssl)
+have hyperfine               || need_apt+=(hyperfine)
+have script                  || need_apt+=(bsdutils)
+have curl                    || need_apt+=(curl)
+have python3                 || need_apt+=(python3 python3-pip)
+
+run_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif have sudo; then sudo "$@"; else
+        echo "install-test-deps: need root to run: $*" >&2; exit 1; fi
+}
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "install-test-deps: installing ${need_apt[*]}" >&2
+    run_root apt-get update -qq
+    run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# passlib, for the python3 that is first on PATH (the tests run that one).
+if ! python3 -c 'import passlib' >/dev/null 2>&1; then
+    echo "install-test-deps: installing passlib from PyPI" >&2
+    python3 -m pip install --quiet --disable-pip-version-check passlib \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages passlib
+fi
