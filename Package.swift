@@ -30,6 +30,8 @@ let package = Package(
 
         // Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // A small executable over HtpasswdCore, for the tests that need real processes (concurrency, SIGKILL).
+        .executableTarget(name: "StoreTool", dependencies: ["HtpasswdCore"], path: "Tests/StoreTool"),
         .testTarget(
             name: "HtpasswdCoreTests",
             dependencies: [

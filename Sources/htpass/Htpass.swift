@@ -8,7 +8,7 @@ struct Htpass: ParsableCommand {
     func run() throws {
         for a in Algorithm.allCases where a != .des {
             let h = try PasswordHasher(algorithm: a).hash(Array("myPassword".utf8))
-            print(a, h, Verifier().verify(Array("myPassword".utf8), against: Array(h.utf8)), Verifier().verify(Array("x".utf8), against: Array(h.utf8)))
+            print(a, h)
         }
         print(Verifier().verify(Array("myPassword".utf8), against: Array("$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/".utf8)))
         print(Verifier().verify(Array("myPassword".utf8), against: Array("{SHA}VBPuJHI7uixaa6LQGWx4s+5GKNE=".utf8)))

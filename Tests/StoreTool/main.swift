@@ -1,0 +1,2 @@
+// Placeholder entry point; the storage tests' helper replaces it.
+print("StoreTool")
