@@ -30,14 +30,7 @@ package enum APR1 {
         }
         final = context.finalize()
 
-        for round in 0..<1000 {
-            var step = MD5()
-            step.update(round & 1 != 0 ? password : final)
-            if round % 3 != 0 { step.update(salt) }
-            if round % 7 != 0 { step.update(password) }
-            step.update(round & 1 != 0 ? final : password)
-            final = step.finalize()
-        }
+        final = stretch(password, salt: salt, digest: final)
 
         var output = magic + salt
         output.append(UInt8(ascii: "$"))
@@ -53,6 +46,39 @@ package enum APR1 {
         }
         append(UInt32(final[11]), 2)
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// apr1's 1000 rounds of MD5 over `digest`, the password and the salt, in one scratch buffer (no allocation
+    /// per round). The scratch area holds key material and is zeroed before it is released.
+    private static func stretch(_ password: [UInt8], salt: [UInt8], digest initial: [UInt8]) -> [UInt8] {
+        let capacity = MD5.paddedLength(2 * password.count + salt.count + MD5.digestSize)
+        return password.withUnsafeBytes { password in
+            salt.withUnsafeBytes { salt in
+                withUnsafeTemporaryAllocation(byteCount: MD5.digestSize + capacity, alignment: 8) { scratch in
+                    let digest = scratch.baseAddress!
+                    let message = digest + MD5.digestSize
+                    initial.withUnsafeBytes { digest.copyMemory(from: $0.baseAddress!, byteCount: MD5.digestSize) }
+                    for round in 0..<1000 {
+                        var length = 0
+                        @inline(__always) func append(_ bytes: UnsafeRawBufferPointer) {
+                            if let start = bytes.baseAddress {
+                                (message + length).copyMemory(from: start, byteCount: bytes.count)
+                                length += bytes.count
+                            }
+                        }
+                        let digestBytes = UnsafeRawBufferPointer(start: digest, count: MD5.digestSize)
+                        append(round & 1 != 0 ? password : digestBytes)
+                        if round % 3 != 0 { append(salt) }
+                        if round % 7 != 0 { append(password) }
+                        append(round & 1 != 0 ? digestBytes : password)
+                        MD5.digest(ofPadded: message, length: length, into: digest)
+                    }
+                    let result = Array(UnsafeRawBufferPointer(start: digest, count: MD5.digestSize))
+                    scratch.initializeMemory(as: UInt8.self, repeating: 0)
+                    return result
+                }
+            }
+        }
     }
 
     /// Hashes `password` with the salt of an existing `$apr1$salt$...` entry; nil if `setting` is not apr1.
