@@ -1,17 +1,37 @@
 import ArgumentParser
-import HtpasswdCore
-import HtpasswdVerifier
 
+/// `htpass`: create, edit, check and list htpasswd files.
 @main
 struct Htpass: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "htpass", abstract: "Manage htpasswd files.")
-    func run() throws {
-        for a in Algorithm.allCases where a != .des {
-            let h = try PasswordHasher(algorithm: a).hash(Array("myPassword".utf8))
-            print(a, h)
-        }
-        print(Verifier().verify(Array("myPassword".utf8), against: Array("$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/".utf8)))
-        print(Verifier().verify(Array("myPassword".utf8), against: Array("{SHA}VBPuJHI7uixaa6LQGWx4s+5GKNE=".utf8)))
-        print(try? PasswordHasher(algorithm: .sha512, rounds: 10000).hash([65]))
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "htpass",
+        abstract: "Manage htpasswd files for HTTP Basic authentication (nginx, Apache, Traefik...).",
+        discussion: """
+            Edits are locked, atomic and durable; lines an edit does not concern stay byte-for-byte as they \
+            were. Passwords are read from --stdin, --password-file, --password-env, --generate, or a prompt \
+            on the terminal; never from the command line.
+
+            EXAMPLES:
+              htpass create --group www-data /etc/nginx/htpasswd alice
+              printf '%s' "$PASSWORD" | htpass add --stdin /etc/nginx/htpasswd bob
+              htpass verify --password-env PW /etc/nginx/htpasswd bob && echo ok
+              htpass list --long /etc/nginx/htpasswd
+
+            \(ExitStatus.helpText)
+            """,
+        version: version,
+        subcommands: [Create.self, Add.self, Delete.self, Verify.self, List.self, Hash.self]
+    )
+
+    /// Owns the exit statuses: see ``ExitStatus``.
+    static func main() {
+        runAndExit(nil)
+    }
+
+    /// Owns the exit statuses: see ``ExitStatus``.
+    static func main(_ arguments: [String]?) {
+        runAndExit(arguments)
     }
 }

@@ -1,0 +1,54 @@
+import ArgumentParser
+import HtpasswdCore
+import HtpasswdVerifier
+
+extension Htpass {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a user's password.",
+            discussion: """
+                Accepts every format nginx on Debian accepts (bcrypt, SHA-crypt, yescrypt, apr1, md5crypt, \
+                {SHA}, {SSHA}, {PLAIN}, DES); the first line of a user wins. Nothing is printed on standard \
+                output: the exit status is the answer.
+
+                Status: 0 the password matches, 1 it does not, 3 no such user (after the time a real check \
+                takes), 6 the entry cannot be verified (unknown format or a failure token such as '*0').
+
+                EXAMPLES:
+                  htpass verify /etc/nginx/htpasswd alice                     # prompts once
+                  printf '%s' "$PW" | htpass verify --stdin htpasswd bob && echo ok
+                  htpass verify --password-env PW htpasswd carol
+                """)
+
+        @Argument(help: "The htpasswd file.", completion: .file())
+        var file: String
+
+        @Argument(help: "The user to check.")
+        var user: String
+
+        @OptionGroup(title: "Password input")
+        var password: PasswordSource
+
+        func run() throws {
+            let user = try UserName(RawArguments.bytes(of: [file, user])[1])
+            let contents = try HtpasswdStore(path: file).read()
+            let secret = try password.read(for: .verify(user))
+            let verifier = Verifier()
+            guard let entry = contents.entry(for: user.bytes) else {
+                if let dummy = verifier.timingDummy(in: contents) { _ = verifier.verify(secret.bytes, against: dummy) }
+                throw CommandError(.noSuchUser, "No user '\(user)' in '\(file)'; check the name with 'htpass list'")
+            }
+            switch verifier.verify(secret.bytes, against: entry.hash) {
+            case .match:
+                return
+            case .mismatch:
+                throw CommandOutcome(status: .mismatch, message: "The password for '\(user)' does not match")
+            case .unverifiable(let format):
+                throw CommandError(
+                    .unverifiable,
+                    "The entry of '\(user)' (line \(entry.lineNumber), format \(format.name)) cannot match any password; set one with 'htpass add'"
+                )
+            }
+        }
+    }
+}

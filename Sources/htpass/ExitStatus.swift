@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+import ArgumentParser
+import HtpasswdCore
+
+/// The exit statuses of `htpass`, as documented in `--help`, the man page and Docs/usage.md.
+///
+/// This is the one place where errors become statuses.
+enum ExitStatus: Int32 {
+    /// Success; for verify: the password matches.
+    case success = 0
+    /// verify: the password does not match.
+    case mismatch = 1
+    /// Bad options or arguments, or no password source and no terminal.
+    case usage = 2
+    /// No such user (verify, delete without `--missing-ok`).
+    case noSuchUser = 3
+    /// The file is missing, unreadable, unwritable, not a regular file, or its lock was not obtained.
+    case fileProblem = 4
+    /// A user name, password or cost/rounds that is not allowed.
+    case rejectedInput = 5
+    /// The user's entry cannot be verified: unknown hash format or a failure token.
+    case unverifiable = 6
+
+    /// The text of the "Exit status" section of the root help.
+    static let helpText = """
+        EXIT STATUS:
+          0  success; for verify: the password matches
+          1  verify: the password does not match
+          2  usage error: bad options or arguments, or no password source and no terminal
+          3  no such user (verify, delete without --missing-ok)
+          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained
+          5  rejected input: user name, password or cost/rounds not allowed
+          6  the user's entry cannot be verified: unknown hash format or a failure token
+        """
+
+    /// The status for an error of the libraries.
+    init(for error: HtpasswdError) {
+        switch error {
+        case .fileNotFound, .fileExists, .notRegularFile, .io, .lockTimeout, .randomFailed:
+            self = .fileProblem
+        case .userNotFound:
+            self = .noSuchUser
+        case .invalidUserName, .invalidPassword, .invalidCost, .invalidRounds, .hashingFailed:
+            self = .rejectedInput
+        case .optionNotApplicable:
+            self = .usage
+        }
+    }
+}
+
+/// An error found by the command itself rather than by the libraries: it carries its status and message.
+struct CommandError: Error, CustomStringConvertible {
+    var status: ExitStatus
+    var description: String
+
+    init(_ status: ExitStatus, _ description: String) {
+        self.status = status
+        self.description = description
+    }
+}
+
+/// A result that is not an error but has its own status and, perhaps, a message (verify's mismatch).
+struct CommandOutcome: Error {
+    var status: ExitStatus
+    var message: String?
+}
+
+extension Htpass {
+    /// Parses `arguments`, runs the command and exits with the status of the contract; never returns.
+    static func runAndExit(_ arguments: [String]?) -> Never {
+        let status: ExitStatus
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            status = .success
+        } catch let error as HtpasswdError {
+            Output.error(error.description)
+            status = ExitStatus(for: error)
+        } catch let error as CommandError {
+            Output.error(error.description)
+            status = error.status
+        } catch let outcome as CommandOutcome {
+            if let message = outcome.message { Output.error(message) }
+            status = outcome.status
+        } catch {
+            exitForParserError(error, arguments: arguments ?? Array(CommandLine.arguments.dropFirst()))
+        }
+        Output.flush()
+        Glibc.exit(status.rawValue)
+    }
+
+    /// Help, `--version` and completion scripts go to standard output with status 0; argument-parser's
+    /// usage errors (its status 64) become one line on standard error and status 2.
+    private static func exitForParserError(_ error: any Error, arguments: [String]) -> Never {
+        let code = exitCode(for: error)
+        if code == .success {
+            Output.write(fullMessage(for: error))
+            Output.line("")
+            Output.flush()
+            Glibc.exit(0)
+        }
+        let message = message(for: error)
+        if code == .validationFailure || code.rawValue == 64 {
+            let names = configuration.subcommands.map { $0._commandName }
+            let help = arguments.first(where: names.contains).map { "htpass \($0) --help" } ?? "htpass --help"
+            Output.error(message + (message.hasSuffix(".") ? "" : ";") + " see '\(help)'")
+            Output.flush()
+            Glibc.exit(ExitStatus.usage.rawValue)
+        }
+        if !message.isEmpty { Output.error(message) }
+        Output.flush()
+        Glibc.exit(code.rawValue)
+    }
+}

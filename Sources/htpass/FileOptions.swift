@@ -1,0 +1,59 @@
+import ArgumentParser
+import HtpasswdCore
+
+/// `--mode` and `--group`: the attributes of a file that the command creates. An existing file keeps its own.
+struct NewFileOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Mode of a new file, in octal (default 0640).", valueName: "octal"))
+    var mode: FileMode?
+
+    @Option(
+        help: ArgumentHelp(
+            "Group of a new file: the web server's, such as www-data (Debian) or nginx (Alpine, RHEL).",
+            valueName: "name"))
+    var group: String?
+
+    /// The attributes for HtpasswdStore; an unknown group is a usage error.
+    func attributes() throws -> HtpasswdStore.NewFileAttributes {
+        var attributes = HtpasswdStore.NewFileAttributes()
+        if let mode { attributes.mode = mode.bits }
+        if let group {
+            guard let id = SystemGroup.id(named: group) else {
+                throw CommandError(.usage, "No group '\(group)' on this system; give the group your web server runs as (see /etc/group)")
+            }
+            attributes.group = id
+        }
+        return attributes
+    }
+}
+
+/// Permission bits given in octal: `640`, `0640` or `0o640`.
+struct FileMode: ExpressibleByArgument {
+    var bits: UInt32
+
+    init?(argument: String) {
+        var digits = Substring(argument)
+        if digits.hasPrefix("0o") { digits = digits.dropFirst(2) }
+        guard !digits.isEmpty, digits.count <= 5, let value = UInt32(digits, radix: 8), value <= 0o7777 else {
+            return nil
+        }
+        bits = value
+    }
+}
+
+/// `--lock-timeout`, for the commands that edit a file.
+struct LockOptions: ParsableArguments {
+    @Option(
+        name: .customLong("lock-timeout"),
+        help: ArgumentHelp("Seconds to wait for another edit of the file to finish (default 10).", valueName: "seconds"))
+    var lockTimeout: Double = 10
+
+    func validate() throws {
+        guard lockTimeout.isFinite, lockTimeout >= 0 else {
+            throw ValidationError("--lock-timeout must be a number of seconds, 0 or more")
+        }
+    }
+
+    func store(_ path: String) -> HtpasswdStore {
+        HtpasswdStore(path: path, lockTimeout: lockTimeout)
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import HtpasswdCore
+
+extension Algorithm: ExpressibleByArgument {}
+
+/// `-a/--algorithm`, `--cost` and `--rounds`.
+struct HashingOptions: ParsableArguments {
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp(
+            "Hash format: bcrypt (default), sha512, sha256, yescrypt, apr1, sha1 or des. apr1, sha1 and des are weak.",
+            valueName: "algorithm"))
+    var algorithm: Algorithm = .bcrypt
+
+    @Option(help: ArgumentHelp("bcrypt cost, 4 to 31 (default 10; above 17 Apache cannot verify).", valueName: "n"))
+    var cost: Int?
+
+    @Option(help: ArgumentHelp("sha256/sha512 rounds, 1000 to 999999999 (default 5000).", valueName: "n"))
+    var rounds: Int?
+
+    /// The hasher for these options, after printing the warnings about them.
+    func hasher() throws(HtpasswdError) -> PasswordHasher {
+        let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+        for warning in hasher.warnings { Output.warning(warning.description) }
+        return hasher
+    }
+}

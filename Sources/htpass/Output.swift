@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Where the command writes: data as raw bytes on standard output, messages and warnings on standard error.
+///
+/// Standard output is buffered and written in large blocks, so that listing a million users costs a few
+/// system calls rather than a million; call ``flush()`` before exiting (``Htpass/main(_:)`` does).
+enum Output {
+    nonisolated(unsafe) private static var buffer: [UInt8] = []
+    private static let blockSize = 1 << 16
+
+    /// Appends `bytes` to standard output.
+    static func write(_ bytes: some Collection<UInt8>) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= blockSize { flush() }
+    }
+
+    /// Appends `text` to standard output.
+    static func write(_ text: String) {
+        write(text.utf8)
+    }
+
+    /// Appends `bytes` and a newline to standard output.
+    static func line(_ bytes: some Collection<UInt8>) {
+        write(bytes)
+        write(CollectionOfOne(UInt8(ascii: "\n")))
+    }
+
+    /// Appends `text` and a newline to standard output.
+    static func line(_ text: String) {
+        line(Array(text.utf8))
+    }
+
+    /// Writes what is buffered for standard output.
+    static func flush() {
+        writeAll(STDOUT_FILENO, buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Prints `htpass: MESSAGE` on standard error, on one line.
+    static func error(_ message: String) {
+        flush()
+        writeAll(STDERR_FILENO, Array(("htpass: " + oneLine(message) + "\n").utf8))
+    }
+
+    /// Prints `htpass: warning: MESSAGE` on standard error, on one line.
+    static func warning(_ message: String) {
+        error("warning: " + message)
+    }
+
+    /// `text` with its line breaks turned into `; `, so that every message is one line.
+    static func oneLine(_ text: String) -> String {
+        var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0) }
+        while let last = lines.last, last.allSatisfy({ $0 == " " }) { lines.removeLast() }
+        return lines.joined(separator: "; ")
+    }
+
+    private static func writeAll(_ fd: CInt, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return  // a closed pipe: nothing more can be said
+            }
+            offset += n
+        }
+    }
+}

@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+import ArgumentParser
+import HtpasswdCore
+
+/// Where the password comes from: exactly one of `--stdin`, `--password-file`, `--password-env`, or a
+/// prompt on the terminal. There is deliberately no option that takes the password itself.
+struct PasswordSource: ParsableArguments {
+    @Flag(help: "Read the password from standard input (all of it, less one trailing newline).")
+    var stdin = false
+
+    @Option(
+        name: .customLong("password-file"), help: ArgumentHelp("Read the password from FILE (less one trailing newline).", valueName: "path"),
+        completion: .file())
+    var passwordFile: String?
+
+    @Option(
+        name: .customLong("password-env"),
+        help: ArgumentHelp("Read the password from the environment variable NAME.", valueName: "name"))
+    var passwordEnv: String?
+
+    @Flag(help: "Accept an empty password (refused otherwise).")
+    var allowEmpty = false
+
+    func validate() throws {
+        let count = [stdin, passwordFile != nil, passwordEnv != nil].filter { $0 }.count
+        if count > 1 {
+            throw ValidationError("Give only one of --stdin, --password-file and --password-env")
+        }
+    }
+
+    /// What the password is for: setting it asks twice on a terminal.
+    enum Purpose {
+        case set(UserName?)
+        case verify(UserName)
+    }
+
+    /// Reads the password from the chosen source.
+    ///
+    /// - Throws: ``CommandError`` with ``ExitStatus/usage`` when there is no source and no terminal or the
+    ///   variable is not set, ``ExitStatus/fileProblem`` for an unreadable file, ``ExitStatus/rejectedInput``
+    ///   when the two prompts differ; ``HtpasswdError/invalidPassword(_:)`` for an empty password without
+    ///   `--allow-empty`.
+    func read(for purpose: Purpose, generation: PasswordGeneration? = nil) throws -> Password {
+        let password: Password
+        if let generation, generation.generate {
+            password = Password(bytes: try generation.make(), generated: true)
+        } else if stdin {
+            password = Password(bytes: Self.withoutLineEnding(try Self.readAll(STDIN_FILENO, name: "standard input")))
+        } else if let passwordFile {
+            let fd = open(passwordFile, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw CommandError(.fileProblem, "Cannot open the password file '\(passwordFile)': \(Self.describe(errno))")
+            }
+            defer { close(fd) }
+            password = Password(bytes: Self.withoutLineEnding(try Self.readAll(fd, name: passwordFile)))
+        } else if let passwordEnv {
+            guard let value = getenv(passwordEnv) else {
+                throw CommandError(.usage, "The environment variable '\(passwordEnv)' is not set; export it, or choose another password source")
+            }
+            password = Password(bytes: Array(UnsafeBufferPointer(start: value, count: strlen(value))).map { UInt8(bitPattern: $0) })
+        } else {
+            password = Password(bytes: try prompt(for: purpose))
+        }
+        if password.bytes.isEmpty && !allowEmpty { throw HtpasswdError.invalidPassword(.empty) }
+        return password
+    }
+
+    private func prompt(for purpose: Purpose) throws -> [UInt8] {
+        let sources = "--stdin, --password-file PATH, --password-env NAME"
+        let noTerminal = CommandError(
+            .usage,
+            "No password given and no terminal to ask on; use \(sources)"
+                + (purposeSets(purpose) ? " or --generate" : ""))
+        guard Terminal.standardInputIsTerminal else { throw noTerminal }
+        switch purpose {
+        case .verify(let user):
+            guard let first = Terminal.readSecret(prompt: "Password for \(user): ") else { throw noTerminal }
+            return first
+        case .set(let user):
+            let label = user.map { "New password for \($0): " } ?? "New password: "
+            guard let first = Terminal.readSecret(prompt: label) else { throw noTerminal }
+            guard let second = Terminal.readSecret(prompt: "Type it again: ") else { throw noTerminal }
+            guard first == second else {
+                throw CommandError(.rejectedInput, "The two passwords differ; nothing was changed, try again")
+            }
+            return first
+        }
+    }
+
+    private func purposeSets(_ purpose: Purpose) -> Bool {
+        if case .set = purpose { return true }
+        return false
+    }
+
+    /// `bytes` less one trailing `\n` or `\r\n`.
+    static func withoutLineEnding(_ bytes: [UInt8]) -> [UInt8] {
+        var bytes = bytes
+        if bytes.last == UInt8(ascii: "\n") {
+            bytes.removeLast()
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        }
+        return bytes
+    }
+
+    private static func readAll(_ fd: CInt, name: String) throws -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CommandError(.fileProblem, "Cannot read the password from '\(name)': \(describe(errno))")
+            }
+            if n == 0 { return result }
+            result.append(contentsOf: chunk[..<n])
+        }
+    }
+
+    static func describe(_ code: CInt) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+}
+
+/// `--generate` and `--length`, for the commands that set a password.
+struct PasswordGeneration: ParsableArguments {
+    static let defaultLength = 20
+    /// Letters and digits: easy to paste, and 20 of them hold about 119 bits.
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
+    @Flag(help: "Make a random password (letters and digits, from the system CSPRNG) and print it once on standard output.")
+    var generate = false
+
+    @Option(help: ArgumentHelp("Length of a generated password (default \(defaultLength)).", valueName: "n"))
+    var length: Int?
+
+    func validate() throws {
+        if length != nil && !generate { throw ValidationError("--length goes with --generate") }
+        if let length, !(1...4096).contains(length) { throw ValidationError("--length must be 1 to 4096") }
+    }
+
+    func make() throws(HtpasswdError) -> [UInt8] {
+        try SecureRandom.string(count: length ?? Self.defaultLength, alphabet: Self.alphabet)
+    }
+}
+
+/// A password as bytes, and whether htpass made it (then it is printed once, after success).
+struct Password {
+    var bytes: [UInt8]
+    var generated = false
+
+    /// Prints a generated password on standard output; does nothing for a password that was given.
+    func printIfGenerated() {
+        if generated { Output.line(bytes) }
+    }
+}
+
+extension PasswordGeneration {
+    /// `--generate` is a password source too: it excludes the others.
+    func checkExclusive(with source: PasswordSource) throws {
+        if generate && (source.stdin || source.passwordFile != nil || source.passwordEnv != nil) {
+            throw ValidationError("--generate makes the password; do not also give --stdin, --password-file or --password-env")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Password prompts on the controlling terminal (`/dev/tty`), with echo turned off through termios.
+///
+/// The terminal's settings are restored on every path, including when the user interrupts the prompt.
+enum Terminal {
+    /// Whether standard input is a terminal: only then does htpass prompt.
+    static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Prints `prompt` on the terminal and reads one line without echo, without its line ending.
+    ///
+    /// - Returns: The bytes typed, or nil if the terminal cannot be opened.
+    static func readSecret(prompt: String) -> [UInt8]? {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        write(fd, Array(prompt.utf8))
+
+        var settings = termios()
+        let canHideEcho = tcgetattr(fd, &settings) == 0
+        if canHideEcho {
+            Saved.fd = fd
+            Saved.settings = settings
+            for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { Glibc.signal(signal, restoreAndReraise) }
+            var quiet = settings
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            quiet.c_lflag |= tcflag_t(ECHONL)
+            tcsetattr(fd, TCSAFLUSH, &quiet)
+        }
+        defer {
+            if canHideEcho {
+                tcsetattr(fd, TCSAFLUSH, &settings)
+                for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { Glibc.signal(signal, SIG_DFL) }
+                Saved.fd = -1
+            }
+        }
+
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let n = read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 || byte == UInt8(ascii: "\n") { break }
+            line.append(byte)
+        }
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        if !canHideEcho { write(fd, Array("\n".utf8)) }
+        return line
+    }
+
+    private static func write(_ fd: CInt, _ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+}
+
+/// What a signal handler needs to give the terminal its echo back.
+private enum Saved {
+    nonisolated(unsafe) static var fd: CInt = -1
+    nonisolated(unsafe) static var settings = termios()
+}
+
+/// Restores the terminal's settings, then dies of the same signal.
+private func restoreAndReraise(_ signal: CInt) {
+    if Saved.fd >= 0 { tcsetattr(Saved.fd, TCSAFLUSH, &Saved.settings) }
+    Glibc.signal(signal, SIG_DFL)
+    raise(signal)
+}
