@@ -12,9 +12,11 @@ public enum TestSupport {
     /// `Tests/Fixtures`.
     public static let fixtures = packageRoot + "/Tests/Fixtures"
 
-    /// The `htpass` binary under test: `$HTPASS_BIN`, or the debug build in `.build`.
+    /// The `htpass` binary under test: `$HTPASS_BIN`, else the one built next to the running tests
+    /// (any scratch path), else the debug build in `.build`.
     public static var htpassBinary: String {
         if let path = ProcessInfo.processInfo.environment["HTPASS_BIN"], !path.isEmpty { return path }
+        if let path = productNextToTests("htpass") { return path }
         return packageRoot + "/.build/debug/htpass"
     }
 
