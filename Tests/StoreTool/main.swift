@@ -53,7 +53,8 @@ func argumentBytes(_ index: Int) -> [UInt8] {
 
 func sleepSeconds(_ seconds: Double) {
     var nap = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-    while nanosleep(&nap, &nap) != 0 && errno == EINTR {}
+    var remaining = timespec()
+    while nanosleep(&nap, &remaining) != 0 && errno == EINTR { nap = remaining }
 }
 
 let arguments = CommandLine.arguments
