@@ -14,7 +14,10 @@ help:
 	@echo "make lint       check formatting with swift format"
 	@echo "make man        regenerate Docs/htpass.1"
 	@echo "make bench      benchmarks against Apache's htpasswd"
+	@echo "make completions regenerate Docs/completions (bash, zsh, fish)"
 	@echo "make install    install binary, man page and completions under PREFIX ($(PREFIX))"
+	@echo "make uninstall  remove what make install installed"
+	@echo "make bench-startup  start-up time of htpass against Apache's htpasswd (hyperfine)"
 
 build:
 	$(SWIFT) build
@@ -34,6 +37,39 @@ lint:
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+# The man page and completion scripts come from argument-parser, from the command's own definitions.
+man:
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug \
+		--date "$$(git log -1 --format=%cs 2>/dev/null || date +%F)" --authors "htpass maintainers"
+	cp .build/plugins/GenerateManual/outputs/htpass/htpass.1 Docs/htpass.1
+
+completions:
+	$(SWIFT) build --product htpass
+	mkdir -p Docs/completions
+	.build/debug/htpass --generate-completion-script bash > Docs/completions/htpass.bash
+	.build/debug/htpass --generate-completion-script zsh > Docs/completions/_htpass
+	.build/debug/htpass --generate-completion-script fish > Docs/completions/htpass.fish
+
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
+
+install: release
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" "$(DESTDIR)$(FISHCOMPDIR)"
+	install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" "$(DESTDIR)$(BINDIR)/htpass"
+	install -m 0644 Docs/htpass.1 "$(DESTDIR)$(MANDIR)/htpass.1"
+	install -m 0644 Docs/completions/htpass.bash "$(DESTDIR)$(BASHCOMPDIR)/htpass"
+	install -m 0644 Docs/completions/_htpass "$(DESTDIR)$(ZSHCOMPDIR)/_htpass"
+	install -m 0644 Docs/completions/htpass.fish "$(DESTDIR)$(FISHCOMPDIR)/htpass.fish"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/htpass" "$(DESTDIR)$(MANDIR)/htpass.1" "$(DESTDIR)$(BASHCOMPDIR)/htpass" \
+		"$(DESTDIR)$(ZSHCOMPDIR)/_htpass" "$(DESTDIR)$(FISHCOMPDIR)/htpass.fish"
+
+.PHONY: bench-startup
+bench-startup: release
+	Benchmarks/startup.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass"
 
 clean:
 	rm -rf .build

@@ -14,7 +14,7 @@ struct PasswordSource: ParsableArguments {
     var stdin = false
 
     @Option(
-        name: .customLong("password-file"), help: ArgumentHelp("Read the password from FILE (less one trailing newline).", valueName: "path"),
+        name: .customLong("password-file"), help: ArgumentHelp("Read the password from the file at PATH (less one trailing newline).", valueName: "path"),
         completion: .file())
     var passwordFile: String?
 

@@ -4,6 +4,7 @@ import HtpasswdCore
 extension Htpass {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a user, or change a user's password.",
             discussion: """
                 The password is hashed before the file is locked; the edit is atomic, and every other line \

@@ -4,6 +4,7 @@ import HtpasswdCore
 extension Htpass {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create an htpasswd file, optionally with a first user.",
             discussion: """
                 An existing file is refused (exit 4) unless --force, which empties it but keeps its mode, \

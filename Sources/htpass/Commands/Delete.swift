@@ -4,6 +4,7 @@ import HtpasswdCore
 extension Htpass {
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "delete",
             abstract: "Remove users from an htpasswd file.",
             discussion: """
                 Every line of each user goes. If a user is missing, nothing at all is removed and the \

@@ -4,6 +4,7 @@ import HtpasswdCore
 extension Htpass {
     struct Hash: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "hash",
             abstract: "Print a hash, or a USER:hash line, without touching any file.",
             discussion: """
                 With --generate, the generated password is printed first, on its own line, then the hash.

@@ -5,6 +5,7 @@ import HtpasswdVerifier
 extension Htpass {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the users of an htpasswd file, in file order.",
             discussion: """
                 Without options: each user once, one per line, as raw bytes. --long adds the line number, \

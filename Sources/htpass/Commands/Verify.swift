@@ -5,6 +5,7 @@ import HtpasswdVerifier
 extension Htpass {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check a user's password.",
             discussion: """
                 Accepts every format nginx on Debian accepts (bcrypt, SHA-crypt, yescrypt, apr1, md5crypt, \

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Start-up cost of one htpass run against Apache's htpasswd, for scripts that run one command per
+# operation: `verify` on a 10,000-line apr1 file (htpasswd -vb) and `hash -a apr1` (htpasswd -nbm).
+#
+# Usage: Benchmarks/startup.sh [HTPASS_BINARY]   (default: .build/release/htpass; `make release` first)
+# Needs hyperfine, htpasswd (apache2-utils) and openssl.
+set -euo pipefail
+
+HTPASS=${1:-.build/release/htpass}
+HTPASS=$(cd "$(dirname "$HTPASS")" && pwd)/$(basename "$HTPASS")
+for tool in hyperfine htpasswd openssl; do
+    command -v "$tool" >/dev/null || { echo "startup.sh: $tool is not installed" >&2; exit 2; }
+done
+[ -x "$HTPASS" ] || { echo "startup.sh: no binary at $HTPASS; run 'make release'" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export BENCH_PASSWORD=correct-horse-battery
+
+# 10,000 users, each with its own apr1 hash of the same password; the user checked is the last one.
+FILE=$WORK/htpasswd
+python3 - "$FILE" <<'PY'
+import subprocess, sys
+salts = subprocess.run(["openssl", "rand", "-hex", "20000"], capture_output=True, text=True).stdout
+hashes = subprocess.run(
+    ["openssl", "passwd", "-apr1", "-stdin"], input="correct-horse-battery\n" * 200,
+    capture_output=True, text=True).stdout.split()
+with open(sys.argv[1], "w") as f:
+    for i in range(10000):
+        f.write(f"user{i:05d}:{hashes[i % len(hashes)]}\n")
+PY
+USER=user09999
+
+echo "== verify: 10,000-line apr1 file, last user"
+hyperfine -N --warmup 20 \
+    -n "htpasswd -vb" "htpasswd -vb $FILE $USER $BENCH_PASSWORD" \
+    -n "htpass verify" "$HTPASS verify --password-env BENCH_PASSWORD $FILE $USER"
+
+echo "== hash: apr1, no file"
+hyperfine -N --warmup 20 \
+    -n "htpasswd -nbm" "htpasswd -nbm $USER $BENCH_PASSWORD" \
+    -n "htpass hash -a apr1" "$HTPASS hash -a apr1 --password-env BENCH_PASSWORD $USER"

@@ -1,0 +1,161 @@
+function __htpass_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __htpass_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __htpass_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __htpass_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __htpass_parse_tokens -S
+    set -l unparsed_tokens (__htpass_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'htpass'
+        __htpass_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'create'
+            __htpass_parse_subcommand 2 'force' 'stdin' 'password-file=' 'password-env=' 'allow-empty' 'generate' 'length=' 'a/algorithm=' 'cost=' 'rounds=' 'mode=' 'group=' 'lock-timeout=' 'version' 'h/help'
+        case 'add'
+            __htpass_parse_subcommand 2 'create' 'stdin' 'password-file=' 'password-env=' 'allow-empty' 'generate' 'length=' 'a/algorithm=' 'cost=' 'rounds=' 'mode=' 'group=' 'lock-timeout=' 'version' 'h/help'
+        case 'delete'
+            __htpass_parse_subcommand -r 2 'missing-ok' 'lock-timeout=' 'version' 'h/help'
+        case 'verify'
+            __htpass_parse_subcommand 2 'stdin' 'password-file=' 'password-env=' 'allow-empty' 'version' 'h/help'
+        case 'list'
+            __htpass_parse_subcommand 1 'l/long' 'json' 'version' 'h/help'
+        case 'hash'
+            __htpass_parse_subcommand 1 'stdin' 'password-file=' 'password-env=' 'allow-empty' 'generate' 'length=' 'a/algorithm=' 'cost=' 'rounds=' 'version' 'h/help'
+        case 'help'
+            __htpass_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __htpass_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __htpass_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __htpass_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __htpass_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__htpass_tokens -p)
+    if test -z "$(__htpass_tokens -t)"
+        set -l index (count (__htpass_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'htpass' -f
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'create' -d 'Create an htpasswd file, optionally with a first user.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'add' -d 'Add a user, or change a user\'s password.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'delete' -d 'Remove users from an htpasswd file.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'verify' -d 'Check a user\'s password.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'list' -d 'List the users of an htpasswd file, in file order.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'hash' -d 'Print a hash, or a USER:hash line, without touching any file.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass create" -eq 1' -F
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" force' -l 'force' -d 'Replace an existing file: every user in it is removed.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" stdin' -l 'stdin' -d 'Read the password from standard input (all of it, less one trailing newline).'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" password-file' -l 'password-file' -d 'Read the password from the file at PATH (less one trailing newline).' -rF
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" password-env' -l 'password-env' -d 'Read the password from the environment variable NAME.' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" allow-empty' -l 'allow-empty' -d 'Accept an empty password (refused otherwise).'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" generate' -l 'generate' -d 'Make a random password (letters and digits, from the system CSPRNG) and print it once on standard output.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" length' -l 'length' -d 'Length of a generated password (default 20).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" a algorithm' -s 'a' -l 'algorithm' -d 'Hash format: bcrypt (default), sha512, sha256, yescrypt, apr1, sha1 or des. apr1, sha1 and des are weak.' -rfka 'bcrypt sha512 sha256 yescrypt apr1 sha1 des'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" cost' -l 'cost' -d 'bcrypt cost, 4 to 31 (default 10; above 17 Apache cannot verify).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" rounds' -l 'rounds' -d 'sha256/sha512 rounds, 1000 to 999999999 (default 5000).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" mode' -l 'mode' -d 'Mode of a new file, in octal (default 0640).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" group' -l 'group' -d 'Group of a new file: the web server\'s, such as www-data (Debian) or nginx (Alpine, RHEL).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another edit of the file to finish (default 10).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass add" -eq 1' -F
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" create' -l 'create' -d 'Create the file if it does not exist.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" stdin' -l 'stdin' -d 'Read the password from standard input (all of it, less one trailing newline).'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" password-file' -l 'password-file' -d 'Read the password from the file at PATH (less one trailing newline).' -rF
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" password-env' -l 'password-env' -d 'Read the password from the environment variable NAME.' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" allow-empty' -l 'allow-empty' -d 'Accept an empty password (refused otherwise).'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" generate' -l 'generate' -d 'Make a random password (letters and digits, from the system CSPRNG) and print it once on standard output.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" length' -l 'length' -d 'Length of a generated password (default 20).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" a algorithm' -s 'a' -l 'algorithm' -d 'Hash format: bcrypt (default), sha512, sha256, yescrypt, apr1, sha1 or des. apr1, sha1 and des are weak.' -rfka 'bcrypt sha512 sha256 yescrypt apr1 sha1 des'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" cost' -l 'cost' -d 'bcrypt cost, 4 to 31 (default 10; above 17 Apache cannot verify).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" rounds' -l 'rounds' -d 'sha256/sha512 rounds, 1000 to 999999999 (default 5000).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" mode' -l 'mode' -d 'Mode of a new file, in octal (default 0640).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" group' -l 'group' -d 'Group of a new file: the web server\'s, such as www-data (Debian) or nginx (Alpine, RHEL).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another edit of the file to finish (default 10).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass add" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass delete" -eq 1' -F
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass delete" missing-ok' -l 'missing-ok' -d 'Do not fail when a user is not in the file.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass delete" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another edit of the file to finish (default 10).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass delete" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass delete" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass verify" -eq 1' -F
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass verify" stdin' -l 'stdin' -d 'Read the password from standard input (all of it, less one trailing newline).'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass verify" password-file' -l 'password-file' -d 'Read the password from the file at PATH (less one trailing newline).' -rF
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass verify" password-env' -l 'password-env' -d 'Read the password from the environment variable NAME.' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass verify" allow-empty' -l 'allow-empty' -d 'Accept an empty password (refused otherwise).'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass verify" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass verify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass list" -eq 1' -F
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass list" l long' -s 'l' -l 'long' -d 'Show line, format, cost and flags; report malformed lines.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass list" json' -l 'json' -d 'Print a JSON object with the entries and malformed lines.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass list" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" stdin' -l 'stdin' -d 'Read the password from standard input (all of it, less one trailing newline).'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" password-file' -l 'password-file' -d 'Read the password from the file at PATH (less one trailing newline).' -rF
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" password-env' -l 'password-env' -d 'Read the password from the environment variable NAME.' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" allow-empty' -l 'allow-empty' -d 'Accept an empty password (refused otherwise).'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" generate' -l 'generate' -d 'Make a random password (letters and digits, from the system CSPRNG) and print it once on standard output.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" length' -l 'length' -d 'Length of a generated password (default 20).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" a algorithm' -s 'a' -l 'algorithm' -d 'Hash format: bcrypt (default), sha512, sha256, yescrypt, apr1, sha1 or des. apr1, sha1 and des are weak.' -rfka 'bcrypt sha512 sha256 yescrypt apr1 sha1 des'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" cost' -l 'cost' -d 'bcrypt cost, 4 to 31 (default 10; above 17 Apache cannot verify).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" rounds' -l 'rounds' -d 'sha256/sha512 rounds, 1000 to 999999999 (default 5000).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass help" version' -l 'version' -d 'Show the version.'
