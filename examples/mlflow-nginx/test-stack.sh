@@ -55,10 +55,9 @@ if [[ $(id -u) -eq 0 ]]; then
 fi
 expect "htpasswd holds alice and bob" "alice bob" "$(cut -d: -f1 "$STACK_HTPASSWD" | xargs)"
 expect "hashes are bcrypt \$2y\$ (the default)" 2 "$(grep -c '^[a-z]*:\$2y\$10\$' "$STACK_HTPASSWD")"
-if command -v ss >/dev/null; then
-    expect "MLflow listens on 127.0.0.1 only" "127.0.0.1:$STACK_MLFLOW_PORT" \
-        "$(ss -Hltn "sport = :$STACK_MLFLOW_PORT" | awk '{print $4}' | xargs)"
-fi
+command -v ss >/dev/null || { echo "test-stack: ss (iproute2) is required; 'make mlflow-test' installs it" >&2; exit 1; }
+expect "MLflow listens on 127.0.0.1 only" "127.0.0.1:$STACK_MLFLOW_PORT" \
+    "$(ss -Hltn "sport = :$STACK_MLFLOW_PORT" | awk '{print $4}' | xargs)"
 
 echo "# nginx: TLS, redirect, auth"
 expect "http -> https redirect" 301 "$(status "http://127.0.0.1:$STACK_HTTP_PORT/")"
