@@ -18,7 +18,9 @@ struct NewFileOptions: ParsableArguments {
         if let mode { attributes.mode = mode.bits }
         if let group {
             guard let id = SystemGroup.id(named: group) else {
-                throw CommandError(.usage, "No group '\(group)' on this system; give the group your web server runs as (see /etc/group)")
+                throw CommandError(
+                    .usage,
+                    "No group '\(group)' on this system; give the group your web server runs as (see /etc/group)")
             }
             attributes.group = id
         }
@@ -44,7 +46,8 @@ struct FileMode: ExpressibleByArgument {
 struct LockOptions: ParsableArguments {
     @Option(
         name: .customLong("lock-timeout"),
-        help: ArgumentHelp("Seconds to wait for another edit of the file to finish (default 10).", valueName: "seconds"))
+        help: ArgumentHelp("Seconds to wait for another edit of the file to finish (default 10).", valueName: "seconds")
+    )
     var lockTimeout: Double = 10
 
     func validate() throws {

@@ -25,6 +25,11 @@ struct Htpass: ParsableCommand {
         subcommands: [Create.self, Add.self, Delete.self, Verify.self, List.self, Hash.self]
     )
 
+    /// Without a command there is nothing to do: a usage error, not help with status 0.
+    func run() throws {
+        throw CommandError(.usage, "Give a command: create, add, delete, verify, list or hash; see 'htpass --help'")
+    }
+
     /// Owns the exit statuses: see ``ExitStatus``.
     static func main() {
         runAndExit(nil)

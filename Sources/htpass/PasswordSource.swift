@@ -1,11 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 import ArgumentParser
 import HtpasswdCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Where the password comes from: exactly one of `--stdin`, `--password-file`, `--password-env`, or a
 /// prompt on the terminal. There is deliberately no option that takes the password itself.
@@ -14,7 +14,8 @@ struct PasswordSource: ParsableArguments {
     var stdin = false
 
     @Option(
-        name: .customLong("password-file"), help: ArgumentHelp("Read the password from the file at PATH (less one trailing newline).", valueName: "path"),
+        name: .customLong("password-file"),
+        help: ArgumentHelp("Read the password from the file at PATH (less one trailing newline).", valueName: "path"),
         completion: .file())
     var passwordFile: String?
 
@@ -54,15 +55,20 @@ struct PasswordSource: ParsableArguments {
         } else if let passwordFile {
             let fd = open(passwordFile, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                throw CommandError(.fileProblem, "Cannot open the password file '\(passwordFile)': \(Self.describe(errno))")
+                throw CommandError(
+                    .fileProblem, "Cannot open the password file '\(passwordFile)': \(Self.describe(errno))")
             }
             defer { close(fd) }
             password = Password(bytes: Self.withoutLineEnding(try Self.readAll(fd, name: passwordFile)))
         } else if let passwordEnv {
             guard let value = getenv(passwordEnv) else {
-                throw CommandError(.usage, "The environment variable '\(passwordEnv)' is not set; export it, or choose another password source")
+                throw CommandError(
+                    .usage,
+                    "The environment variable '\(passwordEnv)' is not set; export it, or choose another password source"
+                )
             }
-            password = Password(bytes: Array(UnsafeBufferPointer(start: value, count: strlen(value))).map { UInt8(bitPattern: $0) })
+            password = Password(
+                bytes: Array(UnsafeBufferPointer(start: value, count: strlen(value))).map { UInt8(bitPattern: $0) })
         } else {
             password = Password(bytes: try prompt(for: purpose))
         }
@@ -133,7 +139,9 @@ struct PasswordGeneration: ParsableArguments {
     /// Letters and digits: easy to paste, and 20 of them hold about 119 bits.
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
-    @Flag(help: "Make a random password (letters and digits, from the system CSPRNG) and print it once on standard output.")
+    @Flag(
+        help:
+            "Make a random password (letters and digits, from the system CSPRNG) and print it once on standard output.")
     var generate = false
 
     @Option(help: ArgumentHelp("Length of a generated password (default \(defaultLength)).", valueName: "n"))
@@ -164,7 +172,8 @@ extension PasswordGeneration {
     /// `--generate` is a password source too: it excludes the others.
     func checkExclusive(with source: PasswordSource) throws {
         if generate && (source.stdin || source.passwordFile != nil || source.passwordEnv != nil) {
-            throw ValidationError("--generate makes the password; do not also give --stdin, --password-file or --password-env")
+            throw ValidationError(
+                "--generate makes the password; do not also give --stdin, --password-file or --password-env")
         }
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The bytes of command-line arguments, which argument-parser hands over as Strings.
@@ -23,7 +23,10 @@ enum RawArguments {
         var cursor = 0
         return values.map { value in
             let text = Array(value.utf8)
-            guard let index = argv[cursor...].firstIndex(where: { Array(String(decoding: $0, as: UTF8.self).utf8) == text })
+            guard
+                let index = argv[cursor...].firstIndex(where: {
+                    Array(String(decoding: $0, as: UTF8.self).utf8) == text
+                })
             else { return text }
             cursor = index + 1
             return argv[index]

@@ -1,10 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 import HtpasswdCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The non-fatal warnings of the editing commands, printed on standard error as `htpass: warning: ...`.
 enum Warnings {
@@ -23,7 +23,8 @@ enum Warnings {
     static func recordLength(_ length: Int, for user: UserName) {
         if length > apacheRecordLimit {
             Output.warning(
-                "The record of '\(user)' is \(length) bytes; Apache's htpasswd cannot edit a file with a record over 255")
+                "The record of '\(user)' is \(length) bytes; Apache's htpasswd cannot edit a file with a record over 255"
+            )
         }
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Looks up system groups, for the group of a new htpasswd file (`www-data` on Debian, `nginx` on Alpine).
@@ -27,7 +27,8 @@ public enum SystemGroup {
     public static var current: UInt32 { getegid() }
 
     private typealias Lookup = (
-        UnsafeMutablePointer<group>, UnsafeMutablePointer<CChar>, Int, UnsafeMutablePointer<UnsafeMutablePointer<group>?>
+        UnsafeMutablePointer<group>, UnsafeMutablePointer<CChar>, Int,
+        UnsafeMutablePointer<UnsafeMutablePointer<group>?>
     ) -> CInt
 
     /// Calls a `getgr*_r` function, growing the buffer on `ERANGE`.

@@ -61,7 +61,8 @@ extension Htpass {
                 hash = try hasher.hash(secret!.bytes)
             }
             let existed = Warnings.exists(file)
-            let outcome = try lock.store(file).edit(creation: force ? .replace : .mustNotExist, attributes: attributes) {
+            let outcome = try lock.store(file).edit(creation: force ? .replace : .mustNotExist, attributes: attributes)
+            {
                 file in name.map { file.setHash(hash!.utf8, for: $0) }
             }
             if let outcome, let name { Warnings.afterSetting(outcome, for: name) }

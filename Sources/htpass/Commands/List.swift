@@ -88,10 +88,13 @@ enum Listing {
     /// Aligned columns: LINE USER FORMAT COST FLAGS; names are escaped for the terminal.
     static func long(_ file: HtpasswdFile) {
         var table: [(line: Int, cells: [String])] = rows(file).map { row in
-            (row.entry.lineNumber, [
-                String(row.entry.lineNumber), displayText(row.entry.user), row.format.name,
-                row.format.parameter ?? "-", row.flags.isEmpty ? "-" : row.flags.joined(separator: ","),
-            ])
+            (
+                row.entry.lineNumber,
+                [
+                    String(row.entry.lineNumber), displayText(row.entry.user), row.format.name,
+                    row.format.parameter ?? "-", row.flags.isEmpty ? "-" : row.flags.joined(separator: ","),
+                ]
+            )
         }
         for line in file.malformedLines {
             let reason = line.reason == .noColon ? "no ':' between user and hash" : "empty user name"
