@@ -30,7 +30,7 @@ public final class Nginx: @unchecked Sendable {
     }
 
     private init(userFile: String) throws {
-        let binary = try TestSupport.which("nginx")
+        let binary = try TestSupport.locate("nginx")
         self.userFile = userFile
         var lastError = ""
         // A port found free can be taken before nginx binds it; try a few.

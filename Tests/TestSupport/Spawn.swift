@@ -34,6 +34,22 @@ extension TestSupport {
         return nil
     }
 
+    /// The absolute path of `program` on `PATH` (or in /usr/sbin, /sbin); throws ``MissingProgram`` when it is
+    /// missing, never skips.
+    ///
+    /// Same contract as ``which(_:)``, which at the time of writing splits `PATH` into arrays of characters
+    /// and so finds nothing that is not given as an absolute path.
+    public static func locate(_ program: String) throws -> String {
+        if program.hasPrefix("/") { return program }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
+        for directory in directories {
+            let candidate = directory + "/" + program
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw MissingProgram(name: program)
+    }
+
     /// Where a spawned process runs from.
     public struct SpawnOptions: Sendable {
         /// Run in a new session, so that the child has no controlling terminal (no `/dev/tty`).
@@ -61,7 +77,7 @@ extension TestSupport {
         _ program: String, _ arguments: [[UInt8]], stdin: [UInt8] = [], environment: [String: String?] = [:],
         options: SpawnOptions = SpawnOptions()
     ) throws -> Output {
-        var argv: [[UInt8]] = [Array(try which(program).utf8)] + arguments
+        var argv: [[UInt8]] = [Array(try locate(program).utf8)] + arguments
         if options.asNobody && geteuid() == 0 {
             argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"].map { Array($0.utf8) }
                 + argv
@@ -72,7 +88,7 @@ extension TestSupport {
                 + argv
         }
         let executable = String(decoding: argv[0], as: UTF8.self)
-        let resolved = try which(executable)
+        let resolved = try locate(executable)
         argv[0] = Array(resolved.utf8)
 
         let scratch = try temporaryDirectory("htpass-spawn")
