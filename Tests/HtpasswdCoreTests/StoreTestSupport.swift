@@ -47,7 +47,8 @@ enum StoreSupport {
     }
 
     /// Starts StoreTool with stdout and stderr sent to `output` (or /dev/null) and returns its process id.
-    static func spawn(_ arguments: [String], output: String = "/dev/null") throws -> pid_t {
+    /// - Parameter lockTimeout: The store's lock timeout in the child, in seconds; nil for the default (10).
+    static func spawn(_ arguments: [String], output: String = "/dev/null", lockTimeout: Double? = nil) throws -> pid_t {
         let tool = try requireStoreTool()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -57,8 +58,12 @@ enum StoreSupport {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = ([tool] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var environment = ProcessInfo.processInfo.environment
+        environment["STORETOOL_LOCK_TIMEOUT"] = lockTimeout.map { "\($0)" }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, tool, &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, tool, &actions, nil, argv, envp)
         guard result == 0 else { throw Failure(description: "posix_spawn: \(String(cString: strerror(result)))") }
         return pid
     }

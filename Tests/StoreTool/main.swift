@@ -9,6 +9,8 @@
 //     StoreTool hold-lock DIR SECONDS     hold the edit lock on DIR; print "locked" once held
 //     StoreTool hold-edit FILE SECONDS    start an edit of FILE through the store and sleep inside it
 //
+// $STORETOOL_LOCK_TIMEOUT sets the store's lock timeout in seconds (default: the store's own, 10).
+//
 // Exit status: 0 on success; 1 for a store error, whose description goes to stderr after a line
 // "error: <case>" naming the HtpasswdError case; 2 for a usage error. No Foundation: arguments are
 // taken as bytes from CommandLine.
@@ -57,6 +59,15 @@ func sleepSeconds(_ seconds: Double) {
     while nanosleep(&nap, &remaining) != 0 && errno == EINTR { nap = remaining }
 }
 
+/// The store for `path`, with the lock timeout from the environment if one is set.
+func store(_ path: String) -> HtpasswdStore {
+    var store = HtpasswdStore(path: path)
+    if let value = getenv("STORETOOL_LOCK_TIMEOUT"), let seconds = Double(String(cString: value)) {
+        store.lockTimeout = seconds
+    }
+    return store
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else { usage() }
 let command = arguments[1]
@@ -67,27 +78,27 @@ do throws(HtpasswdError) {
     case "add" where arguments.count == 5:
         let user = try UserName(argumentBytes(3))
         let hash = argumentBytes(4)
-        let outcome = try HtpasswdStore(path: path).edit(creation: .createIfMissing) { file in
+        let outcome = try store(path).edit(creation: .createIfMissing) { file in
             file.setHash(hash, for: user)
         }
         writeOut(outcome.added ? "added" : "changed")
 
     case "delete" where arguments.count == 4:
         let user = argumentBytes(3)
-        try HtpasswdStore(path: path).edit { (file) throws(HtpasswdError) in
+        try store(path).edit { (file) throws(HtpasswdError) in
             if file.removeEntries(for: user) == 0 { throw .userNotFound(user: displayText(user)) }
         }
 
     case "read" where arguments.count == 3:
-        let file = try HtpasswdStore(path: path).read()
+        let file = try store(path).read()
         writeOut("\(file.lineCount) \(file.entries.count) \(file.malformedLines.count)")
 
     case "users" where arguments.count == 3:
-        for entry in try HtpasswdStore(path: path).read().entries { writeOut(displayText(entry.user)) }
+        for entry in try store(path).read().entries { writeOut(displayText(entry.user)) }
 
     case "churn" where arguments.count == 4:
         let user = try UserName(argumentBytes(3))
-        let store = HtpasswdStore(path: path)
+        let store = store(path)
         let hash = Array("$apr1$churn...$0123456789abcdefghijkl".utf8)
         while true {
             try store.edit { file in file.setHash(hash, for: user) }
@@ -107,7 +118,7 @@ do throws(HtpasswdError) {
 
     case "hold-edit" where arguments.count == 4:
         guard let seconds = Double(arguments[3]) else { usage() }
-        try HtpasswdStore(path: path).edit { _ in
+        try store(path).edit { _ in
             writeOut("locked")
             sleepSeconds(seconds)
         }

@@ -1,0 +1,77 @@
+import Foundation
+import Glibc
+import HtpasswdCore
+import TestSupport
+import Testing
+
+/// Writers killed with SIGKILL at random moments never leave a damaged file.
+@Suite("Killed writers", .serialized)
+struct CrashTests {
+    @Test("SIGKILL at random moments leaves the old or the new file, never a partial one")
+    func killedWriters() throws {
+        let directory = try TestSupport.temporaryDirectory("htpass-crash")
+        let path = directory + "/htpasswd"
+        let temporary = directory + "/.htpasswd.htpass-tmp"
+        // 5,000 lines (250 KB).
+        let original = StoreSupport.generatedFile(users: 5_000)
+        try TestSupport.writeBytes(original, to: path)
+        let withChurn = original + Array("churn:$apr1$churn...$0123456789abcdefghijkl\n".utf8)
+
+        var generator = SystemRandomNumberGenerator()
+        let trials = 300
+        var killedMidWrite = 0
+        var states = [0, 0]
+        for trial in 0..<trials {
+            // `churn` adds then removes a user, over and over, until killed.
+            let pid = try StoreSupport.spawn(["churn", path, "churn"])
+            if trial.isMultiple(of: 2) {
+                // At a random moment.
+                var nap = timespec(tv_sec: 0, tv_nsec: Int.random(in: 1_000_000...100_000_000, using: &generator))
+                nanosleep(&nap, nil)
+            } else {
+                // In the middle of a write: as soon as the temporary file appears, or a little later.
+                var polls = 0
+                while access(temporary, F_OK) != 0 && polls < 100_000 {
+                    polls += 1
+                    var pause = timespec(tv_sec: 0, tv_nsec: 10_000)
+                    nanosleep(&pause, nil)
+                }
+                var nap = timespec(tv_sec: 0, tv_nsec: Int.random(in: 0...2_000_000, using: &generator))
+                nanosleep(&nap, nil)
+            }
+            kill(pid, SIGKILL)
+            #expect(StoreSupport.wait(pid) == 128 + SIGKILL)
+
+            let bytes = try TestSupport.readBytes(path)
+            if bytes == original {
+                states[0] += 1
+            } else if bytes == withChurn {
+                states[1] += 1
+            } else {
+                Issue.record("trial \(trial): damaged file of \(bytes.count) bytes")
+                break
+            }
+            let info = try StoreSupport.status(path)
+            #expect(info.permissions == 0o644 && info.isRegularFile)
+            if access(temporary, F_OK) == 0 {
+                // Killed between creating the temporary file and renaming it. Remove it, so that the next
+                // trial waits for a fresh one (the end of the test checks that an edit removes it too).
+                killedMidWrite += 1
+                #expect(unlink(temporary) == 0)
+            }
+        }
+        print("killed \(trials) writers: \(states[0]) old files, \(states[1]) new files, "
+            + "\(killedMidWrite) killed in the middle of a write")
+        // Many kills landed in the middle of a write (they left a temporary file), so the test did its job.
+        #expect(killedMidWrite > 0)
+        #expect(states[0] > 0 && states[1] > 0)
+
+        // The next edit removes any leftover and succeeds.
+        try TestSupport.writeBytes(Array("partial garbage".utf8), to: temporary)
+        #expect(try StoreSupport.run(["add", path, "after", StoreSupport.apr1Hash]).status == 0)
+        #expect(try StoreSupport.temporaryFiles(in: directory).isEmpty)
+        let users = try #require(StoreSupport.users(in: TestSupport.readBytes(path)))
+        #expect(users.last == "after")
+        #expect(users.count == 5_001 || users.count == 5_002)
+    }
+}
