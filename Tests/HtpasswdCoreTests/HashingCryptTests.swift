@@ -1,6 +1,5 @@
-import Testing
-
 import HtpasswdCore
+import Testing
 
 /// The bytes of a Swift string; the vectors below are all written as text unless they need raw bytes.
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
@@ -27,7 +26,9 @@ struct HashingAPR1Tests {
     @Test("Salt handling")
     func salts() {
         #expect(APR1.hash(bytes("x"), salt: bytes("abcdefghijk")) == "$apr1$abcdefgh$82JubPF2dQkt1tVfvLnXS.")
-        #expect(APR1.hash(bytes("x"), salt: bytes("abcdefgh$82JubPF2dQkt1tVfvLnXS.")) == "$apr1$abcdefgh$82JubPF2dQkt1tVfvLnXS.")
+        #expect(
+            APR1.hash(bytes("x"), salt: bytes("abcdefgh$82JubPF2dQkt1tVfvLnXS."))
+                == "$apr1$abcdefgh$82JubPF2dQkt1tVfvLnXS.")
         #expect(APR1.hash(bytes("x"), salt: []) == "$apr1$$jYtXyIcDHukcQfHjblNhq/")
     }
 
@@ -136,7 +137,9 @@ struct HashingCryptTests {
             (bytes("U*U*U"), "$2a$05$XXXXXXXXXXXXXXXXXXXXXOAcXxm9kjPGEMsLznoKqmqw7tc8WCx4a"),
             ([], "$2a$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy"),
             (
-                bytes("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789chars after 72 are ignored"),
+                bytes(
+                    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789chars after 72 are ignored"
+                ),
                 "$2a$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui"
             ),
             ([0xA3], "$2x$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e"),
@@ -173,14 +176,16 @@ struct HashingCryptTests {
         #expect(Crypt.hash(bytes("myPassword"), setting: bytes("$1$abcdefgh$")).hash == bytes(hash))
     }
 
-    @Test("NUL bytes, failure tokens and unknown methods give no hash", arguments: [
-        (bytes("a\0b"), "$6$saltstring"),
-        (bytes("x"), "*0"),
-        (bytes("x"), "*1"),
-        (bytes("x"), "$apr1$r31.....$"),
-        (bytes("x"), "$99$whatever"),
-        (bytes("x"), "!"),
-    ])
+    @Test(
+        "NUL bytes, failure tokens and unknown methods give no hash",
+        arguments: [
+            (bytes("a\0b"), "$6$saltstring"),
+            (bytes("x"), "*0"),
+            (bytes("x"), "*1"),
+            (bytes("x"), "$apr1$r31.....$"),
+            (bytes("x"), "$99$whatever"),
+            (bytes("x"), "!"),
+        ])
     func failures(password: [UInt8], setting: String) {
         #expect(Crypt.hash(password, setting: bytes(setting)).hash == nil)
     }

@@ -1,7 +1,6 @@
+import HtpasswdCore
 import PropertyBased
 import Testing
-
-import HtpasswdCore
 
 /// Lower-case hexadecimal, for comparing digests with the published vectors.
 private func hex(_ bytes: [UInt8]) -> String {

@@ -1,6 +1,5 @@
-import Testing
-
 import HtpasswdCore
+import Testing
 
 /// Recomputes `hash` from `password` with the salt and parameters it carries, through the same primitives the
 /// verifier uses, so these tests do not depend on HtpasswdVerifier.
@@ -66,7 +65,8 @@ struct HashingPasswordHasherTests {
         #expect(rehash(secret + [UInt8(ascii: "!")], hash) != hash || algorithm == .des)
     }
 
-    @Test("Two hashes of the same password differ (fresh salts); unsalted {SHA} does not", arguments: Algorithm.allCases)
+    @Test(
+        "Two hashes of the same password differ (fresh salts); unsalted {SHA} does not", arguments: Algorithm.allCases)
     func freshSalts(algorithm: Algorithm) throws {
         let hasher = try PasswordHasher(algorithm: algorithm, cost: algorithm == .bcrypt ? 4 : nil)
         let secret = Array("12345678".utf8)

@@ -1,8 +1,8 @@
 import Foundation
 import HtpasswdCore
 import HtpasswdVerifier
-import Testing
 import TestSupport
+import Testing
 
 /// Oracles: the real programs users run. Our hashes must pass Apache's `htpasswd -v`, re-hash identically with
 /// `openssl passwd`, and verify with python passlib; their hashes must verify with our `Verifier`.
@@ -23,7 +23,8 @@ struct CrossToolTests {
 
     // MARK: Our hashes, checked by others
 
-    @Test("Apache's htpasswd -v accepts every hash we make, and rejects a wrong password", arguments: Algorithm.allCases)
+    @Test(
+        "Apache's htpasswd -v accepts every hash we make, and rejects a wrong password", arguments: Algorithm.allCases)
     func htpasswdAcceptsOurs(algorithm: Algorithm) throws {
         let directory = try TestSupport.temporaryDirectory("hashing-htpasswd")
         let file = directory + "/htpasswd"
@@ -42,10 +43,12 @@ struct CrossToolTests {
         }
     }
 
-    @Test("openssl passwd re-hashes apr1, sha256 and sha512 to the same string", arguments: [
-        (Algorithm.apr1, nil, "-apr1"), (.sha256, nil, "-5"), (.sha512, nil, "-6"), (.sha256, 12345, "-5"),
-        (.sha512, 1000, "-6"),
-    ] as [(Algorithm, Int?, String)])
+    @Test(
+        "openssl passwd re-hashes apr1, sha256 and sha512 to the same string",
+        arguments: [
+            (Algorithm.apr1, nil, "-apr1"), (.sha256, nil, "-5"), (.sha512, nil, "-6"), (.sha256, 12345, "-5"),
+            (.sha512, 1000, "-6"),
+        ] as [(Algorithm, Int?, String)])
     func opensslRehashes(algorithm: Algorithm, rounds: Int?, flag: String) throws {
         let hasher = try PasswordHasher(algorithm: algorithm, rounds: rounds)
         for password in Self.passwords {
@@ -115,9 +118,11 @@ struct CrossToolTests {
 
     // MARK: Committed fixtures
 
-    @Test("Tool-made fixtures in Tests/Fixtures/hashes verify, and password + \"x\" does not", arguments: [
-        "htpasswd.txt", "openssl.txt", "mkpasswd.txt", "ssha.txt",
-    ])
+    @Test(
+        "Tool-made fixtures in Tests/Fixtures/hashes verify, and password + \"x\" does not",
+        arguments: [
+            "htpasswd.txt", "openssl.txt", "mkpasswd.txt", "ssha.txt",
+        ])
     func fixtures(name: String) throws {
         let entries = try HashFixtures.load(name)
         #expect(entries.count >= 10)
@@ -126,7 +131,8 @@ struct CrossToolTests {
             let hash = Array(entry.hash.utf8)
             formats.insert(HashFormat(hash).name)
             #expect(Verifier().verify(Array(entry.password.utf8), against: hash) == .match, "\(entry.command)")
-            let wrong = entry.hash.count == 13 && entry.password.utf8.count >= 8  // DES ignores bytes past 8
+            let wrong =
+                entry.hash.count == 13 && entry.password.utf8.count >= 8  // DES ignores bytes past 8
                 ? Array(("?" + entry.password.dropFirst()).utf8) : Array((entry.password + "x").utf8)
             #expect(Verifier().verify(wrong, against: hash) == .mismatch, "\(entry.command)")
         }
@@ -162,7 +168,10 @@ enum HashFixtures {
             if line.hasPrefix("# $ ") {
                 command = String(line.dropFirst(4))
             } else if !line.hasPrefix("#"), let tab = line.firstIndex(of: "\t") {
-                entries.append(Entry(command: command, password: String(line[..<tab]), hash: String(line[line.index(after: tab)...])))
+                entries.append(
+                    Entry(
+                        command: command, password: String(line[..<tab]), hash: String(line[line.index(after: tab)...]))
+                )
             }
         }
         return entries
@@ -185,10 +194,13 @@ enum Passlib {
                 scheme, password, stored = line.split("\\t")
                 print(int(getattr(passlib.hash, scheme).verify(bytes.fromhex(password), stored)))
             """
-        let input = cases.map { "\($0.scheme)\t\($0.password.map { String(format: "%02x", $0) }.joined())\t\($0.hash)\n" }
+        let input = cases.map {
+            "\($0.scheme)\t\($0.password.map { String(format: "%02x", $0) }.joined())\t\($0.hash)\n"
+        }
         let output = try tool("python3", ["-c", script], stdin: Array(input.joined().utf8))
         guard output.status == 0 else {
-            throw Failed(description: "python3 passlib failed (run 'make test' to install passlib): \(output.stderrText)")
+            throw Failed(
+                description: "python3 passlib failed (run 'make test' to install passlib): \(output.stderrText)")
         }
         return output.stdoutText.split(separator: "\n").map { $0 == "1" }
     }

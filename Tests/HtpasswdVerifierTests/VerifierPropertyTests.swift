@@ -57,7 +57,10 @@ struct VerifierPropertyTests {
         let limit = try #require(algorithm.passwordLimit)
         await propertyCheck(count: 30, input: Gen<UInt8>.value(in: 1...255).array(of: (limit + 1)...(limit + 40))) {
             password in
-            #expect(throws: HtpasswdError.invalidPassword(.tooLong(algorithm: algorithm, limit: limit, length: password.count))) {
+            #expect(
+                throws: HtpasswdError.invalidPassword(
+                    .tooLong(algorithm: algorithm, limit: limit, length: password.count))
+            ) {
                 try hasher.hash(password)
             }
         }
@@ -78,7 +81,8 @@ struct VerifierPropertyTests {
 
     @Test("{SSHA} with any salt length verifies, and no other password does")
     func saltedSHA1() async {
-        let input = zip(passwordBytes, Gen<UInt8>.value(in: 0...255).array(of: 1...40), Gen.int(in: 0...1000),
+        let input = zip(
+            passwordBytes, Gen<UInt8>.value(in: 0...255).array(of: 1...40), Gen.int(in: 0...1000),
             Gen<UInt8>.value(in: 1...127))
         await propertyCheck(count: 100, input: input) { password, salt, index, delta in
             let hash = Array(("{SSHA}" + Base64.encode(SHA1.digest(password + salt) + salt)).utf8)

@@ -29,7 +29,8 @@ struct KnownHash: Sendable, CustomTestStringConvertible {
 struct VerifierTests {
     static let known: [KnownHash] = [
         // bcrypt: OpenBSD / crypt_blowfish vectors (passlib has them too).
-        KnownHash(.bcrypt(variant: "a", cost: 5), "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"),
+        KnownHash(
+            .bcrypt(variant: "a", cost: 5), "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"),
         KnownHash(
             .bcrypt(variant: "b", cost: 5), "$2b$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq", [0xA3],
             wrong: [0xA4]),
@@ -40,7 +41,9 @@ struct VerifierTests {
             .bcrypt(variant: "y", cost: 5), "$2y$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq", [0xA3],
             wrong: [0x23]),
         // htpasswd -nbB -C 4 alice myPassword
-        KnownHash(.bcrypt(variant: "y", cost: 4), "$2y$04$GbgwU7YKFvImlFp66sGC4eNv0rzAeLaJHPge7KLFuOqHtnB6s5/lS", "myPassword"),
+        KnownHash(
+            .bcrypt(variant: "y", cost: 4), "$2y$04$GbgwU7YKFvImlFp66sGC4eNv0rzAeLaJHPge7KLFuOqHtnB6s5/lS", "myPassword"
+        ),
         // openssl passwd -1 -salt abcdefgh myPassword
         KnownHash(.md5crypt, "$1$abcdefgh$W/8r1SWbVzbnNV3h1/PUK1", "myPassword", wrong: "mypassword"),
         // Drepper's SHA-crypt vectors.
@@ -137,7 +140,8 @@ struct VerifierTests {
         let verifier = Verifier()
         // crypt(3) would stop at the NUL; the verifier refuses instead of comparing "U*U".
         #expect(
-            verifier.verify(bytes("U*U\0ignored"), against: bytes("$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"))
+            verifier.verify(
+                bytes("U*U\0ignored"), against: bytes("$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"))
                 == .mismatch)
         #expect(verifier.verify(bytes("test\0"), against: bytes("N1tQbOFcM5fpg")) == .mismatch)
     }
@@ -146,7 +150,8 @@ struct VerifierTests {
     func desTruncation() {
         let verifier = Verifier()
         #expect(verifier.verify(bytes("AlOtBsOl and more"), against: bytes("cEpWz5IUCShqM")) == .match)
-        #expect(verifier.verify(bytes("AlOtBsO") + [UInt8(ascii: "l") | 0x80], against: bytes("cEpWz5IUCShqM")) == .match)
+        #expect(
+            verifier.verify(bytes("AlOtBsO") + [UInt8(ascii: "l") | 0x80], against: bytes("cEpWz5IUCShqM")) == .match)
     }
 
     @Test("bcrypt uses the first 72 bytes: the verifier agrees with crypt(3) and the servers")
@@ -244,7 +249,8 @@ struct VerifierTimingDummyTests {
                 f:plaintext
 
                 """))
-        #expect(Verifier().timingDummy(in: file) == bytes("$2y$12$abcdefghijklmnopqrstuuDSBGRRZoHjVv7J7e3ZpxqGTvKbyUYce"))
+        #expect(
+            Verifier().timingDummy(in: file) == bytes("$2y$12$abcdefghijklmnopqrstuuDSBGRRZoHjVv7J7e3ZpxqGTvKbyUYce"))
     }
 
     @Test("No verifiable entries, no dummy")

@@ -9,9 +9,9 @@ import HtpasswdCore
 import HtpasswdVerifier
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 let password = Array("myPassword".utf8)

@@ -81,7 +81,9 @@ package struct MD5 {
     /// The digest of the `length` bytes at `message`, padded in place: `message` must have room for
     /// ``paddedLength(_:)`` bytes, and the bytes after `length` are overwritten. Writes 16 bytes at `digest`.
     @inline(__always)
-    package static func digest(ofPadded message: UnsafeMutableRawPointer, length: Int, into digest: UnsafeMutableRawPointer) {
+    package static func digest(
+        ofPadded message: UnsafeMutableRawPointer, length: Int, into digest: UnsafeMutableRawPointer
+    ) {
         let total = paddedLength(length)
         message.storeBytes(of: 0x80, toByteOffset: length, as: UInt8.self)
         (message + length + 1).initializeMemory(as: UInt8.self, repeating: 0, count: total - 8 - length - 1)
@@ -189,22 +191,30 @@ package struct MD5 {
     }
 
     @inline(__always)
-    private static func ff(_ a: inout UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ k: UInt32) {
+    private static func ff(
+        _ a: inout UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ k: UInt32
+    ) {
         a = b &+ (a &+ (d ^ (b & (c ^ d))) &+ x &+ k).rotated(s)
     }
 
     @inline(__always)
-    private static func gg(_ a: inout UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ k: UInt32) {
+    private static func gg(
+        _ a: inout UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ k: UInt32
+    ) {
         a = b &+ (a &+ (c ^ (d & (b ^ c))) &+ x &+ k).rotated(s)
     }
 
     @inline(__always)
-    private static func hh(_ a: inout UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ k: UInt32) {
+    private static func hh(
+        _ a: inout UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ k: UInt32
+    ) {
         a = b &+ (a &+ (b ^ c ^ d) &+ x &+ k).rotated(s)
     }
 
     @inline(__always)
-    private static func ii(_ a: inout UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ k: UInt32) {
+    private static func ii(
+        _ a: inout UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ k: UInt32
+    ) {
         a = b &+ (a &+ (c ^ (b | ~d)) &+ x &+ k).rotated(s)
     }
 }
