@@ -160,6 +160,19 @@ func verifyStatus(_ file: String, _ user: String, _ password: String) throws -> 
     try htpass(["verify", file, user, "--password-env", "PW"], environment: ["PW": password]).status
 }
 
+/// `password` verifies for `user` (status 0) and a password differing in its first byte does not (status 1).
+func expectVerifies(
+    _ file: String, _ user: String, _ password: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let right = try htpass(["verify", file, user, "--password-env", "PW", "--allow-empty"], environment: ["PW": password])
+    #expect(
+        right.status == 0, "verify \(user) \(password.debugDescription): \(right.status) \(right.stderrText)",
+        sourceLocation: sourceLocation)
+    let wrong = password.isEmpty ? "x" : (password.hasPrefix("X") ? "Y" : "X") + password.dropFirst()
+    #expect(
+        try verifyStatus(file, user, wrong) == 1, "verify \(user) with a wrong password", sourceLocation: sourceLocation)
+}
+
 /// Fast bcrypt, where the cost does not matter.
 let fast = ["--cost", "4"]
 

@@ -89,7 +89,7 @@ struct ServerTests {
         let file = sandbox.path("htpasswd")
         let made = try TestSupport.run(try TestSupport.locate("htpasswd"), ["-cb"] + flags + [file, "alice", "pw-1234"])
         try #require(made.status == 0, "\(made.stderrText)")
-        #expect(try verifyStatus(file, "alice", "pw-1234") == 0)
+        try expectVerifies(file, "alice", "pw-1234")
         #expect(try verifyStatus(file, "alice", "pw-1235") == 1)
         // And htpass can edit it, keeping Apache's reading of it.
         expectSuccess(try htpass(["add", file, "bob", "--stdin"] + fast, stdin: "bob-pw"))
