@@ -15,6 +15,7 @@ have hyperfine               || need_apt+=(hyperfine)
 have script                  || need_apt+=(bsdutils)
 have curl                    || need_apt+=(curl)
 have python3                 || need_apt+=(python3 python3-pip)
+[ -x /usr/bin/time ]         || need_apt+=(time)
 
 run_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; elif have sudo; then sudo "$@"; else
