@@ -13,6 +13,7 @@ have mkpasswd                || need_apt+=(whois)
 have openssl                 || need_apt+=(openssl)
 have hyperfine               || need_apt+=(hyperfine)
 have script                  || need_apt+=(bsdutils)
+have setpriv && have setsid  || need_apt+=(util-linux)   # tests run htpass as nobody, and without a tty
 have curl                    || need_apt+=(curl)
 have python3                 || need_apt+=(python3 python3-pip)
 [ -x /usr/bin/time ]         || need_apt+=(time)

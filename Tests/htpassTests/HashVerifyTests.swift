@@ -84,6 +84,8 @@ struct VerifyTests {
         let file = Self.formats
         let match = try htpass(["verify", file, "sha512", "--stdin"], stdin: "myPassword")
         #expect(match.status == 0 && match.stdout.isEmpty && match.stderr.isEmpty, "\(match.stdoutText) \(match.stderrText)")
+        let mismatch = try htpass(["verify", file, "sha512", "--stdin"], stdin: "notMyPassword")
+        #expect(mismatch.status == 1 && mismatch.stdout.isEmpty, "\(mismatch.stdoutText)")
     }
 }
 
