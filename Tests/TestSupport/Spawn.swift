@@ -36,9 +36,6 @@ extension TestSupport {
 
     /// The absolute path of `program` on `PATH` (or in /usr/sbin, /sbin); throws ``MissingProgram`` when it is
     /// missing, never skips.
-    ///
-    /// Same contract as ``which(_:)``, which at the time of writing splits `PATH` into arrays of characters
-    /// and so finds nothing that is not given as an absolute path.
     public static func locate(_ program: String) throws -> String {
         if program.hasPrefix("/") { return program }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

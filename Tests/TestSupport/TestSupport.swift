@@ -34,17 +34,6 @@ public enum TestSupport {
         public var description: String { "\(name) is not installed; run 'make test', which installs it" }
     }
 
-    /// The absolute path of `program` on `PATH`; throws rather than skipping when it is missing.
-    public static func which(_ program: String) throws -> String {
-        if program.hasPrefix("/") { return program }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") + ["/usr/sbin", "/sbin"] {
-            let candidate = "\(directory)/\(program)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw MissingProgram(name: program)
-    }
-
     /// Runs `program` with `arguments`, feeding `stdin`, and waits for it.
     ///
     /// - Parameter environment: Variables added to (or, with a nil value, removed from) this process's.
@@ -54,7 +43,7 @@ public enum TestSupport {
         directory: String? = nil
     ) throws -> Output {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try which(program))
+        process.executableURL = URL(fileURLWithPath: try locate(program))
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
