@@ -69,6 +69,7 @@ public struct HtpasswdStore: Sendable {
     ///   - change: Applies the edit to the current content; if it throws, nothing is written.
     /// - Returns: What `change` returned.
     /// - Throws: The error of `change`, or a file error; the file is then byte-for-byte as before.
+    @discardableResult
     public func edit<Result>(
         creation: Creation = .mustExist, attributes: NewFileAttributes = NewFileAttributes(),
         _ change: (inout HtpasswdFile) throws(HtpasswdError) -> Result

@@ -264,26 +264,32 @@ struct HtpasswdFileTests {
 
     @Test("A 1,000,000-line file parses, edits and serialises correctly")
     func millionLines() throws {
+        // Quadratic work anywhere would not finish; the debug build takes some seconds.
+        let template = b("user0000000:$apr1$abcdefgh$0123456789abcdefghijkl\n")
         var original: [UInt8] = []
-        original.reserveCapacity(48_000_000)
+        original.reserveCapacity(template.count * 1_000_000)
         for index in 0..<1_000_000 {
-            original += b("user\(index):$apr1$abcdefgh$0123456789abcdefghijkl\n")
+            var line = template
+            var value = index
+            for position in stride(from: 10, through: 4, by: -1) {
+                line[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+            original += line
         }
         var file = HtpasswdFile(bytes: original)
         #expect(file.lineCount == 1_000_000)
-        #expect(file.entry(for: b("user999999"))?.lineNumber == 1_000_000)
-        #expect(file.entry(for: b("user0"))?.lineNumber == 1)
+        #expect(file.entry(for: b("user0999999"))?.lineNumber == 1_000_000)
         #expect(file.malformedLines.isEmpty)
-        #expect(file.entries.count == 1_000_000)
         #expect(file.bytes == original)
-        file.setHash(b("$apr1$new$hash"), for: try UserName(b("newcomer")))
-        #expect(file.lineCount == 1_000_001)
-        #expect(file.removeEntries(for: b("user500000")) == 1)
-        file.removeEntries(for: b("newcomer"))
-        file.setHash(b("$apr1$abcdefgh$0123456789abcdefghijkl"), for: try UserName(b("user500000")))
+        let outcome = file.setHash(b("$apr1$new$hash"), for: try UserName(b("user0500000")))
+        #expect(!outcome.added && outcome.recordLength == 26)
+        #expect(file.removeEntries(for: b("user0000001")) == 1)
+        file.setHash(b("$apr1$x$y"), for: try UserName(b("newcomer")))
         let edited = file.bytes
-        #expect(edited.count == original.count)
-        #expect(HtpasswdFile(bytes: edited).entry(for: b("user500000"))?.lineNumber == 1_000_000)
+        #expect(edited.count == original.count - template.count - 23 + 19)
+        #expect(edited.starts(with: b("user0000000:$apr1$abcdefgh$0123456789abcdefghijkl\nuser0000002:")))
+        #expect(edited.suffix(19) == b("newcomer:$apr1$x$y\n")[...].suffix(19))
     }
 }
 
