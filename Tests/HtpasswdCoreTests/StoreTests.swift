@@ -222,6 +222,38 @@ struct StoreTests {
         #expect(try TestSupport.readBytes(path) == original + b("bob:h\n"))
     }
 
+    @Test("A user who is not root edits a file they own and it keeps its mode")
+    func nonRootOwner() throws {
+        let directory = try TestSupport.temporaryDirectory("htpass-nobody")
+        let path = directory + "/htpasswd"
+        try TestSupport.writeBytes(b("alice:$apr1$x$y\n"), to: path)
+        #expect(chown(directory, 65534, 65534) == 0 && chown(path, 65534, 65534) == 0)
+        #expect(chmod(path, 0o604) == 0)
+        let result = try StoreSupport.run(["add", path, "bob", "h"], as: (65534, 65534))
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))
+        let info = try StoreSupport.status(path)
+        #expect(info.permissions == 0o604 && info.st_uid == 65534 && info.st_gid == 65534)
+    }
+
+    @Test("A user who is not root cannot give a new copy back to another owner: the edit fails, nothing changes")
+    func nonRootCannotKeepForeignOwner() throws {
+        // The file is writable by all, in a directory the user owns, but belongs to root. Replacing it would
+        // change its owner, which the store refuses to do silently.
+        let directory = try TestSupport.temporaryDirectory("htpass-foreign")
+        let path = directory + "/htpasswd"
+        let original = b("alice:$apr1$x$y\n")
+        try TestSupport.writeBytes(original, to: path)
+        #expect(chown(directory, 65534, 65534) == 0)
+        #expect(chmod(path, 0o666) == 0)
+        let result = try StoreSupport.run(["add", path, "bob", "h"], as: (65534, 65534))
+        #expect(result.status == 1)
+        #expect(result.stderrText.hasPrefix("error: io \(EPERM) set the owner and group of"), "\(result.stderrText)")
+        #expect(try TestSupport.readBytes(path) == original)
+        #expect(try StoreSupport.status(path).st_uid == 0)
+        #expect(try StoreSupport.listing(directory) == ["htpasswd"])
+    }
+
     @Test("A change that throws writes nothing")
     func throwingChange() throws {
         let (directory, path) = try setUp()
