@@ -5,7 +5,7 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: help build release test deps lint format man completions install uninstall bench clean
+.PHONY: help build release test deps lint format man completions install uninstall clean
 
 help:
 	@echo "make build      debug build"
@@ -13,7 +13,8 @@ help:
 	@echo "make test       install test dependencies if missing, then run the whole test suite"
 	@echo "make lint       check formatting with swift format"
 	@echo "make man        regenerate Docs/htpass.1"
-	@echo "make bench      benchmarks against Apache's htpasswd"
+	@echo "make bench      benchmarks against Apache's htpasswd and libxcrypt, as ratios"
+	@echo "make mlflow-test  the MLflow + nginx example stack, end to end"
 	@echo "make completions regenerate Docs/completions (bash, zsh, fish)"
 	@echo "make install    install binary, man page and completions under PREFIX ($(PREFIX))"
 	@echo "make uninstall  remove what make install installed"
@@ -73,3 +74,23 @@ bench-startup: release
 
 clean:
 	rm -rf .build
+
+# Benchmarks: each compares against Apache's htpasswd (or libxcrypt) in the same run and prints ratios.
+.PHONY: bench bench-hash bench-files bench-auth mlflow-test
+bench: bench-hash bench-files bench-startup
+
+bench-hash:
+	$(SWIFT) run -c release --package-path Benchmarks hash-timing
+
+bench-files: release
+	HTPASS="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" Benchmarks/file-edits.sh
+
+bench-auth: release
+	./scripts/install-test-deps.sh --mlflow
+	HTPASS="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" Benchmarks/auth-throughput/run.sh
+
+# The MLflow + nginx example stack, end to end on 127.0.0.1 (downloads MLflow from PyPI once, ~850 MB).
+mlflow-test:
+	./scripts/install-test-deps.sh --mlflow
+	$(SWIFT) build --product htpass
+	HTPASS="$$($(SWIFT) build --show-bin-path)/htpass" examples/mlflow-nginx/test-stack.sh

@@ -3,6 +3,10 @@
 # Idempotent and quiet when everything is there; needs root (or sudo) the first time.
 set -euo pipefail
 
+# --mlflow: also what the MLflow example stack and the auth throughput benchmark need.
+mlflow=false
+[ "${1:-}" = --mlflow ] && mlflow=true
+
 need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
 
@@ -17,6 +21,12 @@ have setpriv && have setsid  || need_apt+=(util-linux)   # tests run htpass as n
 have curl                    || need_apt+=(curl)
 have python3                 || need_apt+=(python3 python3-pip)
 [ -x /usr/bin/time ]         || need_apt+=(time)
+
+if $mlflow; then
+    have ss                  || need_apt+=(iproute2)
+    have wrk                 || need_apt+=(wrk)
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+fi
 
 run_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; elif have sudo; then sudo "$@"; else
