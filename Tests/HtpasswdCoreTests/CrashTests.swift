@@ -60,8 +60,9 @@ struct CrashTests {
                 #expect(unlink(temporary) == 0)
             }
         }
-        print("killed \(trials) writers: \(states[0]) old files, \(states[1]) new files, "
-            + "\(killedMidWrite) killed in the middle of a write")
+        print(
+            "killed \(trials) writers: \(states[0]) old files, \(states[1]) new files, "
+                + "\(killedMidWrite) killed in the middle of a write")
         // Many kills landed in the middle of a write (they left a temporary file), so the test did its job.
         #expect(killedMidWrite > 0)
         #expect(states[0] > 0 && states[1] > 0)

@@ -73,10 +73,12 @@ struct HtpasswdFileTests {
         }
     }
 
-    @Test("Parsing then serialising gives back every fixture", arguments: [
-        "apache.htpasswd", "odd-lines.htpasswd", "crlf.htpasswd", "no-final-newline.htpasswd", "empty.htpasswd",
-        "comments-only.htpasswd",
-    ])
+    @Test(
+        "Parsing then serialising gives back every fixture",
+        arguments: [
+            "apache.htpasswd", "odd-lines.htpasswd", "crlf.htpasswd", "no-final-newline.htpasswd", "empty.htpasswd",
+            "comments-only.htpasswd",
+        ])
     func roundTripFixtures(name: String) throws {
         let bytes = try fixture(name)
         #expect(HtpasswdFile(bytes: bytes).bytes == bytes)
@@ -131,10 +133,12 @@ struct HtpasswdFileTests {
         #expect(file.lineCount == 18)
         let entries = file.entries
         #expect(entries.map(\.lineNumber) == [3, 4, 7, 11, 12, 13, 14, 17, 18])
-        #expect(entries.map { Array($0.user) } == [
-            b("alice"), b("bob"), b("carol"), b(" bob"), b("alice"), b("café"), [0x62, 0x61, 0x64, 0xFF, 0xFE] + b("user"),
-            b("dave"), b("last"),
-        ])
+        #expect(
+            entries.map { Array($0.user) } == [
+                b("alice"), b("bob"), b("carol"), b(" bob"), b("alice"), b("café"),
+                [0x62, 0x61, 0x64, 0xFF, 0xFE] + b("user"),
+                b("dave"), b("last"),
+            ])
         #expect(Array(entries[1].hash) == b("$2y$05$6MHqffdy1I9EVl4KEuw2gutEPWVrq4o9VH2q72yo6ZFDts4/nz3Ui"))
         #expect(Array(entries[1].extra) == b(":Bob Builder, room 12"))
         #expect(Array(entries[2].hash) == b("{SHA}stOsjhQ+/Zr2RzmhAD8uggClG7Y="), "CR is not part of the hash")
@@ -216,15 +220,17 @@ struct HtpasswdFileTests {
         #expect(file.bytes == b("bob:3\nalice:a"))
     }
 
-    @Test("New lines use the file's line ending", arguments: [
-        ("", "u:h\n"),
-        ("a:1\n", "a:1\nu:h\n"),
-        ("a:1\r\n", "a:1\r\nu:h\r\n"),
-        ("# c\r\na:1\r\n", "# c\r\na:1\r\nu:h\r\n"),
-        ("a:1", "a:1\nu:h"),
-        ("a:1\r\nb:2", "a:1\r\nb:2\r\nu:h"),
-        ("# only a comment", "# only a comment\nu:h"),
-    ])
+    @Test(
+        "New lines use the file's line ending",
+        arguments: [
+            ("", "u:h\n"),
+            ("a:1\n", "a:1\nu:h\n"),
+            ("a:1\r\n", "a:1\r\nu:h\r\n"),
+            ("# c\r\na:1\r\n", "# c\r\na:1\r\nu:h\r\n"),
+            ("a:1", "a:1\nu:h"),
+            ("a:1\r\nb:2", "a:1\r\nb:2\r\nu:h"),
+            ("# only a comment", "# only a comment\nu:h"),
+        ])
     func newLineEnding(original: String, expected: String) throws {
         var file = HtpasswdFile(bytes: b(original))
         let outcome = file.setHash(b("h"), for: try UserName(b("u")))

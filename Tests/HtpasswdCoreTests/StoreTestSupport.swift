@@ -23,7 +23,8 @@ enum StoreSupport {
         if let executable = Bundle.main.executablePath {
             candidates.append(URL(fileURLWithPath: executable).deletingLastPathComponent().path + "/StoreTool")
         }
-        candidates.append(URL(fileURLWithPath: TestSupport.htpassBinary).deletingLastPathComponent().path + "/StoreTool")
+        candidates.append(
+            URL(fileURLWithPath: TestSupport.htpassBinary).deletingLastPathComponent().path + "/StoreTool")
         candidates.append(TestSupport.packageRoot + "/.build/debug/StoreTool")
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }()
@@ -110,7 +111,8 @@ enum StoreSupport {
     /// Runs `body` with a fresh tmpfs of `size` mounted on a new directory, and unmounts it on every path.
     static func withTmpfs<T>(size: String, _ body: (String) throws -> T) throws -> T {
         let directory = try TestSupport.temporaryDirectory("htpass-tmpfs")
-        let mount = try TestSupport.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0755", "tmpfs", directory])
+        let mount = try TestSupport.run(
+            "/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0755", "tmpfs", directory])
         guard mount.status == 0 else { throw Failure(description: "mount failed: \(mount.stderrText)") }
         defer {
             // Lazy, so that a test that failed with a descriptor still open cannot leave the mount behind.

@@ -81,9 +81,11 @@ struct StoreTests {
 
     // MARK: Attributes
 
-    @Test("A new file gets the requested mode and group", arguments: [
-        (UInt32(0o600), UInt32?.none), (0o640, 33), (0o644, 5678), (0o660, nil),
-    ])
+    @Test(
+        "A new file gets the requested mode and group",
+        arguments: [
+            (UInt32(0o600), UInt32?.none), (0o640, 33), (0o644, 5678), (0o660, nil),
+        ])
     func newFileAttributes(mode: UInt32, group: UInt32?) throws {
         let (_, path) = try setUp(nil)
         let attributes = HtpasswdStore.NewFileAttributes(mode: mode, group: group)
@@ -115,9 +117,11 @@ struct StoreTests {
 
     // MARK: Links and odd files
 
-    @Test("A symbolic link is followed; its target is replaced and the link stays a link", arguments: [
-        "relative", "absolute", "chain",
-    ])
+    @Test(
+        "A symbolic link is followed; its target is replaced and the link stays a link",
+        arguments: [
+            "relative", "absolute", "chain",
+        ])
     func symbolicLink(kind: String) throws {
         let (directory, target) = try setUp()
         try FileManager.default.createDirectory(atPath: directory + "/links", withIntermediateDirectories: true)
@@ -149,9 +153,11 @@ struct StoreTests {
         #expect(try StoreSupport.status(link, followingLinks: false).st_mode & S_IFMT == S_IFLNK)
     }
 
-    @Test("A directory or FIFO where the file should be is refused, and nothing changes", arguments: [
-        "directory", "fifo",
-    ])
+    @Test(
+        "A directory or FIFO where the file should be is refused, and nothing changes",
+        arguments: [
+            "directory", "fifo",
+        ])
     func notRegularFile(kind: String) throws {
         let (directory, path) = try setUp(nil)
         if kind == "directory" {

@@ -4,43 +4,47 @@ import Testing
 
 @Suite("UserName")
 struct UserNameTests {
-    @Test("Refusals name the first rule broken", arguments: [
-        ([], UserName.Problem.empty),
-        ([UInt8](repeating: UInt8(ascii: "a"), count: 256), .tooLong(length: 256)),
-        ([UInt8](repeating: 0xC3, count: 1000), .tooLong(length: 1000)),
-        (Array("bob:x".utf8), .containsColon),
-        (Array(":".utf8), .containsColon),
-        (Array("bob\n".utf8), .containsControlCharacter(byte: 0x0A)),
-        (Array("bo\nb".utf8), .containsControlCharacter(byte: 0x0A)),
-        (Array("bob\r".utf8), .containsControlCharacter(byte: 0x0D)),
-        (Array("b\tob".utf8), .containsControlCharacter(byte: 0x09)),
-        ([0x62, 0x00, 0x62], .containsControlCharacter(byte: 0x00)),
-        ([0x62, 0x1F], .containsControlCharacter(byte: 0x1F)),
-        ([0x62, 0x7F], .containsControlCharacter(byte: 0x7F)),
-        (Array("#bob".utf8), .startsWithHash),
-        (Array("#".utf8), .startsWithHash),
-        (Array(" bob".utf8), .leadingSpace),
-        (Array(" ".utf8), .leadingSpace),
-        (Array("bob ".utf8), .trailingSpace),
-    ])
+    @Test(
+        "Refusals name the first rule broken",
+        arguments: [
+            ([], UserName.Problem.empty),
+            ([UInt8](repeating: UInt8(ascii: "a"), count: 256), .tooLong(length: 256)),
+            ([UInt8](repeating: 0xC3, count: 1000), .tooLong(length: 1000)),
+            (Array("bob:x".utf8), .containsColon),
+            (Array(":".utf8), .containsColon),
+            (Array("bob\n".utf8), .containsControlCharacter(byte: 0x0A)),
+            (Array("bo\nb".utf8), .containsControlCharacter(byte: 0x0A)),
+            (Array("bob\r".utf8), .containsControlCharacter(byte: 0x0D)),
+            (Array("b\tob".utf8), .containsControlCharacter(byte: 0x09)),
+            ([0x62, 0x00, 0x62], .containsControlCharacter(byte: 0x00)),
+            ([0x62, 0x1F], .containsControlCharacter(byte: 0x1F)),
+            ([0x62, 0x7F], .containsControlCharacter(byte: 0x7F)),
+            (Array("#bob".utf8), .startsWithHash),
+            (Array("#".utf8), .startsWithHash),
+            (Array(" bob".utf8), .leadingSpace),
+            (Array(" ".utf8), .leadingSpace),
+            (Array("bob ".utf8), .trailingSpace),
+        ])
     func refusals(bytes: [UInt8], problem: UserName.Problem) {
         #expect(UserName.problem(with: bytes) == problem)
         #expect(throws: HtpasswdError.invalidUserName(problem)) { try UserName(bytes) }
     }
 
-    @Test("Accepted names keep their bytes", arguments: [
-        Array("bob".utf8),
-        Array("b".utf8),
-        Array("bob#".utf8),
-        Array("b o b".utf8),
-        Array("alice@example.com".utf8),
-        Array("José Müller".utf8),
-        Array("用户".utf8),
-        Array("🙂".utf8),
-        [0x80, 0xFF, 0xFE],  // not UTF-8: names are bytes
-        [UInt8](repeating: UInt8(ascii: "a"), count: 255),
-        [UInt8](repeating: 0xE9, count: 255),
-    ])
+    @Test(
+        "Accepted names keep their bytes",
+        arguments: [
+            Array("bob".utf8),
+            Array("b".utf8),
+            Array("bob#".utf8),
+            Array("b o b".utf8),
+            Array("alice@example.com".utf8),
+            Array("José Müller".utf8),
+            Array("用户".utf8),
+            Array("🙂".utf8),
+            [0x80, 0xFF, 0xFE],  // not UTF-8: names are bytes
+            [UInt8](repeating: UInt8(ascii: "a"), count: 255),
+            [UInt8](repeating: 0xE9, count: 255),
+        ])
     func acceptance(bytes: [UInt8]) throws {
         #expect(UserName.problem(with: bytes) == nil)
         #expect(try UserName(bytes).bytes == bytes)
@@ -70,7 +74,8 @@ struct UserNameTests {
         let input = zip(Gen.int(in: 0..<controls.count), Gen.int(in: 0...10), Gen.int(in: 0...10))
         await propertyCheck(count: 300, input: input) { control, before, after in
             let byte = controls[control]
-            let name = Array(repeating: UInt8(ascii: "a"), count: before) + [byte]
+            let name =
+                Array(repeating: UInt8(ascii: "a"), count: before) + [byte]
                 + Array(repeating: UInt8(ascii: "z"), count: after)
             #expect(UserName.problem(with: name) == .containsControlCharacter(byte: byte))
         }

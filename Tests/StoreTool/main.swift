@@ -15,12 +15,13 @@
 // "error: <case>" naming the HtpasswdError case; 2 for a usage error. No Foundation: arguments are
 // taken as bytes from CommandLine.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import HtpasswdCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 func writeOut(_ text: String, to fd: CInt = 1) {
     var bytes = Array(text.utf8)
