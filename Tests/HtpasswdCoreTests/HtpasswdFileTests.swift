@@ -125,6 +125,34 @@ struct HtpasswdFileTests {
         }
     }
 
+    @Test("After setHash the user has one line, with the new hash, and every other user reads as before")
+    func setHashProperty() async {
+        let existingNames = [b("alice"), b("bob"), b("carol"), b("dave"), b("café")]
+        let users = Gen.int(in: 0..<existingNames.count).map { existingNames[$0] }
+        await propertyCheck(count: 300, input: sampleFiles, users, hashes) { original, name, hash in
+            let before = HtpasswdFile(bytes: original)
+            var file = before
+            let outcome = file.setHash(hash, for: try UserName(name))
+            let old = before.entries.filter { $0.user.elementsEqual(name) }
+            #expect(outcome.added == old.isEmpty)
+            #expect(outcome.removedDuplicateLines == old.dropFirst().map(\.lineNumber))
+            let reparsed = HtpasswdFile(bytes: file.bytes)
+            let now = reparsed.entries.filter { $0.user.elementsEqual(name) }
+            #expect(now.count == 1)
+            #expect(now.first.map { Array($0.hash) } == hash)
+            #expect(now.first.map { Array($0.extra) } == (old.first.map { Array($0.extra) } ?? []))
+            // Hashes as the servers read them: nginx ends a hash at CR, Apache trims it. (A file ending in a bare
+            // CR gets a LF after it when a line is added, which makes that CR part of a CRLF.)
+            let others = { (file: HtpasswdFile) in
+                file.entries.filter { !$0.user.elementsEqual(name) }.map {
+                    [Array($0.user), Array($0.hash.prefix { $0 != 0x0D })]
+                }
+            }
+            #expect(others(reparsed) == others(before))
+            #expect(reparsed.malformedLines.count == before.malformedLines.count)
+        }
+    }
+
     // MARK: Reading
 
     @Test("The odd-lines fixture reads as nginx reads it")
