@@ -41,7 +41,7 @@ enum ExitStatus: Int32 {
     /// The status for an error of the libraries.
     init(for error: HtpasswdError) {
         switch error {
-        case .fileNotFound, .fileExists, .notRegularFile, .io, .lockTimeout, .randomFailed:
+        case .fileNotFound, .fileExists, .notRegularFile, .io, .ownerNotKept, .lockTimeout, .randomFailed:
             self = .fileProblem
         case .userNotFound:
             self = .noSuchUser
@@ -72,11 +72,24 @@ struct CommandOutcome: Error {
 
 extension Htpass {
     /// Parses `arguments`, runs the command and exits with the status of the contract; never returns.
+    ///
+    /// The common, valid command lines go through ``FastPath``; everything else through argument-parser.
     static func runAndExit(_ arguments: [String]?) -> Never {
+        let commandLine = arguments ?? Array(CommandLine.arguments.dropFirst())
+        #if DEBUG
+            ParserCheck.runIfAsked()
+        #endif
         let status: ExitStatus
         do {
-            var command = try parseAsRoot(arguments)
-            try command.run()
+            if let request = FastPath.parse(commandLine) {
+                #if DEBUG
+                    ParserCheck.expectAgreement(request, commandLine)
+                #endif
+                try request.run()
+            } else {
+                var command = try parseAsRoot(arguments)
+                try command.run()
+            }
             status = .success
         } catch let error as HtpasswdError {
             Output.error(error.description)
@@ -88,7 +101,7 @@ extension Htpass {
             if let message = outcome.message { Output.error(message) }
             status = outcome.status
         } catch {
-            exitForParserError(error, arguments: arguments ?? Array(CommandLine.arguments.dropFirst()))
+            exitForParserError(error, arguments: commandLine)
         }
         Output.flush()
         Glibc.exit(status.rawValue)

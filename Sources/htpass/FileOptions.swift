@@ -12,24 +12,11 @@ struct NewFileOptions: ParsableArguments {
             valueName: "name"))
     var group: String?
 
-    /// The attributes for HtpasswdStore; an unknown group is a usage error.
-    func attributes() throws -> HtpasswdStore.NewFileAttributes {
-        var attributes = HtpasswdStore.NewFileAttributes()
-        if let mode { attributes.mode = mode.bits }
-        if let group {
-            guard let id = SystemGroup.id(named: group) else {
-                throw CommandError(
-                    .usage,
-                    "No group '\(group)' on this system; give the group your web server runs as (see /etc/group)")
-            }
-            attributes.group = id
-        }
-        return attributes
-    }
+    var choice: NewFileChoice { NewFileChoice(mode: mode, group: group) }
 }
 
 /// Permission bits given in octal: `640`, `0640` or `0o640`.
-struct FileMode: ExpressibleByArgument {
+struct FileMode: ExpressibleByArgument, Equatable, Sendable {
     var bits: UInt32
 
     init?(argument: String) {
@@ -48,15 +35,9 @@ struct LockOptions: ParsableArguments {
         name: .customLong("lock-timeout"),
         help: ArgumentHelp("Seconds to wait for another edit of the file to finish (default 10).", valueName: "seconds")
     )
-    var lockTimeout: Double = 10
+    var lockTimeout: Double = LockTimeout.defaultSeconds
 
     func validate() throws {
-        guard lockTimeout.isFinite, lockTimeout >= 0 else {
-            throw ValidationError("--lock-timeout must be a number of seconds, 0 or more")
-        }
-    }
-
-    func store(_ path: String) -> HtpasswdStore {
-        HtpasswdStore(path: path, lockTimeout: lockTimeout)
+        try LockTimeout.check(lockTimeout)
     }
 }

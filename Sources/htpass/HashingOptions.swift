@@ -18,10 +18,5 @@ struct HashingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("sha256/sha512 rounds, 1000 to 999999999 (default 5000).", valueName: "n"))
     var rounds: Int?
 
-    /// The hasher for these options, after printing the warnings about them.
-    func hasher() throws(HtpasswdError) -> PasswordHasher {
-        let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
-        for warning in hasher.warnings { Output.warning(warning.description) }
-        return hasher
-    }
+    var choice: HashChoice { HashChoice(algorithm: algorithm, cost: cost, rounds: rounds) }
 }

@@ -28,16 +28,22 @@ struct PasswordSource: ParsableArguments {
     var allowEmpty = false
 
     func validate() throws {
-        let count = [stdin, passwordFile != nil, passwordEnv != nil].filter { $0 }.count
-        if count > 1 {
-            throw ValidationError("Give only one of --stdin, --password-file and --password-env")
-        }
+        try PasswordChoice.checkOneSource(stdin: stdin, file: passwordFile, environment: passwordEnv)
     }
 
+    /// The plain value of these options, with `--generate` and `--length` for the commands that have them.
+    func choice(generation: PasswordGeneration? = nil) throws -> PasswordChoice {
+        try PasswordChoice(
+            stdin: stdin, file: passwordFile, environment: passwordEnv, generate: generation?.generate ?? false,
+            length: generation?.length, allowEmpty: allowEmpty)
+    }
+}
+
+extension PasswordChoice {
     /// What the password is for: setting it asks twice on a terminal.
     enum Purpose {
         case set(UserName?)
-        case verify(UserName)
+        case verify(String)
     }
 
     /// Reads the password from the chosen source.
@@ -46,13 +52,17 @@ struct PasswordSource: ParsableArguments {
     ///   variable is not set, ``ExitStatus/fileProblem`` for an unreadable file, ``ExitStatus/rejectedInput``
     ///   when the two prompts differ; ``HtpasswdError/invalidPassword(_:)`` for an empty password without
     ///   `--allow-empty`.
-    func read(for purpose: Purpose, generation: PasswordGeneration? = nil) throws -> Password {
+    func read(for purpose: Purpose) throws -> Password {
         let password: Password
-        if let generation, generation.generate {
-            password = Password(bytes: try generation.make(), generated: true)
-        } else if stdin {
+        switch source {
+        case .generated(let length):
+            password = Password(
+                bytes: try SecureRandom.string(
+                    count: length ?? PasswordGeneration.defaultLength, alphabet: PasswordGeneration.alphabet),
+                generated: true)
+        case .stdin:
             password = Password(bytes: Self.withoutLineEnding(try Self.readAll(STDIN_FILENO, name: "standard input")))
-        } else if let passwordFile {
+        case .file(let passwordFile):
             let fd = open(passwordFile, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 throw CommandError(
@@ -60,7 +70,7 @@ struct PasswordSource: ParsableArguments {
             }
             defer { close(fd) }
             password = Password(bytes: Self.withoutLineEnding(try Self.readAll(fd, name: passwordFile)))
-        } else if let passwordEnv {
+        case .environment(let passwordEnv):
             guard let value = getenv(passwordEnv) else {
                 throw CommandError(
                     .usage,
@@ -69,7 +79,7 @@ struct PasswordSource: ParsableArguments {
             }
             password = Password(
                 bytes: Array(UnsafeBufferPointer(start: value, count: strlen(value))).map { UInt8(bitPattern: $0) })
-        } else {
+        case .prompt:
             password = Password(bytes: try prompt(for: purpose))
         }
         if password.bytes.isEmpty && !allowEmpty { throw HtpasswdError.invalidPassword(.empty) }
@@ -148,12 +158,7 @@ struct PasswordGeneration: ParsableArguments {
     var length: Int?
 
     func validate() throws {
-        if length != nil && !generate { throw ValidationError("--length goes with --generate") }
-        if let length, !(1...4096).contains(length) { throw ValidationError("--length must be 1 to 4096") }
-    }
-
-    func make() throws(HtpasswdError) -> [UInt8] {
-        try SecureRandom.string(count: length ?? Self.defaultLength, alphabet: Self.alphabet)
+        try PasswordChoice.checkLength(length, generate: generate)
     }
 }
 
@@ -165,15 +170,5 @@ struct Password {
     /// Prints a generated password on standard output; does nothing for a password that was given.
     func printIfGenerated() {
         if generated { Output.line(bytes) }
-    }
-}
-
-extension PasswordGeneration {
-    /// `--generate` is a password source too: it excludes the others.
-    func checkExclusive(with source: PasswordSource) throws {
-        if generate && (source.stdin || source.passwordFile != nil || source.passwordEnv != nil) {
-            throw ValidationError(
-                "--generate makes the password; do not also give --stdin, --password-file or --password-env")
-        }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import HtpasswdCore
 
 extension Htpass {
-    struct Add: ParsableCommand {
+    struct Add: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Add a user, or change a user's password.",
@@ -41,25 +41,11 @@ extension Htpass {
         @OptionGroup(title: "Files")
         var lock: LockOptions
 
-        func validate() throws {
-            try generation.checkExclusive(with: password)
-        }
-
-        func run() throws {
-            let user = try UserName(RawArguments.bytes(of: [file, user])[1])
-            let hasher = try hashing.hasher()
-            let attributes = try newFile.attributes()
-            let secret = try password.read(for: .set(user), generation: generation)
-            let hash = try hasher.hash(secret.bytes)
-            let existed = Warnings.exists(file)
-            let creation: HtpasswdStore.Creation = create ? .createIfMissing : .mustExist
-            let (outcome, malformed) = try lock.store(file).edit(creation: creation, attributes: attributes) {
-                file in (file.setHash(hash.utf8, for: user), file.malformedLines)
-            }
-            Warnings.afterSetting(outcome, for: user)
-            Warnings.malformed(malformed, in: file)
-            if !existed { Warnings.newFile(file, attributes: attributes) }
-            secret.printIfGenerated()
+        func makeRequest() throws -> Request {
+            .add(
+                try AddRequest(
+                    file: file, user: user, create: create, password: password.choice(generation: generation),
+                    hashing: hashing.choice, newFile: newFile.choice, lockTimeout: lock.lockTimeout))
         }
     }
 }

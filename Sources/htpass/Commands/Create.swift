@@ -2,7 +2,7 @@ import ArgumentParser
 import HtpasswdCore
 
 extension Htpass {
-    struct Create: ParsableCommand {
+    struct Create: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "create",
             abstract: "Create an htpasswd file, optionally with a first user.",
@@ -41,33 +41,11 @@ extension Htpass {
         @OptionGroup(title: "Files")
         var lock: LockOptions
 
-        func validate() throws {
-            try generation.checkExclusive(with: password)
-            let givesPassword = password.stdin || password.passwordFile != nil || password.passwordEnv != nil
-            if user == nil && (givesPassword || generation.generate) {
-                throw ValidationError("A password needs a USER; give one after FILE")
-            }
-        }
-
-        func run() throws {
-            let attributes = try newFile.attributes()
-            var secret: Password?
-            var hash: String?
-            var name: UserName?
-            if let user {
-                name = try UserName(RawArguments.bytes(of: [file, user])[1])
-                let hasher = try hashing.hasher()
-                secret = try password.read(for: .set(name), generation: generation)
-                hash = try hasher.hash(secret!.bytes)
-            }
-            let existed = Warnings.exists(file)
-            let outcome = try lock.store(file).edit(creation: force ? .replace : .mustNotExist, attributes: attributes)
-            {
-                file in name.map { file.setHash(hash!.utf8, for: $0) }
-            }
-            if let outcome, let name { Warnings.afterSetting(outcome, for: name) }
-            if !existed { Warnings.newFile(file, attributes: attributes) }
-            secret?.printIfGenerated()
+        func makeRequest() throws -> Request {
+            .create(
+                try CreateRequest(
+                    file: file, user: user, force: force, password: password.choice(generation: generation),
+                    hashing: hashing.choice, newFile: newFile.choice, lockTimeout: lock.lockTimeout))
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import HtpasswdCore
 
 extension Htpass {
-    struct Delete: ParsableCommand {
+    struct Delete: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "delete",
             abstract: "Remove users from an htpasswd file.",
@@ -28,18 +28,8 @@ extension Htpass {
         @OptionGroup(title: "Files")
         var lock: LockOptions
 
-        func run() throws {
-            let names = try RawArguments.bytes(of: [file] + users).dropFirst().map { bytes throws(HtpasswdError) in
-                try UserName(bytes)
-            }
-            let malformed = try lock.store(file).edit { file throws(HtpasswdError) in
-                if !missingOk, let missing = names.first(where: { file.entry(for: $0.bytes) == nil }) {
-                    throw .userNotFound(user: missing.description)
-                }
-                for name in names { file.removeEntries(for: name.bytes) }
-                return file.malformedLines
-            }
-            Warnings.malformed(malformed, in: file)
+        func makeRequest() throws -> Request {
+            .delete(try DeleteRequest(file: file, users: users, missingOk: missingOk, lockTimeout: lock.lockTimeout))
         }
     }
 }

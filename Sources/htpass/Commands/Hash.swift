@@ -2,7 +2,7 @@ import ArgumentParser
 import HtpasswdCore
 
 extension Htpass {
-    struct Hash: ParsableCommand {
+    struct Hash: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "hash",
             abstract: "Print a hash, or a USER:hash line, without touching any file.",
@@ -28,22 +28,8 @@ extension Htpass {
         @OptionGroup(title: "Hashing")
         var hashing: HashingOptions
 
-        func validate() throws {
-            try generation.checkExclusive(with: password)
-        }
-
-        func run() throws {
-            let name = try user.map { user throws(HtpasswdError) in try UserName(RawArguments.bytes(of: [user])[0]) }
-            let hasher = try hashing.hasher()
-            let secret = try password.read(for: .set(name), generation: generation)
-            let hash = try hasher.hash(secret.bytes)
-            secret.printIfGenerated()
-            if let name {
-                Warnings.recordLength(name.bytes.count + 1 + hash.utf8.count, for: name)
-                Output.line(name.bytes + [UInt8(ascii: ":")] + Array(hash.utf8))
-            } else {
-                Output.line(hash)
-            }
+        func makeRequest() throws -> Request {
+            .hash(HashRequest(user: user, password: try password.choice(generation: generation), hashing: hashing.choice))
         }
     }
 }

@@ -3,7 +3,7 @@ import HtpasswdCore
 import HtpasswdVerifier
 
 extension Htpass {
-    struct List: ParsableCommand {
+    struct List: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "List the users of an htpasswd file, in file order.",
@@ -29,54 +29,14 @@ extension Htpass {
         @Flag(help: "Print a JSON object with the entries and malformed lines.")
         var json = false
 
-        func validate() throws {
-            if long && json { throw ValidationError("Give --long or --json, not both") }
-        }
-
-        func run() throws {
-            let contents = try HtpasswdStore(path: file).read()
-            if json {
-                Listing.json(contents, path: file)
-            } else if long {
-                Listing.long(contents)
-            } else {
-                Listing.users(contents)
-                Warnings.malformed(contents.malformedLines, in: file)
-            }
+        func makeRequest() throws -> Request {
+            .list(try ListRequest(file: file, long: long, json: json))
         }
     }
 }
 
 /// The three forms of `htpass list`.
 enum Listing {
-    /// What `--long` and `--json` say about one entry.
-    struct Row {
-        var entry: Entry
-        var format: HashFormat
-        var flags: [String]
-
-        init(_ entry: Entry, duplicate: Bool) {
-            self.entry = entry
-            format = HashFormat(entry.hash)
-            var flags: [String] = []
-            if format.isWeak { flags.append("weak") }
-            if !format.isVerifiable { flags.append("unverifiable") }
-            if duplicate { flags.append("duplicate") }
-            if entry.user.count + 1 + entry.hash.count + entry.extra.count > Warnings.apacheRecordLimit {
-                flags.append("long-record")
-            }
-            let cost = if case .bcrypt(_, let cost) = format { cost } else { 0 }
-            if cost > 17 || format == .saltedSHA1 || format == .plain { flags.append("apache-cannot-verify") }
-            if cost > 19 || format == .yescrypt || format == .gostYescrypt { flags.append("alpine-cannot-verify") }
-            self.flags = flags
-        }
-    }
-
-    static func rows(_ file: HtpasswdFile) -> [Row] {
-        var seen = Set<ArraySlice<UInt8>>()
-        return file.entries.map { entry in Row(entry, duplicate: !seen.insert(entry.user).inserted) }
-    }
-
     /// Each user once, in file order, as raw bytes.
     static func users(_ file: HtpasswdFile) {
         var seen = Set<ArraySlice<UInt8>>()
@@ -87,12 +47,12 @@ enum Listing {
 
     /// Aligned columns: LINE USER FORMAT COST FLAGS; names are escaped for the terminal.
     static func long(_ file: HtpasswdFile) {
-        var table: [(line: Int, cells: [String])] = rows(file).map { row in
+        var table: [(line: Int, cells: [String])] = EntryReport.reports(for: file).map { row in
             (
                 row.entry.lineNumber,
                 [
                     String(row.entry.lineNumber), displayText(row.entry.user), row.format.name,
-                    row.format.parameter ?? "-", row.flags.isEmpty ? "-" : row.flags.joined(separator: ","),
+                    row.format.parameter ?? "-", row.flags.isEmpty ? "-" : row.flags.names.joined(separator: ","),
                 ]
             )
         }
@@ -123,7 +83,7 @@ enum Listing {
         Output.write("{\"file\":")
         Output.write(JSON.string(Array(path.utf8)))
         Output.write(",\"entries\":[")
-        for (index, row) in rows(file).enumerated() {
+        for (index, row) in EntryReport.reports(for: file).enumerated() {
             if index > 0 { Output.write(",") }
             Output.write("\n{\"line\":\(row.entry.lineNumber),\"user\":")
             Output.write(JSON.string(row.entry.user))
@@ -137,7 +97,7 @@ enum Listing {
             case .sha256(let rounds), .sha512(let rounds): Output.write(",\"rounds\":\(rounds)")
             default: break
             }
-            Output.write(",\"flags\":[" + row.flags.map { "\"\($0)\"" }.joined(separator: ",") + "]}")
+            Output.write(",\"flags\":[" + row.flags.names.map { "\"\($0)\"" }.joined(separator: ",") + "]}")
         }
         Output.write("],\"malformed\":[")
         for (index, line) in file.malformedLines.enumerated() {

@@ -3,7 +3,7 @@ import HtpasswdCore
 import HtpasswdVerifier
 
 extension Htpass {
-    struct Verify: ParsableCommand {
+    struct Verify: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Check a user's password.",
@@ -30,26 +30,8 @@ extension Htpass {
         @OptionGroup(title: "Password input")
         var password: PasswordSource
 
-        func run() throws {
-            let user = try UserName(RawArguments.bytes(of: [file, user])[1])
-            let contents = try HtpasswdStore(path: file).read()
-            let secret = try password.read(for: .verify(user))
-            let verifier = Verifier()
-            guard let entry = contents.entry(for: user.bytes) else {
-                if let dummy = verifier.timingDummy(in: contents) { _ = verifier.verify(secret.bytes, against: dummy) }
-                throw CommandError(.noSuchUser, "No user '\(user)' in '\(file)'; check the name with 'htpass list'")
-            }
-            switch verifier.verify(secret.bytes, against: entry.hash) {
-            case .match:
-                return
-            case .mismatch:
-                throw CommandOutcome(status: .mismatch, message: "The password for '\(user)' does not match")
-            case .unverifiable(let format):
-                throw CommandError(
-                    .unverifiable,
-                    "The entry of '\(user)' (line \(entry.lineNumber), format \(format.name)) cannot match any password; set one with 'htpass add'"
-                )
-            }
+        func makeRequest() throws -> Request {
+            .verify(VerifyRequest(file: file, user: user, password: try password.choice()))
         }
     }
 }

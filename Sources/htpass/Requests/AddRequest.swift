@@ -1,0 +1,46 @@
+import ArgumentParser
+import HtpasswdCore
+
+/// `htpass add FILE USER`.
+struct AddRequest: Equatable, Sendable {
+    var file: String
+    var user: String
+    var create: Bool
+    var password: PasswordChoice
+    var hashing: HashChoice
+    var newFile: NewFileChoice
+    var lockTimeout: Double
+
+    /// - Throws: `ValidationError` when the lock timeout is negative.
+    init(
+        file: String, user: String, create: Bool, password: PasswordChoice, hashing: HashChoice,
+        newFile: NewFileChoice, lockTimeout: Double
+    ) throws {
+        try LockTimeout.check(lockTimeout)
+        self.file = file
+        self.user = user
+        self.create = create
+        self.password = password
+        self.hashing = hashing
+        self.newFile = newFile
+        self.lockTimeout = lockTimeout
+    }
+
+    func run() throws {
+        let user = try UserName(RawArguments.bytes(of: [file, user])[1])
+        let hasher = try hashing.hasher()
+        let attributes = try newFile.attributes()
+        let secret = try password.read(for: .set(user))
+        let hash = try hasher.hash(secret.bytes)
+        let existed = Warnings.exists(file)
+        let creation: HtpasswdStore.Creation = create ? .createIfMissing : .mustExist
+        let store = HtpasswdStore(path: file, lockTimeout: lockTimeout)
+        let (outcome, malformed) = try store.edit(creation: creation, attributes: attributes) { file in
+            (file.setHash(hash.utf8, for: user), file.malformedLines)
+        }
+        Warnings.afterSetting(outcome, for: user)
+        Warnings.malformed(malformed, in: file)
+        if !existed { Warnings.newFile(file, attributes: attributes) }
+        secret.printIfGenerated()
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import HtpasswdCore
+
+/// Where the password comes from, as chosen on the command line: the plain value behind
+/// ``PasswordSource`` and ``PasswordGeneration``. Reading it is ``read(for:)`` (PasswordChoice+Read.swift).
+struct PasswordChoice: Equatable, Sendable {
+    enum Source: Equatable, Sendable {
+        /// Nothing given: a prompt on the terminal, or a usage error without one.
+        case prompt
+        case stdin
+        case file(path: String)
+        case environment(name: String)
+        /// `--generate`, with `--length` if given.
+        case generated(length: Int?)
+    }
+
+    var source: Source
+    var allowEmpty: Bool
+
+    /// The choice for these options, after checking every rule in the order argument-parser checks them.
+    ///
+    /// - Throws: `ValidationError` (a usage error) for a rule broken.
+    init(
+        stdin: Bool, file: String?, environment: String?, generate: Bool = false, length: Int? = nil,
+        allowEmpty: Bool
+    ) throws {
+        try Self.checkOneSource(stdin: stdin, file: file, environment: environment)
+        try Self.checkLength(length, generate: generate)
+        try Self.checkGenerateAlone(generate: generate, stdin: stdin, file: file, environment: environment)
+        if generate {
+            source = .generated(length: length)
+        } else if stdin {
+            source = .stdin
+        } else if let file {
+            source = .file(path: file)
+        } else if let environment {
+            source = .environment(name: environment)
+        } else {
+            source = .prompt
+        }
+        self.allowEmpty = allowEmpty
+    }
+
+    /// At most one of `--stdin`, `--password-file` and `--password-env`.
+    static func checkOneSource(stdin: Bool, file: String?, environment: String?) throws {
+        if [stdin, file != nil, environment != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("Give only one of --stdin, --password-file and --password-env")
+        }
+    }
+
+    /// `--length` goes with `--generate`, and is 1 to 4096.
+    static func checkLength(_ length: Int?, generate: Bool) throws {
+        if length != nil && !generate { throw ValidationError("--length goes with --generate") }
+        if let length, !(1...4096).contains(length) { throw ValidationError("--length must be 1 to 4096") }
+    }
+
+    /// `--generate` is a password source too: it excludes the others.
+    static func checkGenerateAlone(generate: Bool, stdin: Bool, file: String?, environment: String?) throws {
+        if generate && (stdin || file != nil || environment != nil) {
+            throw ValidationError(
+                "--generate makes the password; do not also give --stdin, --password-file or --password-env")
+        }
+    }
+}
+
+/// `-a/--algorithm`, `--cost` and `--rounds`: the plain value behind ``HashingOptions``.
+///
+/// Cost and rounds are checked by ``PasswordHasher`` when the command runs (status 2 or 5), not here.
+struct HashChoice: Equatable, Sendable {
+    var algorithm: Algorithm = .bcrypt
+    var cost: Int?
+    var rounds: Int?
+
+    /// The hasher for this choice, after printing the warnings about it.
+    func hasher() throws(HtpasswdError) -> PasswordHasher {
+        let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+        for warning in hasher.warnings { Output.warning(warning.description) }
+        return hasher
+    }
+}
+
+/// `--mode` and `--group`: the plain value behind ``NewFileOptions``.
+struct NewFileChoice: Equatable, Sendable {
+    var mode: FileMode?
+    var group: String?
+
+    /// The attributes for HtpasswdStore; an unknown group is a usage error.
+    func attributes() throws -> HtpasswdStore.NewFileAttributes {
+        var attributes = HtpasswdStore.NewFileAttributes()
+        if let mode { attributes.mode = mode.bits }
+        if let group {
+            guard let id = SystemGroup.id(named: group) else {
+                throw CommandError(
+                    .usage,
+                    "No group '\(group)' on this system; give the group your web server runs as (see /etc/group)")
+            }
+            attributes.group = id
+        }
+        return attributes
+    }
+}
+
+/// `--lock-timeout`: seconds to wait for another edit, 0 or more.
+enum LockTimeout {
+    static let defaultSeconds: Double = 10
+
+    static func check(_ seconds: Double) throws {
+        guard seconds.isFinite, seconds >= 0 else {
+            throw ValidationError("--lock-timeout must be a number of seconds, 0 or more")
+        }
+    }
+}
