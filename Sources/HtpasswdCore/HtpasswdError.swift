@@ -12,6 +12,9 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     case notRegularFile(path: String)
     /// A system call failed.
     case io(operation: String, path: String, errno: Int32)
+    /// The file's owner or group cannot be given to the replacement: only its owner (for the group) or
+    /// root may do that. Nothing was changed.
+    case ownerNotKept(path: String, owner: UInt32, group: UInt32)
     /// Another process held the lock for longer than the timeout.
     case lockTimeout(path: String, seconds: Double)
     /// The user does not exist in the file.
@@ -57,6 +60,8 @@ extension HtpasswdError: CustomStringConvertible {
             "'\(path)' is not a regular file; give the path of an htpasswd file"
         case .io(let operation, let path, let errno):
             "Cannot \(operation) '\(path)': \(SystemErrorText.describe(errno))"
+        case .ownerNotKept(let path, let owner, let group):
+            "Cannot keep the owner \(owner) and group \(group) of '\(path)', so nothing was changed; run htpass as the file's owner or as root"
         case .lockTimeout(let path, let seconds):
             "Another process has held the lock on '\(path)' for \(seconds.formattedSeconds) s; try again, or raise --lock-timeout"
         case .userNotFound(let user):

@@ -140,8 +140,14 @@ public struct HtpasswdFile: Sendable {
     ///
     /// A replaced line keeps its extra fields and its line ending; a new line goes at the end, with the
     /// file's line ending. A file that did not end with a newline still does not.
+    ///
+    /// - Precondition: `hash` holds no `:`, CR or LF, which would change how the line is read; a hash from
+    ///   ``PasswordHasher`` never does.
     @discardableResult
     public mutating func setHash(_ hash: some Collection<UInt8>, for user: UserName) -> SetOutcome {
+        precondition(
+            !hash.contains { $0 == UInt8(ascii: ":") || $0 == 0x0A || $0 == 0x0D },
+            "a hash must not contain ':', CR or LF")
         let matching = lines.indices.filter { Self.line(lines[$0], isFor: user.bytes) }
         if let first = matching.first {
             let old = lines[first]

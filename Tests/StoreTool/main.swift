@@ -42,6 +42,7 @@ func caseName(_ error: HtpasswdError) -> String {
     case .notRegularFile: "notRegularFile"
     case .io(let operation, _, let code): "io \(code) \(operation)"
     case .lockTimeout: "lockTimeout"
+    case .ownerNotKept: "ownerNotKept"
     case .userNotFound: "userNotFound"
     case .invalidUserName: "invalidUserName"
     default: "other"

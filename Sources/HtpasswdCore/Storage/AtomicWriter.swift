@@ -55,6 +55,11 @@ enum AtomicWriter {
                 try Syscall.retrying("sync") { fsync(fd) }
             }
         } catch {
+            if error.errno == EPERM, error.operation == "set the owner and group of", let owner = attributes.owner,
+                let group = attributes.group
+            {
+                throw .ownerNotKept(path: target, owner: owner, group: group)
+            }
             throw error.at(target)
         }
         guard rename(temporary, target) == 0 else {
