@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
-RELEASE_FLAGS = -c release --static-swift-stdlib
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 
 .PHONY: help build release test deps lint format man completions install uninstall clean
 

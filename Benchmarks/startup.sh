@@ -31,12 +31,24 @@ with open(sys.argv[1], "w") as f:
 PY
 USER=user09999
 
-echo "== verify: 10,000-line apr1 file, last user"
-hyperfine -N --warmup 20 \
-    -n "htpasswd -vb" "htpasswd -vb $FILE $USER $BENCH_PASSWORD" \
-    -n "htpass verify" "$HTPASS verify --password-env BENCH_PASSWORD $FILE $USER"
+# Runs hyperfine on the two commands and prints htpass's mean time as a ratio of htpasswd's (goal: <= 1.00).
+compare() {
+    local title=$1 apache_name=$2 apache_command=$3 htpass_name=$4 htpass_command=$5
+    echo "== $title"
+    hyperfine -N --warmup 20 --export-json "$WORK/result.json" \
+        -n "$apache_name" "$apache_command" -n "$htpass_name" "$htpass_command"
+    python3 - "$WORK/result.json" "$title" <<'PY'
+import json, sys
+apache, htpass = json.load(open(sys.argv[1]))["results"]
+ratio = htpass["mean"] / apache["mean"]
+print(f"RATIO {sys.argv[2]}: htpass / htpasswd = {ratio:.2f} "
+      f"({htpass['mean'] * 1e3:.2f} ms / {apache['mean'] * 1e3:.2f} ms){'' if ratio <= 1 else '  (goal: <= 1.00)'}")
+PY
+}
 
-echo "== hash: apr1, no file"
-hyperfine -N --warmup 20 \
-    -n "htpasswd -nbm" "htpasswd -nbm $USER $BENCH_PASSWORD" \
-    -n "htpass hash -a apr1" "$HTPASS hash -a apr1 --password-env BENCH_PASSWORD $USER"
+compare "verify: 10,000-line apr1 file, last user" \
+    "htpasswd -vb" "htpasswd -vb $FILE $USER $BENCH_PASSWORD" \
+    "htpass verify" "$HTPASS verify --password-env BENCH_PASSWORD $FILE $USER"
+compare "hash: apr1, no file" \
+    "htpasswd -nbm" "htpasswd -nbm $USER $BENCH_PASSWORD" \
+    "htpass hash -a apr1" "$HTPASS hash -a apr1 --password-env BENCH_PASSWORD $USER"
