@@ -128,8 +128,15 @@ enum FastPath {
         private var flags: [String] = []
         private var values: [(name: String, value: String)] = []
 
-        /// Short names, each the only spelling of one long option.
-        private static let shortNames = ["-a": "--algorithm", "-l": "--long"]
+        /// The long name of a short option (`-a`, `-l`); a switch rather than a dictionary, whose generic
+        /// metadata would cost a scan of every protocol conformance at start-up.
+        private static func longName(_ argument: String) -> String {
+            switch argument {
+            case "-a": "--algorithm"
+            case "-l": "--long"
+            default: argument
+            }
+        }
 
         init(_ arguments: ArraySlice<String>, flags flagNames: [String], options optionNames: [String]) throws {
             var index = arguments.startIndex
@@ -141,7 +148,7 @@ enum FastPath {
                     positionals.append(argument)
                     continue
                 }
-                var name = Self.shortNames[argument] ?? argument
+                var name = Self.longName(argument)
                 var attached: String?
                 if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
                     name = String(argument[..<equals])

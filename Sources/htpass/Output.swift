@@ -52,10 +52,25 @@ enum Output {
     }
 
     /// `text` with its line breaks turned into `; `, so that every message is one line.
+    ///
+    /// A plain loop rather than `split` and `joined`: those are generic calls into the standard library
+    /// whose metadata costs a scan of every protocol conformance, a noticeable part of a run's start-up.
     static func oneLine(_ text: String) -> String {
-        var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0) }
+        var lines: [String] = []
+        var line = ""
+        for character in text {
+            if character == "\n" || character == "\r\n" {
+                if !line.isEmpty { lines.append(line) }
+                line = ""
+            } else {
+                line.append(character)
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
         while let last = lines.last, last.allSatisfy({ $0 == " " }) { lines.removeLast() }
-        return lines.joined(separator: "; ")
+        var result = ""
+        for (index, line) in lines.enumerated() { result += (index == 0 ? "" : "; ") + line }
+        return result
     }
 
     private static func writeAll(_ fd: CInt, _ bytes: [UInt8]) {
