@@ -52,7 +52,8 @@ enum GroupLookup {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], STDOUT_FILENO)
         posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
-        let arguments: [UnsafeMutablePointer<CChar>?] = ["getent", "group", key].map { (word: String) in strdup(word) } + [nil]
+        let arguments: [UnsafeMutablePointer<CChar>?] =
+            ["getent", "group", key].map { (word: String) in strdup(word) } + [nil]
         defer { arguments.forEach { free($0) } }
         var pid = pid_t()
         let spawned = posix_spawnp(&pid, "getent", &actions, nil, arguments, environ)

@@ -24,7 +24,9 @@
         static func expectAgreement(_ request: Request, _ arguments: [String]) {
             let full = try? (Htpass.parseAsRoot(arguments) as? any RequestCommand)?.makeRequest()
             guard full != request else { return }
-            Output.error("internal error: the fast path made \(request) of \(arguments), argument-parser \(String(describing: full))")
+            Output.error(
+                "internal error: the fast path made \(request) of \(arguments), argument-parser \(String(describing: full))"
+            )
             Output.flush()
             exit(70)
         }
@@ -32,7 +34,9 @@
         static func runIfAsked() {
             guard getenv("HTPASS_PARSER_CHECK") != nil else { return }
             while let line = readLine(strippingNewline: true) {
-                let arguments = line.isEmpty ? [] : line.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+                let arguments =
+                    line.isEmpty
+                    ? [] : line.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
                 Output.line(verdict(arguments))
             }
             Output.flush()

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 /// The fast path and argument-parser make the same request of every command line the fast path takes,
 /// and the fast path leaves every command line argument-parser refuses to argument-parser.
@@ -136,7 +136,9 @@ struct CommandLineGenerator {
     private mutating func pick<T>(_ items: [T]) -> T { items[random(items.count)] }
 
     /// Values that convert, then values that do not (or that only argument-parser takes).
-    static let integers = (valid: ["4", "10", "12", "5000", "+7", "0"], invalid: ["ten", "1.5", "99999999999999999999", "", "-3"])
+    static let integers = (
+        valid: ["4", "10", "12", "5000", "+7", "0"], invalid: ["ten", "1.5", "99999999999999999999", "", "-3"]
+    )
     static let seconds = (valid: ["0", "0.5", "10", "1e3", ".5"], invalid: ["-1", "nan", "inf", "soon", ""])
     static let algorithms = (
         valid: ["bcrypt", "sha512", "sha256", "yescrypt", "apr1", "sha1", "des"], invalid: ["md4", "APR1", ""]
@@ -145,7 +147,9 @@ struct CommandLineGenerator {
     static let strings = (valid: ["PW", "pw.txt", "www-data", "a=b", "help"], invalid: ["-x", ""])
     static let positionals = ["FILE", "alice", "bob", "b:ob", " carol", "help"]
     /// How many positional arguments each command takes.
-    static let positionalCounts = ["create": [1, 2], "add": [2], "delete": [2, 3], "verify": [2], "list": [1], "hash": [0, 1]]
+    static let positionalCounts = [
+        "create": [1, 2], "add": [2], "delete": [2, 3], "verify": [2], "list": [1], "hash": [0, 1],
+    ]
 
     static let flags: [String: [String]] = [
         "create": ["--force", "--stdin", "--allow-empty", "--generate"],

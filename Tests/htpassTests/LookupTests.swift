@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 /// verify and delete look a user up by its bytes: the rules for writing a name do not apply.
 @Suite("Looking users up")

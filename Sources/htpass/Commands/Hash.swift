@@ -29,7 +29,8 @@ extension Htpass {
         var hashing: HashingOptions
 
         func makeRequest() throws -> Request {
-            .hash(HashRequest(user: user, password: try password.choice(generation: generation), hashing: hashing.choice))
+            .hash(
+                HashRequest(user: user, password: try password.choice(generation: generation), hashing: hashing.choice))
         }
     }
 }
