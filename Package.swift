@@ -48,7 +48,7 @@ let package = Package(
         ),
         .testTarget(
             name: "htpassTests",
-            dependencies: ["HtpasswdCore", "HtpasswdVerifier", "TestSupport"]
+            dependencies: ["htpass", "HtpasswdCore", "HtpasswdVerifier", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -76,9 +76,6 @@ extension Htpass {
     /// The common, valid command lines go through ``FastPath``; everything else through argument-parser.
     static func runAndExit(_ arguments: [String]?) -> Never {
         let commandLine = arguments ?? Array(CommandLine.arguments.dropFirst())
-        #if DEBUG
-            ParserCheck.runIfAsked()
-        #endif
         let status: ExitStatus
         do {
             if let request = FastPath.parse(commandLine) {

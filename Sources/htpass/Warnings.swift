@@ -42,7 +42,7 @@ enum Warnings {
     static func newFile(_ path: String, attributes: HtpasswdStore.NewFileAttributes) {
         let mode = attributes.mode
         guard mode & 0o004 == 0, attributes.group == nil || mode & 0o040 == 0 else { return }
-        let group = GroupLookup.name(of: attributes.group ?? getegid())
+        let group = SystemGroup.name(of: attributes.group ?? getegid())
         let octal = "0" + String(mode, radix: 8)
         Output.warning(
             "'\(path)' is mode \(octal), group \(group): nginx and Apache workers (www-data, nginx) cannot read it; "

@@ -1,21 +1,20 @@
-import TestSupport
 import Testing
+
+@testable import htpass
 
 /// The fast path and argument-parser make the same request of every command line the fast path takes,
 /// and the fast path leaves every command line argument-parser refuses to argument-parser.
-///
-/// The htpass test target cannot link the executable's code (the test target does not depend on it), so
-/// the check runs inside a debug build of htpass: `HTPASS_PARSER_CHECK=1` reads command lines from
-/// standard input and answers one verdict per line (see Sources/htpass/ParserCheck.swift). A debug build
-/// also checks every ordinary run that takes the fast path, so the other tests here exercise it too.
-@Suite("Fast path against argument-parser", .enabled(if: parserCheckAvailable))
+@Suite("Fast path against argument-parser")
 struct FastPathTests {
-    /// One verdict per command line: `fast`, `mismatch`, `fallback` or `rejected`.
-    static func verdicts(_ lists: [[String]]) throws -> [String] {
-        let input = lists.map { $0.joined(separator: "\u{1F}") + "\n" }.joined()
-        let output = try htpass([], stdin: input, environment: ["HTPASS_PARSER_CHECK": "1"])
-        return lines(output.stdoutText)
+    /// `fast` (both parsers make the same request), `mismatch`, `fallback` (argument-parser accepts what the
+    /// fast path leaves to it) or `rejected` (argument-parser refuses it, or it asks for help or the version).
+    static func verdict(_ arguments: [String]) -> String {
+        let full = try? (Htpass.parseAsRoot(arguments) as? any RequestCommand)?.makeRequest()
+        guard let fast = FastPath.parse(arguments) else { return full == nil ? "rejected" : "fallback" }
+        return fast == full ? "fast" : "mismatch"
     }
+
+    static func verdicts(_ lists: [[String]]) -> [String] { lists.map(verdict) }
 
     static let fast: [[String]] = [
         ["hash", "-a", "apr1", "--password-env", "V", "alice"],
@@ -77,14 +76,14 @@ struct FastPathTests {
 
     @Test("Hand-picked valid command lines take the fast path, with argument-parser's request")
     func handPickedValid() throws {
-        let verdicts = try Self.verdicts(Self.fast)
+        let verdicts = Self.verdicts(Self.fast)
         try #require(verdicts.count == Self.fast.count)
         for (list, verdict) in zip(Self.fast, verdicts) { #expect(verdict == "fast", "\(list)") }
     }
 
     @Test("Hand-picked invalid command lines are left to argument-parser")
     func handPickedInvalid() throws {
-        let verdicts = try Self.verdicts(Self.rejected)
+        let verdicts = Self.verdicts(Self.rejected)
         try #require(verdicts.count == Self.rejected.count)
         for (list, verdict) in zip(Self.rejected, verdicts) { #expect(verdict == "rejected", "\(list)") }
     }
@@ -93,7 +92,7 @@ struct FastPathTests {
     func generated() throws {
         var generator = CommandLineGenerator(seed: 0x5EED_F00D)
         let cases = (0..<400).map { _ in generator.next() }
-        let verdicts = try Self.verdicts(cases.map(\.arguments))
+        let verdicts = Self.verdicts(cases.map(\.arguments))
         try #require(verdicts.count == cases.count)
         var counts: [String: Int] = [:]
         for (generated, verdict) in zip(cases, verdicts) {
@@ -106,9 +105,6 @@ struct FastPathTests {
         #expect(counts["rejected", default: 0] > 80, "\(counts)")
     }
 }
-
-/// Whether the binary under test is a debug build that answers `HTPASS_PARSER_CHECK`.
-let parserCheckAvailable: Bool = (try? FastPathTests.verdicts([["list", "FILE"]])) == ["fast"]
 
 /// Random command lines: a subcommand, some of its options (and sometimes another's) with valid and invalid
 /// values, in either spelling, and 0 to 3 positional arguments, shuffled.

@@ -4,48 +4,78 @@
     import Musl
 #endif
 
-/// Looks up system groups, for the group of a new htpasswd file (`www-data` on Debian, `nginx` on Alpine).
+/// System groups, for the group of a new htpasswd file (`www-data` on Debian, `nginx` on Alpine and RHEL),
+/// looked up without loading NSS modules into this process.
+///
+/// htpass's release binary is a static executable: there, `getgrnam_r` loads the NSS modules named in
+/// /etc/nsswitch.conf (libnss_systemd...) against a second, shared libc, and a lookup that reaches one
+/// crashes. So the `files` source, /etc/group, is read here, where www-data and nginx are; any other
+/// source (systemd, LDAP, sssd) is asked through `getent group`, a separate, dynamically linked process.
 public enum SystemGroup {
-    /// The id of the group called `name` (through the reentrant `getgrnam_r`), or of the group whose
-    /// decimal id is `name`; nil if there is no such group.
+    /// The id of the group called `name`, or of the group whose decimal id is `name`; nil if there is none.
     public static func id(named name: String) -> UInt32? {
-        if let found = lookUp({ group, buffer, size, result in getgrnam_r(name, group, buffer, size, result) }) {
-            return found.id
-        }
-        if let number = UInt32(name), lookUp({ getgrgid_r(number, $0, $1, $2, $3) }) != nil {
-            return number
-        }
-        return nil
+        let records = fileRecords()
+        if let record = records.first(where: { $0.name == name }) { return record.id }
+        if let number = UInt32(name), records.contains(where: { $0.id == number }) { return number }
+        return getent(name)?.id
     }
 
-    /// The name of the group with id `id` (through `getgrgid_r`), or its number as text.
+    /// The name of the group with id `id`, or its number as text.
     public static func name(of id: UInt32) -> String {
-        lookUp({ getgrgid_r(id, $0, $1, $2, $3) })?.name ?? String(id)
+        fileRecords().first(where: { $0.id == id })?.name ?? getent(String(id))?.name ?? String(id)
     }
 
-    /// The caller's effective group id: the group a new file gets when no group is given.
-    public static var current: UInt32 { getegid() }
+    private typealias Record = (name: String, id: UInt32)
 
-    private typealias Lookup = (
-        UnsafeMutablePointer<group>, UnsafeMutablePointer<CChar>, Int,
-        UnsafeMutablePointer<UnsafeMutablePointer<group>?>
-    ) -> CInt
-
-    /// Calls a `getgr*_r` function, growing the buffer on `ERANGE`.
-    private static func lookUp(_ call: Lookup) -> (id: UInt32, name: String)? {
-        var size = 1024
-        while size <= 1 << 20 {
-            var entry = group()
-            var result: UnsafeMutablePointer<group>? = nil
-            var buffer = [CChar](repeating: 0, count: size)
-            let code = buffer.withUnsafeMutableBufferPointer { call(&entry, $0.baseAddress!, size, &result) }
-            if code == ERANGE {
-                size *= 4
-                continue
-            }
-            guard code == 0, let found = result?.pointee else { return nil }
-            return (found.gr_gid, String(cString: found.gr_name))
+    /// `name:password:id:members` lines.
+    private static func records(in text: [UInt8]) -> [Record] {
+        text.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            guard fields.count >= 3, let id = UInt32(String(decoding: fields[2], as: UTF8.self)) else { return nil }
+            return (String(decoding: fields[0], as: UTF8.self), id)
         }
-        return nil
+    }
+
+    private static func fileRecords() -> [Record] {
+        let fd = open("/etc/group", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        return records(in: readAll(fd))
+    }
+
+    /// `getent group KEY`: the first record it prints, or nil if it finds none or cannot run.
+    private static func getent(_ key: String) -> Record? {
+        var pipeEnds: [CInt] = [-1, -1]
+        guard pipe(&pipeEnds) == 0 else { return nil }
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], STDOUT_FILENO)
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+        let arguments: [UnsafeMutablePointer<CChar>?] =
+            ["getent", "group", key].map { (word: String) in strdup(word) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawnp(&pid, "getent", &actions, nil, arguments, environ)
+        close(pipeEnds[1])
+        defer { close(pipeEnds[0]) }
+        guard spawned == 0 else { return nil }
+        let output = readAll(pipeEnds[0])
+        var status: CInt = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else { return nil }
+        return records(in: output).first
+    }
+
+    private static func readAll(_ fd: CInt) -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return result }
+            result.append(contentsOf: chunk[..<n])
+        }
     }
 }

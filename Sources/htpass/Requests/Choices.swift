@@ -89,7 +89,7 @@ struct NewFileChoice: Equatable, Sendable {
         var attributes = HtpasswdStore.NewFileAttributes()
         if let mode { attributes.mode = mode.bits }
         if let group {
-            guard let id = GroupLookup.id(named: group) else {
+            guard let id = SystemGroup.id(named: group) else {
                 throw CommandError(
                     .usage,
                     "No group '\(group)' on this system; give the group your web server runs as (see /etc/group)")
