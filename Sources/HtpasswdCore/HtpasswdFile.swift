@@ -12,8 +12,8 @@ import Musl
 /// Reading follows nginx: `#` starts a comment only in column 0, the user name ends at the first `:`
 /// and is not trimmed, the hash ends at the next `:`, and when a user has several lines the first wins.
 ///
-/// Lines are ranges of one byte buffer: the parsed bytes, followed by the text of any line an edit
-/// writes. Parsing copies nothing and costs 24 bytes per line, so a million-line file is cheap.
+/// Lines are ranges of the parsed bytes, or of a second, small buffer for the lines an edit writes.
+/// Parsing copies nothing and costs 24 bytes per line, so a million-line file is cheap.
 public struct HtpasswdFile: Sendable {
     /// How a line ends.
     enum Terminator: UInt8, Sendable {
@@ -21,18 +21,22 @@ public struct HtpasswdFile: Sendable {
     }
 
     struct Line: Sendable {
-        /// The line's text, without its terminator, in ``HtpasswdFile/storage``.
+        /// The line's text, without its terminator: `start..<end` of ``HtpasswdFile/storage``, or of
+        /// ``HtpasswdFile/written`` if `isWritten`.
         var start: Int
         var end: Int
         /// The offset of the first `:` from `start` for an entry line; -1 for anything else.
         var colon: Int32
         var terminator: Terminator
+        var isWritten = false
     }
 
-    /// The parsed bytes, then the text of lines written by edits.
+    /// The parsed bytes, never modified: an edit does not copy them.
     private var storage: [UInt8] = []
+    /// The text of the lines written by edits.
+    private var written: [UInt8] = []
     private var lines: [Line] = []
-    /// Whether `storage` is still exactly the file (no edit so far), so ``bytes`` can return it as it is.
+    /// Whether the file is still exactly `storage` (no edit so far), so ``bytes`` can return it as it is.
     private var unchanged = true
 
     /// An empty file.
@@ -74,17 +78,21 @@ public struct HtpasswdFile: Sendable {
         return Line(start: start, end: end, colon: colon, terminator: terminator)
     }
 
-    /// Appends `content` to the storage and returns it as a line.
-    private mutating func appendLine(_ content: [UInt8], _ terminator: Terminator) -> Line {
+    /// Keeps `content` in the buffer of written lines and returns it as a line.
+    private mutating func writtenLine(_ content: [UInt8], _ terminator: Terminator) -> Line {
         unchanged = false
-        let start = storage.count
-        storage.append(contentsOf: content)
-        return storage.withUnsafeBufferPointer {
+        let start = written.count
+        written.append(contentsOf: content)
+        var line = written.withUnsafeBufferPointer {
             Self.makeLine($0, start: start, end: start + content.count, terminator)
         }
+        line.isWritten = true
+        return line
     }
 
-    private func content(_ line: Line) -> ArraySlice<UInt8> { storage[line.start..<line.end] }
+    private func content(_ line: Line) -> ArraySlice<UInt8> {
+        line.isWritten ? written[line.start..<line.end] : storage[line.start..<line.end]
+    }
 
     /// The file as bytes: identical to the parsed bytes if nothing was changed.
     public var bytes: [UInt8] {
@@ -93,7 +101,11 @@ public struct HtpasswdFile: Sendable {
         result.reserveCapacity(lines.reduce(0) { $0 + $1.end - $1.start + 2 })
         storage.withUnsafeBufferPointer { buffer in
             for line in lines {
-                result.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[line.start..<line.end]))
+                if line.isWritten {
+                    result.append(contentsOf: written[line.start..<line.end])
+                } else {
+                    result.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[line.start..<line.end]))
+                }
                 switch line.terminator {
                 case .lf: result.append(0x0A)
                 case .crlf: result.append(contentsOf: [0x0D, 0x0A])
@@ -135,11 +147,12 @@ public struct HtpasswdFile: Sendable {
     private func entry(at index: Int) -> Entry? {
         let line = lines[index]
         guard line.colon >= 0 else { return nil }
+        let text = content(line)
         let colon = line.start + Int(line.colon)
-        let rest = storage[(colon + 1)..<line.end]
+        let rest = text[(colon + 1)...]
         let hashEnd = rest.firstIndex(of: UInt8(ascii: ":")) ?? rest.endIndex
         return Entry(
-            lineNumber: index + 1, user: storage[line.start..<colon], hash: rest[..<hashEnd], extra: rest[hashEnd...])
+            lineNumber: index + 1, user: text[..<colon], hash: rest[..<hashEnd], extra: rest[hashEnd...])
     }
 
     /// The indices of the lines of `user`, in file order.
@@ -148,9 +161,9 @@ public struct HtpasswdFile: Sendable {
             user.withUnsafeBufferPointer { user in
                 lines.indices.filter { index in
                     let line = lines[index]
-                    return Int(line.colon) == user.count
-                        && (user.isEmpty
-                            || memcmp(buffer.baseAddress! + line.start, user.baseAddress!, user.count) == 0)
+                    guard Int(line.colon) == user.count, let name = user.baseAddress else { return false }
+                    if line.isWritten { return written[line.start..<(line.start + user.count)].elementsEqual(user) }
+                    return memcmp(buffer.baseAddress! + line.start, name, user.count) == 0
                 }
             }
         }
@@ -184,10 +197,10 @@ public struct HtpasswdFile: Sendable {
         let matching = indices(of: user.bytes)
         if let first = matching.first {
             let old = lines[first]
-            let rest = storage[(old.start + Int(old.colon) + 1)..<old.end]
+            let rest = content(old)[(old.start + Int(old.colon) + 1)...]
             let extra = rest[(rest.firstIndex(of: UInt8(ascii: ":")) ?? rest.endIndex)...]
             let content = user.bytes + [UInt8(ascii: ":")] + hash + extra
-            lines[first] = appendLine(content, old.terminator)
+            lines[first] = writtenLine(content, old.terminator)
             let duplicates = Array(matching.dropFirst())
             removeLines(at: duplicates)
             return SetOutcome(
@@ -198,9 +211,9 @@ public struct HtpasswdFile: Sendable {
         if let last = lines.indices.last, lines[last].terminator == .none {
             // Keep "no newline at the end": the old last line gets one, the new one does not.
             lines[last].terminator = ending
-            lines.append(appendLine(content, .none))
+            lines.append(writtenLine(content, .none))
         } else {
-            lines.append(appendLine(content, ending))
+            lines.append(writtenLine(content, ending))
         }
         return SetOutcome(added: true, removedDuplicateLines: [], recordLength: content.count)
     }
