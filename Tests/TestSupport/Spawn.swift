@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 extension TestSupport {
@@ -76,12 +76,17 @@ extension TestSupport {
     ) throws -> Output {
         var argv: [[UInt8]] = [Array(try locate(program).utf8)] + arguments
         if options.asNobody && geteuid() == 0 {
-            argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"].map { Array($0.utf8) }
+            argv =
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"].map { Array($0.utf8) }
                 + argv
         }
         if let directory = options.directory {
             // posix_spawn has no portable chdir; let a shell do it.
-            argv = [Array("/bin/sh".utf8), Array("-c".utf8), Array("cd \"$0\" && exec \"$@\"".utf8), Array(directory.utf8)]
+            argv =
+                [
+                    Array("/bin/sh".utf8), Array("-c".utf8), Array("cd \"$0\" && exec \"$@\"".utf8),
+                    Array(directory.utf8),
+                ]
                 + argv
         }
         let executable = String(decoding: argv[0], as: UTF8.self)

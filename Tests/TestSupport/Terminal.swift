@@ -27,7 +27,8 @@ public enum Terminal {
         let script = TestSupport.fixtures + "/cli/pty_run.py"
         let answersJSON = String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self)
         let output = try TestSupport.spawn(
-            "python3", ([script, answersJSON, "--", try TestSupport.locate(program)] + arguments).map { Array($0.utf8) },
+            "python3",
+            ([script, answersJSON, "--", try TestSupport.locate(program)] + arguments).map { Array($0.utf8) },
             environment: environment)
         guard output.status == 0,
             let object = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [String: Any],

@@ -66,7 +66,8 @@ public enum TestSupport {
         try? input.fileHandleForWriting.close()
         group.wait()
         process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        let status =
+            process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return Output(status: status, stdout: Array(outData), stderr: Array(errData))
     }
 

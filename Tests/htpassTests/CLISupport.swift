@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the `htpass` binary under test, in a new session (no controlling terminal), and waits for it.
@@ -12,7 +12,8 @@ func htpass(
     _ arguments: [String], stdin: String = "", environment: [String: String?] = [:],
     options: TestSupport.SpawnOptions = .init()
 ) throws -> TestSupport.Output {
-    try htpassBytes(arguments.map { Array($0.utf8) }, stdin: Array(stdin.utf8), environment: environment, options: options)
+    try htpassBytes(
+        arguments.map { Array($0.utf8) }, stdin: Array(stdin.utf8), environment: environment, options: options)
 }
 
 /// Runs `htpass` with arguments given as raw bytes (for user names that are not valid UTF-8).
@@ -101,7 +102,9 @@ func expectFailure(
     #expect(
         errorLines.first?.hasPrefix("htpass: ") == true, "stderr: \(output.stderrText.debugDescription)",
         sourceLocation: sourceLocation)
-    #expect(output.stderrText.hasSuffix("\n"), "stderr: \(output.stderrText.debugDescription)", sourceLocation: sourceLocation)
+    #expect(
+        output.stderrText.hasSuffix("\n"), "stderr: \(output.stderrText.debugDescription)",
+        sourceLocation: sourceLocation)
     if let snapshot { try snapshot.expectUnchanged(sourceLocation: sourceLocation) }
 }
 
@@ -136,7 +139,8 @@ struct Snapshot {
 
     func expectUnchanged(sourceLocation: SourceLocation = #_sourceLocation) throws {
         let now = try Snapshot(sandbox)
-        #expect(now.files.keys.sorted() == files.keys.sorted(), "files in the directory", sourceLocation: sourceLocation)
+        #expect(
+            now.files.keys.sorted() == files.keys.sorted(), "files in the directory", sourceLocation: sourceLocation)
         for (name, bytes) in files {
             #expect(
                 now.files[name] == bytes,
@@ -164,13 +168,15 @@ func verifyStatus(_ file: String, _ user: String, _ password: String) throws -> 
 func expectVerifies(
     _ file: String, _ user: String, _ password: String, sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
-    let right = try htpass(["verify", file, user, "--password-env", "PW", "--allow-empty"], environment: ["PW": password])
+    let right = try htpass(
+        ["verify", file, user, "--password-env", "PW", "--allow-empty"], environment: ["PW": password])
     #expect(
         right.status == 0, "verify \(user) \(password.debugDescription): \(right.status) \(right.stderrText)",
         sourceLocation: sourceLocation)
     let wrong = password.isEmpty ? "x" : (password.hasPrefix("X") ? "Y" : "X") + password.dropFirst()
     #expect(
-        try verifyStatus(file, user, wrong) == 1, "verify \(user) with a wrong password", sourceLocation: sourceLocation)
+        try verifyStatus(file, user, wrong) == 1, "verify \(user) with a wrong password", sourceLocation: sourceLocation
+    )
 }
 
 /// Fast bcrypt, where the cost does not matter.

@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every documented exit status, through the built binary. Each failure must leave one `htpass: ` line on
@@ -106,7 +106,8 @@ struct ExitStatusTests {
         try expectFailure(try htpass(["delete", file, "carol"]), 3, unchanged: snapshot)
     }
 
-    @Test("delete of a present and a missing user deletes nothing", arguments: [["alice", "carol"], ["carol", "alice"]])
+    @Test(
+        "delete of a present and a missing user deletes nothing", arguments: [["alice", "carol"], ["carol", "alice"]])
     func deletePresentAndMissing(users: [String]) throws {
         let (sandbox, file) = try Self.fixture()
         let snapshot = try Snapshot(sandbox)
@@ -234,7 +235,8 @@ struct ExitStatusTests {
     func invalidUserName(name: String) throws {
         let (sandbox, file) = try Self.fixture()
         let snapshot = try Snapshot(sandbox)
-        try expectFailure(try htpass(["add", file, name, "--stdin"] + fast, stdin: "pw-pw-pw\n"), 5, unchanged: snapshot)
+        try expectFailure(
+            try htpass(["add", file, name, "--stdin"] + fast, stdin: "pw-pw-pw\n"), 5, unchanged: snapshot)
         try expectFailure(
             try htpass(["add", sandbox.path("new"), name, "--stdin", "--create"] + fast, stdin: "pw-pw-pw\n"), 5,
             unchanged: snapshot)
@@ -244,7 +246,8 @@ struct ExitStatusTests {
         try expectFailure(try htpass(["hash", name, "--stdin"] + fast, stdin: "pw-pw-pw\n"), 5, unchanged: snapshot)
     }
 
-    @Test("Names at the limits are accepted", arguments: [String(repeating: "a", count: 255), "a", "b o b", "bob#", "ü"])
+    @Test(
+        "Names at the limits are accepted", arguments: [String(repeating: "a", count: 255), "a", "b o b", "bob#", "ü"])
     func validUserName(name: String) throws {
         let (sandbox, file) = try Self.fixture()
         _ = sandbox
@@ -288,16 +291,20 @@ struct ExitStatusTests {
         let (sandbox, file) = try Self.fixture()
         let snapshot = try Snapshot(sandbox)
         let password = String(repeating: "p", count: length)
-        try expectFailure(try htpass(["add", file, "carol", "--stdin"] + options, stdin: password), 5, unchanged: snapshot)
+        try expectFailure(
+            try htpass(["add", file, "carol", "--stdin"] + options, stdin: password), 5, unchanged: snapshot)
         try expectFailure(try htpass(["hash", "--stdin"] + options, stdin: password), 5, unchanged: snapshot)
         // The byte count matters, not the character count: 37 × "é" is 74 bytes.
         if options.contains("--cost") {
             let wide = String(repeating: "é", count: 37)
-            try expectFailure(try htpass(["add", file, "carol", "--stdin"] + options, stdin: wide), 5, unchanged: snapshot)
+            try expectFailure(
+                try htpass(["add", file, "carol", "--stdin"] + options, stdin: wide), 5, unchanged: snapshot)
         }
     }
 
-    @Test("Passwords of exactly the limit are accepted", arguments: [(["-a", "bcrypt", "--cost", "4"], 72), (["-a", "des"], 8)])
+    @Test(
+        "Passwords of exactly the limit are accepted",
+        arguments: [(["-a", "bcrypt", "--cost", "4"], 72), (["-a", "des"], 8)])
     func passwordAtLimit(options: [String], length: Int) throws {
         let (_, file) = try Self.fixture()
         let password = String(repeating: "q", count: length)
@@ -311,7 +318,8 @@ struct ExitStatusTests {
         let (sandbox, file) = try Self.fixture()
         let passwordFile = try sandbox.write("pw", bytes: Array("abc".utf8) + [0] + Array("def".utf8))
         let snapshot = try Snapshot(sandbox)
-        try expectFailure(try htpass(["add", file, "carol", "--password-file", passwordFile] + fast), 5, unchanged: snapshot)
+        try expectFailure(
+            try htpass(["add", file, "carol", "--password-file", passwordFile] + fast), 5, unchanged: snapshot)
     }
 
     @Test(
@@ -324,11 +332,18 @@ struct ExitStatusTests {
     func costAndRounds(options: [String]) throws {
         let (sandbox, file) = try Self.fixture()
         let snapshot = try Snapshot(sandbox)
-        try expectFailure(try htpass(["add", file, "carol", "--stdin"] + options, stdin: "carol-pw\n"), 5, unchanged: snapshot)
-        try expectFailure(try htpass(["hash", "carol", "--stdin"] + options, stdin: "carol-pw\n"), 5, unchanged: snapshot)
+        try expectFailure(
+            try htpass(["add", file, "carol", "--stdin"] + options, stdin: "carol-pw\n"), 5, unchanged: snapshot)
+        try expectFailure(
+            try htpass(["hash", "carol", "--stdin"] + options, stdin: "carol-pw\n"), 5, unchanged: snapshot)
     }
 
-    @Test("Cost and rounds at the limits are accepted", arguments: [["-a", "bcrypt", "--cost", "4"], ["-a", "sha512", "--rounds", "1000"], ["-a", "sha256", "--rounds", "1000"]])
+    @Test(
+        "Cost and rounds at the limits are accepted",
+        arguments: [
+            ["-a", "bcrypt", "--cost", "4"], ["-a", "sha512", "--rounds", "1000"],
+            ["-a", "sha256", "--rounds", "1000"],
+        ])
     func costAndRoundsAtLimits(options: [String]) throws {
         let (_, file) = try Self.fixture()
         expectSuccess(try htpass(["add", file, "carol", "--stdin"] + options, stdin: "carol-pw\n"))

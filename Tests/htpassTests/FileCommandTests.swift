@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("htpass create")
@@ -20,7 +20,8 @@ struct CreateTests {
         if getegid() == 0 {
             // root:root 0640: nginx workers (www-data) cannot read it; htpass must say so.
             let stderr = lines(output.stderrText)
-            #expect(stderr.count == 1 && stderr[0].hasPrefix("htpass: ") && isWarning(stderr[0]), "\(output.stderrText)")
+            #expect(
+                stderr.count == 1 && stderr[0].hasPrefix("htpass: ") && isWarning(stderr[0]), "\(output.stderrText)")
         }
         expectSuccess(try htpass(["list", sandbox.path("users")]))
     }
@@ -88,7 +89,8 @@ struct CreateTests {
         let sandbox = try Sandbox()
         // A shell sets a strict umask, then runs htpass.
         let output = try TestSupport.spawn(
-            "/bin/sh", ["-c", "umask 077; exec \"$0\" create \"$1\"", TestSupport.htpassBinary, sandbox.path("users")]
+            "/bin/sh",
+            ["-c", "umask 077; exec \"$0\" create \"$1\"", TestSupport.htpassBinary, sandbox.path("users")]
                 .map { Array($0.utf8) })
         #expect(output.status == 0, "\(output.stderrText)")
         #expect(try sandbox.mode("users") == 0o640)
@@ -353,10 +355,13 @@ struct DeleteTests {
 struct ListTests {
     static func fixture() throws -> (Sandbox, String) {
         let sandbox = try Sandbox()
-        let text = [
-            "# comment:with colon", try entry("zoe", "z", ["-a", "sha512"]), "", try entry("adam", "a", ["-a", "apr1"]),
-            try entry("mike", "m"), try entry("jürgen", "j", ["-a", "sha1"]), try entry("bea", "b", ["-a", "yescrypt"]),
-        ].joined(separator: "\n") + "\n"
+        let text =
+            [
+                "# comment:with colon", try entry("zoe", "z", ["-a", "sha512"]), "",
+                try entry("adam", "a", ["-a", "apr1"]),
+                try entry("mike", "m"), try entry("jürgen", "j", ["-a", "sha1"]),
+                try entry("bea", "b", ["-a", "yescrypt"]),
+            ].joined(separator: "\n") + "\n"
         return (sandbox, try sandbox.write("users", text))
     }
 
@@ -433,7 +438,8 @@ struct ListTests {
     @Test("A malformed line is reported by number, and the other users are listed")
     func malformed() throws {
         let sandbox = try Sandbox()
-        let file = try sandbox.write("users", "\(try entry("alice", "a"))\n# ok\nthis line has no colon\n\(try entry("bob", "b"))\n")
+        let file = try sandbox.write(
+            "users", "\(try entry("alice", "a"))\n# ok\nthis line has no colon\n\(try entry("bob", "b"))\n")
         let output = try htpass(["list", file])
         #expect(output.status == 0, "\(output.stderrText)")
         #expect(output.stdoutText == "alice\nbob\n")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("htpass verify")
 struct VerifyTests {
@@ -83,7 +83,9 @@ struct VerifyTests {
     func quiet() throws {
         let file = Self.formats
         let match = try htpass(["verify", file, "sha512", "--stdin"], stdin: "myPassword")
-        #expect(match.status == 0 && match.stdout.isEmpty && match.stderr.isEmpty, "\(match.stdoutText) \(match.stderrText)")
+        #expect(
+            match.status == 0 && match.stdout.isEmpty && match.stderr.isEmpty, "\(match.stdoutText) \(match.stderrText)"
+        )
         let mismatch = try htpass(["verify", file, "sha512", "--stdin"], stdin: "notMyPassword")
         #expect(mismatch.status == 1 && mismatch.stdout.isEmpty, "\(mismatch.stdoutText)")
     }
@@ -98,7 +100,9 @@ struct HashTests {
     @Test("hash prints a hash that Apache's htpasswd -v and htpass verify accept", arguments: algorithmNames)
     func hashVerifies(algorithm: String) throws {
         let sandbox = try Sandbox()
-        let output = try htpass(["hash", "--stdin"] + options(for: algorithm), stdin: "s3cretpw\n", options: .init(directory: sandbox.directory))
+        let output = try htpass(
+            ["hash", "--stdin"] + options(for: algorithm), stdin: "s3cretpw\n",
+            options: .init(directory: sandbox.directory))
         #expect(output.status == 0, "\(output.stderrText)")
         let hashLines = lines(output.stdoutText)
         try #require(hashLines.count == 1, "\(output.stdoutText)")
@@ -118,15 +122,19 @@ struct HashTests {
     @Test("hash USER prints a USER:hash line", arguments: algorithmNames)
     func hashWithUser(algorithm: String) throws {
         let sandbox = try Sandbox()
-        let output = try htpass(["hash", "alice", "--password-env", "PW"] + options(for: algorithm), environment: ["PW": "s3cretpw"])
+        let output = try htpass(
+            ["hash", "alice", "--password-env", "PW"] + options(for: algorithm), environment: ["PW": "s3cretpw"])
         #expect(output.status == 0, "\(output.stderrText)")
         let line = output.stdoutText
         #expect(line.hasPrefix("alice:") && line.hasSuffix("\n") && lines(line).count == 1, "\(line)")
         let file = try sandbox.write("users", line)
-        #expect(try TestSupport.run(try TestSupport.locate("htpasswd"), ["-vb", file, "alice", "s3cretpw"]).status == 0)
+        #expect(
+            try TestSupport.run(try TestSupport.locate("htpasswd"), ["-vb", file, "alice", "s3cretpw"]).status == 0)
     }
 
-    @Test("Two hashes of one password differ (random salt)", arguments: ["bcrypt", "sha512", "sha256", "yescrypt", "apr1", "des"])
+    @Test(
+        "Two hashes of one password differ (random salt)",
+        arguments: ["bcrypt", "sha512", "sha256", "yescrypt", "apr1", "des"])
     func salted(algorithm: String) throws {
         let first = try htpass(["hash", "--stdin"] + options(for: algorithm), stdin: "pw-pw")
         let second = try htpass(["hash", "--stdin"] + options(for: algorithm), stdin: "pw-pw")
@@ -174,7 +182,8 @@ struct GenerateTests {
     @Test("--length sets the generated password's length", arguments: [1, 8, 32, 72])
     func length(length: Int) throws {
         let sandbox = try Sandbox()
-        let output = try htpass(["create", sandbox.path("users"), "alice", "--generate", "--length", "\(length)"] + fast)
+        let output = try htpass(
+            ["create", sandbox.path("users"), "alice", "--generate", "--length", "\(length)"] + fast)
         #expect(output.status == 0, "\(output.stderrText)")
         let printed = lines(output.stdoutText)
         try #require(printed.count == 1)

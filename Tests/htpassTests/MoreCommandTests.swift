@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Help, records, large files")
 struct MoreCommandTests {
@@ -11,7 +11,9 @@ struct MoreCommandTests {
         #expect(output.stderr.isEmpty)
         let text = output.stdoutText
         for code in 0...6 {
-            #expect(lines(text).contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(code) ") }, "status \(code)")
+            #expect(
+                lines(text).contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(code) ") }, "status \(code)"
+            )
         }
         for subcommand in ["create", "add", "delete", "verify", "list", "hash"] {
             #expect(text.contains(subcommand))
@@ -20,10 +22,12 @@ struct MoreCommandTests {
         }
     }
 
-    @Test("Options that do not apply to the algorithm are usage errors", arguments: [
-        ["-a", "sha512", "--cost", "5"], ["-a", "bcrypt", "--rounds", "5000"], ["-a", "apr1", "--cost", "5"],
-        ["-a", "yescrypt", "--rounds", "5000"],
-    ])
+    @Test(
+        "Options that do not apply to the algorithm are usage errors",
+        arguments: [
+            ["-a", "sha512", "--cost", "5"], ["-a", "bcrypt", "--rounds", "5000"], ["-a", "apr1", "--cost", "5"],
+            ["-a", "yescrypt", "--rounds", "5000"],
+        ])
     func optionNotApplicable(options: [String]) throws {
         let sandbox = try Sandbox()
         let file = try sandbox.write("users", try entry("alice", "a") + "\n")

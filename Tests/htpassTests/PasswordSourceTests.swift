@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Password sources")
 struct PasswordSourceTests {
@@ -48,7 +48,8 @@ struct PasswordSourceTests {
         let file = try sandbox.write("users", "")
         for value in ["plain", " spaced ", "ends-with-newline\n", "ünïcödé", "a:b:c"] {
             expectSuccess(
-                try htpass(["add", file, "alice", "--password-env", "HTPASS_TEST_PW"] + fast,
+                try htpass(
+                    ["add", file, "alice", "--password-env", "HTPASS_TEST_PW"] + fast,
                     environment: ["HTPASS_TEST_PW": value]))
             try expectVerifies(file, "alice", value)
             if value.hasSuffix("\n") { #expect(try verifyStatus(file, "alice", String(value.dropLast())) == 1) }
@@ -63,10 +64,12 @@ struct PasswordSourceTests {
         expectSuccess(try htpass(["add", file, "alice", "--password-file", passwordFile, "-a", "sha512"]))
         #expect(try htpass(["verify", file, "alice", "--password-file", passwordFile]).status == 0)
         let verify = try htpassBytes(
-            [Array("verify".utf8), Array(file.utf8), Array("alice".utf8), Array("--stdin".utf8)], stdin: [0xFF, 0xFE, 0x41, 0x80])
+            [Array("verify".utf8), Array(file.utf8), Array("alice".utf8), Array("--stdin".utf8)],
+            stdin: [0xFF, 0xFE, 0x41, 0x80])
         #expect(verify.status == 0)
         let wrong = try htpassBytes(
-            [Array("verify".utf8), Array(file.utf8), Array("alice".utf8), Array("--stdin".utf8)], stdin: [0xFF, 0xFE, 0x41])
+            [Array("verify".utf8), Array(file.utf8), Array("alice".utf8), Array("--stdin".utf8)],
+            stdin: [0xFF, 0xFE, 0x41])
         #expect(wrong.status == 1)
     }
 
@@ -85,7 +88,8 @@ struct PasswordSourceTests {
         let file = try sandbox.write("users", try entry("alice", "a") + "\n")
         let snapshot = try Snapshot(sandbox)
         try expectFailure(
-            try htpass(["add", file, "bob", "--password-env", "HTPASS_TEST_UNSET"] + fast,
+            try htpass(
+                ["add", file, "bob", "--password-env", "HTPASS_TEST_UNSET"] + fast,
                 environment: ["HTPASS_TEST_UNSET": nil]), 2, unchanged: snapshot)
     }
 
@@ -152,7 +156,8 @@ struct TerminalPromptTests {
     func verifyPrompt() throws {
         let sandbox = try Sandbox()
         let file = try sandbox.write("users", try entry("alice", "Right-Pw") + "\n")
-        let right = try Terminal.run(TestSupport.htpassBinary, ["verify", file, "alice"], answers: ["Right-Pw", "extra"])
+        let right = try Terminal.run(
+            TestSupport.htpassBinary, ["verify", file, "alice"], answers: ["Right-Pw", "extra"])
         #expect(right.status == 0, "\(right.transcriptText)")
         #expect(right.answered == 1, "one prompt: \(right.transcriptText)")
         #expect(right.echoOff == [true])
@@ -198,13 +203,17 @@ struct UserNameBytesTests {
         #expect(try sandbox.text("users") == original)
     }
 
-    @Test("A name with invalid UTF-8 bytes round-trips as bytes", arguments: [[0x62, 0xFF, 0x6F, 0x62], [0xE9, 0x74, 0xE9], [0xC3, 0x28], [0x80]])
+    @Test(
+        "A name with invalid UTF-8 bytes round-trips as bytes",
+        arguments: [[0x62, 0xFF, 0x6F, 0x62], [0xE9, 0x74, 0xE9], [0xC3, 0x28], [0x80]])
     func invalidUTF8(name: [UInt8]) throws {
         let sandbox = try Sandbox()
         let original = "\(try entry("alice", "a"))\n"
         let file = try sandbox.write("users", original)
         let f = Array(file.utf8)
-        func args(_ words: String...) -> [[UInt8]] { words.map { $0 == "NAME" ? name : $0 == "FILE" ? f : Array($0.utf8) } }
+        func args(_ words: String...) -> [[UInt8]] {
+            words.map { $0 == "NAME" ? name : $0 == "FILE" ? f : Array($0.utf8) }
+        }
 
         expectSuccess(try htpassBytes(args("add", "FILE", "NAME", "--stdin", "--cost", "4"), stdin: Array("pw".utf8)))
         let bytes = try sandbox.bytes("users")
@@ -218,7 +227,8 @@ struct UserNameBytesTests {
         #expect(try htpassBytes(args("verify", "FILE", "NAME", "--stdin"), stdin: Array("px".utf8)).status == 1)
         // The U+FFFD spelling of the same name is another user.
         let replaced = Array(String(decoding: name, as: UTF8.self).utf8)
-        #expect(try htpass(["verify", file, String(decoding: replaced, as: UTF8.self), "--stdin"], stdin: "pw").status == 3)
+        #expect(
+            try htpass(["verify", file, String(decoding: replaced, as: UTF8.self), "--stdin"], stdin: "pw").status == 3)
 
         // Changing the password replaces the same line.
         expectSuccess(try htpassBytes(args("add", "FILE", "NAME", "--stdin", "--cost", "4"), stdin: Array("pw2".utf8)))
@@ -239,7 +249,9 @@ struct UserNameBytesTests {
     @Test("hash USER with invalid UTF-8 prints the raw bytes")
     func hashRawName() throws {
         let name: [UInt8] = [0x75, 0xFE, 0x73]
-        let output = try htpassBytes([Array("hash".utf8), name, Array("--stdin".utf8), Array("--cost".utf8), Array("4".utf8)], stdin: Array("pw".utf8))
+        let output = try htpassBytes(
+            [Array("hash".utf8), name, Array("--stdin".utf8), Array("--cost".utf8), Array("4".utf8)],
+            stdin: Array("pw".utf8))
         #expect(output.status == 0)
         #expect(output.stdout.starts(with: name + Array(":$2y$04$".utf8)))
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The files htpass writes, read by the programs that consume them: a real nginx, and Apache's htpasswd.
 @Suite("Real servers")
@@ -14,7 +14,8 @@ struct ServerTests {
         for (name, options) in algorithms {
             let user = "user-\(name)"
             let password = name == "des" ? "dës-pw!" : "pw-\(name)-Ö!"  // DES takes 8 bytes
-            let output = try htpass(["add", file, user, "--password-env", "PW"] + options, environment: ["PW": password])
+            let output = try htpass(
+                ["add", file, user, "--password-env", "PW"] + options, environment: ["PW": password])
             #expect(output.status == 0, "\(name): \(output.stderrText)")
             users.append((user, password))
         }
@@ -78,16 +79,20 @@ struct ServerTests {
         for (user, password) in users {
             let right = try TestSupport.run(try TestSupport.locate("htpasswd"), ["-vb", file, user, password])
             #expect(right.status == 0, "\(user): \(right.stderrText)")
-            let wrong = try TestSupport.run(try TestSupport.locate("htpasswd"), ["-vb", file, user, "X" + password.dropFirst()])
+            let wrong = try TestSupport.run(
+                try TestSupport.locate("htpasswd"), ["-vb", file, user, "X" + password.dropFirst()])
             #expect(wrong.status == 3, "\(user): \(wrong.stderrText)")
         }
     }
 
-    @Test("htpass verifies what Apache's htpasswd writes", arguments: [["-B", "-C", "4"], ["-m"], ["-s"], ["-2"], ["-5"], ["-d"]])
+    @Test(
+        "htpass verifies what Apache's htpasswd writes",
+        arguments: [["-B", "-C", "4"], ["-m"], ["-s"], ["-2"], ["-5"], ["-d"]])
     func fromApache(flags: [String]) throws {
         let sandbox = try Sandbox()
         let file = sandbox.path("htpasswd")
-        let made = try TestSupport.run(try TestSupport.locate("htpasswd"), ["-cb"] + flags + [file, "alice", "pw-1234"])
+        let made = try TestSupport.run(
+            try TestSupport.locate("htpasswd"), ["-cb"] + flags + [file, "alice", "pw-1234"])
         try #require(made.status == 0, "\(made.stderrText)")
         try expectVerifies(file, "alice", "pw-1234")
         #expect(try verifyStatus(file, "alice", "pw-1235") == 1)

@@ -1,9 +1,9 @@
 import CCrypt
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The crypt(3) family through libxcrypt's reentrant entry points, `crypt_rn` and `crypt_gensalt_rn`.

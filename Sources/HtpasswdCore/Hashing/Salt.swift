@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Random bytes from the kernel's CSPRNG (`getrandom(2)`), for salts and generated passwords.
