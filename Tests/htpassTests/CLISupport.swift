@@ -129,7 +129,7 @@ struct Snapshot {
         var modes: [String: mode_t] = [:]
         for name in try sandbox.listing() {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: sandbox.path(name), isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: sandbox.path(name), isDirectory: &isDirectory)
             files[name] = isDirectory.boolValue ? [] : try sandbox.bytes(name)
             modes[name] = try sandbox.mode(name)
         }
