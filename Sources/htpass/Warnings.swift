@@ -44,9 +44,13 @@ enum Warnings {
         guard mode & 0o004 == 0, attributes.group == nil || mode & 0o040 == 0 else { return }
         let group = SystemGroup.name(of: attributes.group ?? getegid())
         let octal = "0" + String(mode, radix: 8)
+        let fix =
+            mode & 0o040 == 0
+            ? "make it group-readable for the web server's group next time (--mode 640 --group www-data)"
+            : "run 'chgrp www-data \(path)', or pass --group next time"
         Output.warning(
             "'\(path)' is mode \(octal), group \(group): nginx and Apache workers (www-data, nginx) cannot read it; "
-                + "run 'chgrp www-data \(path)', or pass --group next time")
+                + fix)
     }
 
     /// Whether something is at `path` now (following links), for telling a new file from an existing one.

@@ -72,6 +72,8 @@ struct CreateTests {
         #expect(try sandbox.mode("users") == 0o600)
         let stderr = lines(output.stderrText)
         #expect(stderr.count == 1 && stderr[0].hasPrefix("htpass: "), "\(output.stderrText)")
+        // chgrp alone would not help a file the group cannot read: the advice is about the mode.
+        #expect(output.stderrText.contains("--mode 640 --group www-data"), "\(output.stderrText)")
         #expect(output.stdout.isEmpty)
     }
 
