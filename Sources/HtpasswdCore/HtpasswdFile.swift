@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// An htpasswd file as a list of lines, edited without changing any line the edit does not concern.
 ///
@@ -126,6 +122,12 @@ public struct HtpasswdFile: Sendable {
         lines.indices.compactMap { entry(at: $0) }
     }
 
+    /// The same entries as ``entries``, made one at a time: for a pass that may stop early, or that
+    /// should not hold a million entries at once.
+    public var lazyEntries: some Sequence<Entry> {
+        lines.indices.lazy.compactMap { entry(at: $0) }
+    }
+
     /// The entry consumers use for `user`: its first line, or nil.
     public func entry(for user: some Collection<UInt8>) -> Entry? {
         guard let index = indices(of: Array(user)).first else { return nil }
@@ -171,6 +173,9 @@ public struct HtpasswdFile: Sendable {
 
     // MARK: Editing
 
+    /// The longest record, `user:hash` and any extra field, that Apache's htpasswd can still edit.
+    public static let apacheRecordLimit = 255
+
     /// What ``setHash(_:for:)`` did.
     public struct SetOutcome: Equatable, Sendable {
         /// Whether the user was new to the file.
@@ -178,7 +183,7 @@ public struct HtpasswdFile: Sendable {
         /// The line numbers (before the edit) of later lines of the same user that were removed.
         public var removedDuplicateLines: [Int]
         /// The length of the record written, `user:hash` and any extra field; Apache's htpasswd cannot
-        /// edit a file with a record over 255 bytes.
+        /// edit a file with a record over ``HtpasswdFile/apacheRecordLimit`` bytes.
         public var recordLength: Int
     }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// An htpasswd file on disk: lock-free reads, and edits that are locked, atomic and durable.
 ///

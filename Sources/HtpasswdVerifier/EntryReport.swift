@@ -13,7 +13,7 @@ public struct EntryReport: Equatable, Sendable {
         public static let unverifiable = Flags(rawValue: 1 << 1)
         /// A later line of a user already seen: servers use the first.
         public static let duplicate = Flags(rawValue: 1 << 2)
-        /// A record over ``EntryReport/apacheRecordLimit`` bytes: Apache's htpasswd cannot edit the file.
+        /// A record over ``HtpasswdFile/apacheRecordLimit`` bytes: Apache's htpasswd cannot edit the file.
         public static let longRecord = Flags(rawValue: 1 << 3)
         /// bcrypt cost above 17, `{SSHA}` or `{PLAIN}`: Apache httpd cannot verify it.
         public static let apacheCannotVerify = Flags(rawValue: 1 << 4)
@@ -33,8 +33,6 @@ public struct EntryReport: Equatable, Sendable {
         }
     }
 
-    /// The longest record (`user:hash[:extra]`, without the line ending) Apache's htpasswd can still edit.
-    public static let apacheRecordLimit = 255
     /// The highest bcrypt cost Apache httpd verifies.
     public static let apacheBcryptCostLimit = 17
     /// The highest bcrypt cost nginx on Alpine (musl's crypt) verifies.
@@ -52,7 +50,7 @@ public struct EntryReport: Equatable, Sendable {
         if format.isWeak { flags.insert(.weak) }
         if !format.isVerifiable { flags.insert(.unverifiable) }
         if duplicate { flags.insert(.duplicate) }
-        if entry.user.count + 1 + entry.hash.count + entry.extra.count > Self.apacheRecordLimit {
+        if entry.user.count + 1 + entry.hash.count + entry.extra.count > HtpasswdFile.apacheRecordLimit {
             flags.insert(.longRecord)
         }
         let cost = if case .bcrypt(_, let cost) = format { cost } else { 0 }

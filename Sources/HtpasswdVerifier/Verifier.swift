@@ -27,16 +27,20 @@ public struct Verifier: Sendable {
             guard let computed = APR1.hash(password, setting: hash) else { return .unverifiable(format) }
             return verdict(ConstantTime.equal(Array(computed.utf8), hash))
         case .sha1:
+            // As nginx does: encode the digest and compare the text, so a non-canonical encoding never matches.
             guard let stored = Base64.decode(hash.dropFirst(5)), stored.count == SHA1.digestSize else {
                 return .unverifiable(format)
             }
-            return verdict(ConstantTime.equal(SHA1.digest(password), stored))
+            let computed = "{SHA}" + Base64.encode(SHA1.digest(password))
+            return verdict(ConstantTime.equal(Array(computed.utf8), hash))
         case .saltedSHA1:
-            guard let stored = Base64.decode(hash.dropFirst(6)), stored.count > SHA1.digestSize else {
+            // The salt is whatever follows the 20-byte digest, possibly nothing.
+            guard let stored = Base64.decode(hash.dropFirst(6)), stored.count >= SHA1.digestSize else {
                 return .unverifiable(format)
             }
             let salt = stored[SHA1.digestSize...]
-            return verdict(ConstantTime.equal(SHA1.digest(password + salt), stored.prefix(SHA1.digestSize)))
+            let computed = "{SSHA}" + Base64.encode(SHA1.digest(password + salt) + salt)
+            return verdict(ConstantTime.equal(Array(computed.utf8), hash))
         case .plain:
             return verdict(ConstantTime.equal(password, hash.dropFirst(7)))
         default:
@@ -48,15 +52,20 @@ public struct Verifier: Sendable {
         }
     }
 
+    /// How many entries ``timingDummy(in:)`` looks at: enough to find the prevailing format, few enough
+    /// that choosing costs nothing next to the lookup, which reads every line either way.
+    public static let timingSampleSize = 64
+
     /// A stored hash to verify against when the user does not exist, so that an unknown user costs
-    /// about as much time as a wrong password: the hash of the first entry in the file's most common
-    /// verifiable format (with its cost). Nil for a file without verifiable entries.
+    /// about as much time as a wrong password: the hash of the first entry in the most common verifiable
+    /// format (with its cost) among the file's first ``timingSampleSize`` entries. Nil for a file without
+    /// verifiable entries there.
     ///
     /// The result of verifying against it must be ignored.
     public func timingDummy(in file: HtpasswdFile) -> [UInt8]? {
         var counts: [String: (count: Int, hash: ArraySlice<UInt8>)] = [:]
         var best: (count: Int, hash: ArraySlice<UInt8>)?
-        for entry in file.entries {
+        for entry in file.lazyEntries.prefix(Self.timingSampleSize) {
             let format = HashFormat(entry.hash)
             guard format.isVerifiable else { continue }
             let key = format.name + (format.parameter ?? "")

@@ -1,11 +1,6 @@
 import ArgumentParser
+import Glibc
 import HtpasswdCore
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 
 /// The exit statuses of `htpass`, as documented in `--help`, the man page and Docs/usage.md.
 ///

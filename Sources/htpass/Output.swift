@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// Where the command writes: data as raw bytes on standard output, messages and warnings on standard error.
 ///

@@ -1,9 +1,5 @@
 #if DEBUG
-    #if canImport(Glibc)
-        import Glibc
-    #elseif canImport(Musl)
-        import Musl
-    #endif
+    import Glibc
 
     /// Debug builds only: an assertion that ``FastPath`` and argument-parser make the same request.
     ///

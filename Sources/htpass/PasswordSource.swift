@@ -1,11 +1,6 @@
 import ArgumentParser
+import Glibc
 import HtpasswdCore
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 
 /// Where the password comes from: exactly one of `--stdin`, `--password-file`, `--password-env`, or a
 /// prompt on the terminal. There is deliberately no option that takes the password itself.
@@ -40,9 +35,9 @@ struct PasswordSource: ParsableArguments {
 }
 
 extension PasswordChoice {
-    /// What the password is for: setting it asks twice on a terminal.
+    /// What the password is for: setting it asks twice on a terminal, and a generated one fits `hasher`.
     enum Purpose {
-        case set(UserName?)
+        case set(UserName?, hasher: PasswordHasher)
         case verify(String)
     }
 
@@ -56,17 +51,20 @@ extension PasswordChoice {
         let password: Password
         switch source {
         case .generated(let length):
+            // The default length, unless the algorithm uses fewer bytes (DES: 8).
+            var count = length ?? PasswordGeneration.defaultLength
+            if length == nil, case .set(_, let hasher) = purpose, let limit = hasher.algorithm.passwordLimit {
+                count = min(count, limit)
+            }
             password = Password(
-                bytes: try SecureRandom.string(
-                    count: length ?? PasswordGeneration.defaultLength, alphabet: PasswordGeneration.alphabet),
-                generated: true)
+                bytes: try SecureRandom.string(count: count, alphabet: PasswordGeneration.alphabet), generated: true)
         case .stdin:
             password = Password(bytes: Self.withoutLineEnding(try Self.readAll(STDIN_FILENO, name: "standard input")))
         case .file(let passwordFile):
             let fd = open(passwordFile, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 throw CommandError(
-                    .fileProblem, "Cannot open the password file '\(passwordFile)': \(Self.describe(errno))")
+                    .fileProblem, "Cannot open the password file '\(passwordFile)': \(SystemErrorText.describe(errno))")
             }
             defer { close(fd) }
             password = Password(bytes: Self.withoutLineEnding(try Self.readAll(fd, name: passwordFile)))
@@ -97,7 +95,7 @@ extension PasswordChoice {
         case .verify(let user):
             guard let first = Terminal.readSecret(prompt: "Password for \(user): ") else { throw noTerminal }
             return first
-        case .set(let user):
+        case .set(let user, _):
             let label = user.map { "New password for \($0): " } ?? "New password: "
             guard let first = Terminal.readSecret(prompt: label) else { throw noTerminal }
             guard let second = Terminal.readSecret(prompt: "Type it again: ") else { throw noTerminal }
@@ -130,16 +128,12 @@ extension PasswordChoice {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CommandError(.fileProblem, "Cannot read the password from '\(name)': \(describe(errno))")
+                throw CommandError(
+                    .fileProblem, "Cannot read the password from '\(name)': \(SystemErrorText.describe(errno))")
             }
             if n == 0 { return result }
             result.append(contentsOf: chunk[..<n])
         }
-    }
-
-    static func describe(_ code: CInt) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
     }
 }
 
@@ -154,7 +148,8 @@ struct PasswordGeneration: ParsableArguments {
             "Make a random password (letters and digits, from the system CSPRNG) and print it once on standard output.")
     var generate = false
 
-    @Option(help: ArgumentHelp("Length of a generated password (default \(defaultLength)).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("Length of a generated password (default \(defaultLength); 8 with des).", valueName: "n"))
     var length: Int?
 
     func validate() throws {

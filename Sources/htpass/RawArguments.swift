@@ -1,35 +1,63 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
-/// The bytes of command-line arguments, which argument-parser hands over as Strings.
+/// The bytes of positional arguments, which argument-parser and ``FastPath`` hand over as Strings.
 ///
-/// Decoding replaces invalid UTF-8 with U+FFFD, so a value containing U+FFFD is looked up again among
-/// the raw `argv` strings: the first one at or after the previous match that decodes to the same text.
-/// Every value that is valid UTF-8 is already byte-exact.
+/// Decoding argv replaces invalid UTF-8 with U+FFFD, so user names are read back from the raw `argv`:
+/// the subcommand's positional arguments are found by the same grammar both parsers use (an option in
+/// ``valueOptions`` takes the next argument as its value unless written `--option=value`; after `--`
+/// everything is positional), and the k-th of them is the k-th positional value.
 enum RawArguments {
-    /// The raw bytes of `values`, which must be given in the order they appear on the command line
-    /// (include earlier positional arguments, such as the file, so that they take their own slots).
+    /// The options that take a value.
+    static let valueOptions = [
+        "--password-file", "--password-env", "--length", "--algorithm", "-a", "--cost", "--rounds", "--mode",
+        "--group", "--lock-timeout",
+    ]
+
+    /// The raw bytes of `values`, the subcommand's positional arguments in order (the file first, for the
+    /// commands that take one). A value whose raw argument does not decode to it (as when a command is
+    /// parsed from another list than this process's argv) is taken as its UTF-8.
     static func bytes(of values: [String]) -> [[UInt8]] {
-        guard values.contains(where: { $0.unicodeScalars.contains("\u{FFFD}") }) else {
-            return values.map { Array($0.utf8) }
+        let raw = positionals()
+        return values.indices.map { index in
+            let text = Array(values[index].utf8)
+            guard index < raw.count, Array(String(decoding: raw[index], as: UTF8.self).utf8) == text else {
+                return text
+            }
+            return raw[index]
         }
-        let argv = (1..<Int(CommandLine.argc)).map { index -> [UInt8] in
-            guard let pointer = CommandLine.unsafeArgv[index] else { return [] }
-            return Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
+    }
+
+    /// Refuses a file name that is not valid UTF-8: it cannot be opened through a String without
+    /// becoming another name.
+    static func checkPath(_ path: String) throws {
+        guard let raw = positionals().first, String(validating: raw, as: UTF8.self) == nil,
+            Array(String(decoding: raw, as: UTF8.self).utf8) == Array(path.utf8)
+        else { return }
+        throw CommandError(
+            .fileProblem, "The file name '\(path)' is not valid UTF-8, which htpass cannot open; rename the file")
+    }
+
+    /// The raw positional arguments after the subcommand.
+    private static func positionals() -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        var index = 2  // after the program and the subcommand
+        var onlyPositionals = false
+        while index < Int(CommandLine.argc) {
+            let argument = raw(index)
+            index += 1
+            if onlyPositionals || argument.first != UInt8(ascii: "-") {
+                result.append(argument)
+            } else if argument == Array("--".utf8) {
+                onlyPositionals = true
+            } else if valueOptions.contains(where: { Array($0.utf8) == argument }) {
+                index += 1
+            }
         }
-        var cursor = 0
-        return values.map { value in
-            let text = Array(value.utf8)
-            guard
-                let index = argv[cursor...].firstIndex(where: {
-                    Array(String(decoding: $0, as: UTF8.self).utf8) == text
-                })
-            else { return text }
-            cursor = index + 1
-            return argv[index]
-        }
+        return result
+    }
+
+    private static func raw(_ index: Int) -> [UInt8] {
+        guard let pointer = CommandLine.unsafeArgv[index] else { return [] }
+        return Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
     }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// Password prompts on the controlling terminal (`/dev/tty`), with echo turned off through termios.
 ///
@@ -23,18 +19,20 @@ enum Terminal {
         var settings = termios()
         let canHideEcho = tcgetattr(fd, &settings) == 0
         if canHideEcho {
-            Saved.fd = fd
-            Saved.settings = settings
-            for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { Glibc.signal(signal, restoreAndReraise) }
             var quiet = settings
             quiet.c_lflag &= ~tcflag_t(ECHO)
             quiet.c_lflag |= tcflag_t(ECHONL)
+            Saved.fd = fd
+            Saved.settings = settings
+            Saved.quiet = quiet
+            for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { Glibc.signal(signal, restoreAndReraise) }
+            Glibc.signal(SIGCONT, hideEchoAgain)
             tcsetattr(fd, TCSAFLUSH, &quiet)
         }
         defer {
             if canHideEcho {
                 tcsetattr(fd, TCSAFLUSH, &settings)
-                for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { Glibc.signal(signal, SIG_DFL) }
+                for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT] { Glibc.signal(signal, SIG_DFL) }
                 Saved.fd = -1
             }
         }
@@ -61,11 +59,19 @@ enum Terminal {
 private enum Saved {
     nonisolated(unsafe) static var fd: CInt = -1
     nonisolated(unsafe) static var settings = termios()
+    nonisolated(unsafe) static var quiet = termios()
 }
 
-/// Restores the terminal's settings, then dies of the same signal.
+/// Restores the terminal's settings, then dies of (or, for Ctrl-Z, stops on) the same signal.
 private func restoreAndReraise(_ signal: CInt) {
-    if Saved.fd >= 0 { tcsetattr(Saved.fd, TCSAFLUSH, &Saved.settings) }
+    if Saved.fd >= 0 { tcsetattr(Saved.fd, TCSANOW, &Saved.settings) }
     Glibc.signal(signal, SIG_DFL)
     raise(signal)
+}
+
+/// After a stop (Ctrl-Z) and `fg`: hides the echo again, and catches the next stop.
+private func hideEchoAgain(_ signal: CInt) {
+    guard Saved.fd >= 0 else { return }
+    tcsetattr(Saved.fd, TCSANOW, &Saved.quiet)
+    Glibc.signal(SIGTSTP, restoreAndReraise)
 }

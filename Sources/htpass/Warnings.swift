@@ -1,16 +1,8 @@
+import Glibc
 import HtpasswdCore
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 
 /// The non-fatal warnings of the editing commands, printed on standard error as `htpass: warning: ...`.
 enum Warnings {
-    /// The longest record Apache's htpasswd can still edit.
-    static let apacheRecordLimit = 255
-
     /// After setting a user's hash: duplicate lines removed, and a record too long for Apache.
     static func afterSetting(_ outcome: HtpasswdFile.SetOutcome, for user: UserName) {
         if !outcome.removedDuplicateLines.isEmpty {
@@ -21,7 +13,7 @@ enum Warnings {
     }
 
     static func recordLength(_ length: Int, for user: UserName) {
-        if length > apacheRecordLimit {
+        if length > HtpasswdFile.apacheRecordLimit {
             Output.warning(
                 "The record of '\(user)' is \(length) bytes; Apache's htpasswd cannot edit a file with a record over 255"
             )
@@ -51,6 +43,13 @@ enum Warnings {
         Output.warning(
             "'\(path)' is mode \(octal), group \(group): nginx and Apache workers (www-data, nginx) cannot read it; "
                 + fix)
+    }
+
+    /// `--mode` or `--group` given for a file that already exists, which keeps its own.
+    static func newFileOptionsIgnored(_ path: String, _ choice: NewFileChoice) {
+        guard choice.mode != nil || choice.group != nil else { return }
+        Output.warning(
+            "'\(path)' already exists and keeps its mode, owner and group; --mode and --group apply to new files")
     }
 
     /// Whether something is at `path` now (following links), for telling a new file from an existing one.

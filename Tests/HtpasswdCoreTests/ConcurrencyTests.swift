@@ -22,7 +22,9 @@ struct ConcurrencyTests {
             try StoreSupport.spawn(["add", path, "new\(round)-\(index)", StoreSupport.apr1Hash], output: log)
         }
         let statuses = pids.map { StoreSupport.wait($0) }
-        #expect(statuses.allSatisfy { $0 == 0 }, "\(statuses): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(
+            statuses.allSatisfy { $0 == 0 }, "\(statuses): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")"
+        )
 
         let bytes = try TestSupport.readBytes(path)
         let users = try #require(StoreSupport.users(in: bytes))
@@ -77,7 +79,9 @@ struct ConcurrencyTests {
             }
         }
         #expect(bad.isEmpty, "\(bad.prefix(5))")
-        #expect(statuses == Array(repeating: 0, count: Self.writers), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(
+            statuses == Array(repeating: 0, count: Self.writers),
+            "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let final = try #require(StoreSupport.users(in: TestSupport.readBytes(path)))
         #expect(final.count == 10_000 + Self.writers)
         // The reader saw the file at several sizes, so it really raced the writers.

@@ -82,7 +82,7 @@ struct VerifierPropertyTests {
     @Test("{SSHA} with any salt length verifies, and no other password does")
     func saltedSHA1() async {
         let input = zip(
-            passwordBytes, Gen<UInt8>.value(in: 0...255).array(of: 1...40), Gen.int(in: 0...1000),
+            passwordBytes, Gen<UInt8>.value(in: 0...255).array(of: 0...40), Gen.int(in: 0...1000),
             Gen<UInt8>.value(in: 1...127))
         await propertyCheck(count: 100, input: input) { password, salt, index, delta in
             let hash = Array(("{SSHA}" + Base64.encode(SHA1.digest(password + salt) + salt)).utf8)

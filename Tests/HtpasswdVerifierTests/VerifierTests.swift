@@ -82,6 +82,8 @@ struct VerifierTests {
         KnownHash(.sha1, "{SHA}VBPuJHI7uixaa6LQGWx4s+5GKNE=", "myPassword", wrong: "MyPassword"),
         // {SSHA} = base64(SHA-1(password + salt) + salt), with salts of 1, 4, 8, 16 and 32 bytes (Python's hashlib).
         KnownHash(.saltedSHA1, "{SSHA}7Bg5MfQmSHxSoEHxw1WoVHWJCpgB", "myPassword"),
+        // An empty salt: nginx accepts it.
+        KnownHash(.saltedSHA1, "{SSHA}VBPuJHI7uixaa6LQGWx4s+5GKNE=", "myPassword"),
         KnownHash(.saltedSHA1, "{SSHA}kL3+/tIbZ86DOhMac+F4u8lG275zYWx0", "myPassword"),
         KnownHash(.saltedSHA1, "{SSHA}466UsA9R4izbFdfpgiB6WSppsxIA/xAgc2FsdA==", "myPassword"),
         KnownHash(.saltedSHA1, "{SSHA}r8sr8vQ9BfUBSRQHKORFYYL9BiswMTIzNDU2Nzg5YWJjZGVm", "myPassword"),
@@ -109,7 +111,7 @@ struct VerifierTests {
             ("*0", HashFormat.failureToken), ("*1", .failureToken), ("*", .failureToken), ("*0x", .failureToken),
             ("myPassword", .unknown), ("", .unknown), ("garbage", .unknown), ("{SHA}", .sha1),
             ("{SHA}not base64!", .sha1), ("{SHA}VBPuJHI7uixaa6LQGWx4s+5GKA==", .sha1),
-            ("{SSHA}VBPuJHI7uixaa6LQGWx4s+5GKNE=", .saltedSHA1), ("{SSHA}", .saltedSHA1), ("{SSHA}!!!!", .saltedSHA1),
+            ("{SSHA}VBPuJHI7uixaa6LQGWx4s+5G", .saltedSHA1), ("{SSHA}", .saltedSHA1), ("{SSHA}!!!!", .saltedSHA1),
             ("$apr1", .otherCrypt(prefix: "$")), ("$99$abc$def", .otherCrypt(prefix: "$99$")),
             ("$2y$10$short", .bcrypt(variant: "y", cost: 10)), ("$y$", .yescrypt),
             ("{MD5}abc", .unknown), ("!$6$saltstring$svn8", .unknown),
@@ -162,6 +164,17 @@ struct VerifierTests {
         #expect(Verifier().verify(password, against: hash) == .match)
         #expect(Verifier().verify(password + bytes("anything"), against: hash) == .match)
         #expect(Verifier().verify(Array(password.dropLast()), against: hash) == .mismatch)
+    }
+
+    @Test("A non-canonical base64 encoding of the right digest does not match, as in nginx, which compares text")
+    func nonCanonicalBase64() {
+        // 'F' differs from 'E' only in the two padding bits of the last character.
+        #expect(
+            Verifier().verify(Array("myPassword".utf8), against: Array("{SHA}VBPuJHI7uixaa6LQGWx4s+5GKNF=".utf8))
+                == .mismatch)
+        #expect(
+            Verifier().verify(Array("myPassword".utf8), against: Array("{SSHA}VBPuJHI7uixaa6LQGWx4s+5GKNF=".utf8))
+                == .mismatch)
     }
 
     @Test("{SHA} and {SSHA} digests are compared in full")
@@ -251,6 +264,15 @@ struct VerifierTimingDummyTests {
                 """))
         #expect(
             Verifier().timingDummy(in: file) == bytes("$2y$12$abcdefghijklmnopqrstuuDSBGRRZoHjVv7J7e3ZpxqGTvKbyUYce"))
+    }
+
+    @Test("Only the first entries are sampled, so an unknown user costs no pass over a huge file")
+    func sampled() {
+        let apr1 = "$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/"
+        let bcrypt = "$2y$04$GbgwU7YKFvImlFp66sGC4eNv0rzAeLaJHPge7KLFuOqHtnB6s5/lS"
+        let head = (0..<Verifier.timingSampleSize).map { "a\($0):\(apr1)\n" }.joined()
+        let tail = (0..<(3 * Verifier.timingSampleSize)).map { "b\($0):\(bcrypt)\n" }.joined()
+        #expect(Verifier().timingDummy(in: HtpasswdFile(bytes: bytes(head + tail))) == bytes(apr1))
     }
 
     @Test("No verifiable entries, no dummy")

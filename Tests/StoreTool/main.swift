@@ -15,13 +15,8 @@
 // "error: <case>" naming the HtpasswdError case; 2 for a usage error. No Foundation: arguments are
 // taken as bytes from CommandLine.
 
+import Glibc
 import HtpasswdCore
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 
 func writeOut(_ text: String, to fd: CInt = 1) {
     var bytes = Array(text.utf8)

@@ -1,10 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// A real nginx on 127.0.0.1 serving one static page behind `auth_basic`, for end-to-end tests.
 ///

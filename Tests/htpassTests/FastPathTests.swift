@@ -72,6 +72,7 @@ struct FastPathTests {
         ["add", "FILE", "carol", "--stdin", "--lock-timeout", "nan"],
         ["add", "FILE", "carol", "--stdin", "--lock-timeout", "inf"],
         ["add", "FILE", "carol", "--stdin", "--mode", "999"], ["add", "FILE", "carol", "--stdin", "--mode", "0o"],
+        ["add", "FILE", "carol", "--stdin", "--mode", "4755"],
     ]
 
     @Test("Hand-picked valid command lines take the fast path, with argument-parser's request")
@@ -139,7 +140,7 @@ struct CommandLineGenerator {
     static let algorithms = (
         valid: ["bcrypt", "sha512", "sha256", "yescrypt", "apr1", "sha1", "des"], invalid: ["md4", "APR1", ""]
     )
-    static let modes = (valid: ["640", "0640", "0o600", "7777"], invalid: ["8", "77777", "0o", "", "-1"])
+    static let modes = (valid: ["640", "0640", "0o600", "777"], invalid: ["8", "4755", "77777", "0o", "", "-1"])
     static let strings = (valid: ["PW", "pw.txt", "www-data", "a=b", "help"], invalid: ["-x", ""])
     static let positionals = ["FILE", "alice", "bob", "b:ob", " carol", "help"]
     /// How many positional arguments each command takes.

@@ -1,10 +1,5 @@
 import CCrypt
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// The crypt(3) family through libxcrypt's reentrant entry points, `crypt_rn` and `crypt_gensalt_rn`.
 ///

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// Random bytes from the kernel's CSPRNG (`getrandom(2)`), for salts and generated passwords.
 package enum SecureRandom {

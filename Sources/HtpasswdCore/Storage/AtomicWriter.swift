@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// Replaces a file so that readers see either the old file or the new one, and a crash leaves one of
 /// the two: write a temporary file in the same directory, `fsync` it, give it the target's mode, owner
@@ -66,13 +62,15 @@ enum AtomicWriter {
             throw .io(operation: "rename the temporary file over", path: target, errno: errno)
         }
         renamed = true
-        // The rename is done; syncing the directory makes it survive a power cut.
+        // The rename is done; syncing the directory makes it survive a power cut. Some filesystems cannot
+        // sync a directory (EINVAL, ENOTSUP): the rename is then as durable as they allow.
         do throws(SystemError) {
             let dirFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
             try Syscall.closeAfter(dirFD) { (fd) throws(SystemError) in
                 try Syscall.retrying("sync") { fsync(fd) }
             }
         } catch {
+            if error.errno == EINVAL || error.errno == ENOTSUP { return }
             throw error.at(directory)
         }
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// System groups, for the group of a new htpasswd file (`www-data` on Debian, `nginx` on Alpine and RHEL),
 /// looked up without loading NSS modules into this process.

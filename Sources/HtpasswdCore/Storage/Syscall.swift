@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// A failed system call: which one, and `errno`.
 struct SystemError: Error, Equatable {
@@ -31,14 +27,6 @@ enum Syscall {
             if result != -1 { return result }
             if errno != EINTR { throw SystemError(operation: operation, errno: errno) }
         }
-    }
-
-    /// Calls `body` once; fails on -1.
-    @discardableResult
-    static func once(_ operation: String, _ body: () -> CInt) throws(SystemError) -> CInt {
-        let result = body()
-        if result == -1 { throw SystemError(operation: operation, errno: errno) }
-        return result
     }
 
     static func open(_ path: String, _ flags: CInt, mode: mode_t = 0) throws(SystemError) -> CInt {
@@ -94,18 +82,11 @@ enum Syscall {
         return info
     }
 
-    /// `stat`, or nil if nothing is at `path`.
-    static func statIfExists(_ path: String) throws(SystemError) -> stat? {
-        var info = stat()
-        if fstatat(AT_FDCWD, path, &info, 0) == 0 { return info }
-        if errno == ENOENT { return nil }
-        throw SystemError(operation: "stat", errno: errno)
-    }
 }
 
 /// Text for an `errno` value, through the reentrant `strerror_r`.
-enum SystemErrorText {
-    static func describe(_ code: Int32) -> String {
+package enum SystemErrorText {
+    package static func describe(_ code: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         // The XSI strerror_r: fills `buffer`, returns 0.
         guard strerror_r(code, &buffer, buffer.count) == 0 else { return "error \(code)" }

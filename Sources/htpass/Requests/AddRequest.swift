@@ -27,10 +27,11 @@ struct AddRequest: Equatable, Sendable {
     }
 
     func run() throws {
+        try RawArguments.checkPath(file)
         let user = try UserName(RawArguments.bytes(of: [file, user])[1])
         let hasher = try hashing.hasher()
         let attributes = try newFile.attributes()
-        let secret = try password.read(for: .set(user))
+        let secret = try password.read(for: .set(user, hasher: hasher))
         let hash = try hasher.hash(secret.bytes)
         let existed = Warnings.exists(file)
         let creation: HtpasswdStore.Creation = create ? .createIfMissing : .mustExist
@@ -40,7 +41,11 @@ struct AddRequest: Equatable, Sendable {
         }
         Warnings.afterSetting(outcome, for: user)
         Warnings.malformed(malformed, in: file)
-        if !existed { Warnings.newFile(file, attributes: attributes) }
+        if existed {
+            Warnings.newFileOptionsIgnored(file, newFile)
+        } else {
+            Warnings.newFile(file, attributes: attributes)
+        }
         secret.printIfGenerated()
     }
 }

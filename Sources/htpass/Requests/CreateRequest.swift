@@ -30,6 +30,7 @@ struct CreateRequest: Equatable, Sendable {
     }
 
     func run() throws {
+        try RawArguments.checkPath(file)
         let attributes = try newFile.attributes()
         var secret: Password?
         var hash: String?
@@ -37,7 +38,7 @@ struct CreateRequest: Equatable, Sendable {
         if let user {
             name = try UserName(RawArguments.bytes(of: [file, user])[1])
             let hasher = try hashing.hasher()
-            secret = try password.read(for: .set(name))
+            secret = try password.read(for: .set(name, hasher: hasher))
             hash = try hasher.hash(secret!.bytes)
         }
         let existed = Warnings.exists(file)
@@ -46,7 +47,11 @@ struct CreateRequest: Equatable, Sendable {
             name.map { file.setHash(hash!.utf8, for: $0) }
         }
         if let outcome, let name { Warnings.afterSetting(outcome, for: name) }
-        if !existed { Warnings.newFile(file, attributes: attributes) }
+        if existed {
+            Warnings.newFileOptionsIgnored(file, newFile)
+        } else {
+            Warnings.newFile(file, attributes: attributes)
+        }
         secret?.printIfGenerated()
     }
 }

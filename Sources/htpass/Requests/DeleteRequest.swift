@@ -21,6 +21,7 @@ struct DeleteRequest: Equatable, Sendable {
     }
 
     func run() throws {
+        try RawArguments.checkPath(file)
         let names = RawArguments.bytes(of: [file] + users).dropFirst()
         let store = HtpasswdStore(path: file, lockTimeout: lockTimeout)
         let malformed = try store.edit { file throws(HtpasswdError) in

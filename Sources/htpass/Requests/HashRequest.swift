@@ -9,7 +9,7 @@ struct HashRequest: Equatable, Sendable {
     func run() throws {
         let name = try user.map { user throws(HtpasswdError) in try UserName(RawArguments.bytes(of: [user])[0]) }
         let hasher = try hashing.hasher()
-        let secret = try password.read(for: .set(name))
+        let secret = try password.read(for: .set(name, hasher: hasher))
         let hash = try hasher.hash(secret.bytes)
         secret.printIfGenerated()
         if let name {

@@ -23,6 +23,7 @@ struct ListRequest: Equatable, Sendable {
     }
 
     func run() throws {
+        try RawArguments.checkPath(file)
         let contents = try HtpasswdStore(path: file).read()
         switch style {
         case .json:

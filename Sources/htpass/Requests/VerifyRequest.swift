@@ -11,6 +11,7 @@ struct VerifyRequest: Equatable, Sendable {
     var password: PasswordChoice
 
     func run() throws {
+        try RawArguments.checkPath(file)
         let user = RawArguments.bytes(of: [file, user])[1]
         let display = displayText(user)
         let contents = try HtpasswdStore(path: file).read()
