@@ -9,7 +9,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 
 help:
 	@echo "make build      debug build"
-	@echo "make release    optimised build with the Swift runtime linked in (.build/release/htpass)"
+	@echo "make release    optimised static executable (.build/release/htpass)"
 	@echo "make test       install test dependencies if missing, then run the whole test suite"
 	@echo "make lint       check formatting with swift format"
 	@echo "make man        regenerate Docs/htpass.1"
