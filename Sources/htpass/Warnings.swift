@@ -31,7 +31,7 @@ enum Warnings {
     }
 
     /// A new file that the web server's workers, which do not run as root, cannot read.
-    static func newFile(_ path: String, attributes: HtpasswdStore.NewFileAttributes) {
+    private static func newFile(_ path: String, attributes: HtpasswdStore.NewFileAttributes) {
         let mode = attributes.mode
         guard mode & 0o004 == 0, attributes.group == nil || mode & 0o040 == 0 else { return }
         let group = SystemGroup.name(of: attributes.group ?? getegid())
@@ -45,8 +45,12 @@ enum Warnings {
                 + fix)
     }
 
-    /// `--mode` or `--group` given for a file that already exists, which keeps its own.
-    static func newFileOptionsIgnored(_ path: String, _ choice: NewFileChoice) {
+    /// After an edit that may have created the file: a new file the web server cannot read, or
+    /// `--mode`/`--group` given for a file that existed and kept its own.
+    static func fileAttributes(
+        _ path: String, existed: Bool, _ choice: NewFileChoice, _ attributes: HtpasswdStore.NewFileAttributes
+    ) {
+        guard existed else { return newFile(path, attributes: attributes) }
         guard choice.mode != nil || choice.group != nil else { return }
         Output.warning(
             "'\(path)' already exists and keeps its mode, owner and group; --mode and --group apply to new files")

@@ -29,23 +29,17 @@ struct AddRequest: Equatable, Sendable {
     func run() throws {
         try RawArguments.checkPath(file)
         let user = try UserName(RawArguments.bytes(of: [file, user])[1])
-        let hasher = try hashing.hasher()
         let attributes = try newFile.attributes()
-        let secret = try password.read(for: .set(user, hasher: hasher))
-        let hash = try hasher.hash(secret.bytes)
+        let new = try NewPassword(for: user, password, hashing)
         let existed = Warnings.exists(file)
         let creation: HtpasswdStore.Creation = create ? .createIfMissing : .mustExist
         let store = HtpasswdStore(path: file, lockTimeout: lockTimeout)
         let (outcome, malformed) = try store.edit(creation: creation, attributes: attributes) { file in
-            (file.setHash(hash.utf8, for: user), file.malformedLines)
+            (file.setHash(new.hash.utf8, for: user), file.malformedLines)
         }
         Warnings.afterSetting(outcome, for: user)
         Warnings.malformed(malformed, in: file)
-        if existed {
-            Warnings.newFileOptionsIgnored(file, newFile)
-        } else {
-            Warnings.newFile(file, attributes: attributes)
-        }
-        secret.printIfGenerated()
+        Warnings.fileAttributes(file, existed: existed, newFile, attributes)
+        new.secret.printIfGenerated()
     }
 }

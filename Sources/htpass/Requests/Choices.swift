@@ -79,6 +79,19 @@ struct HashChoice: Equatable, Sendable {
     }
 }
 
+/// A password being set (create, add, hash): read from its source and hashed, before any file is locked,
+/// so that bcrypt's time is not spent holding the lock.
+struct NewPassword {
+    let secret: Password
+    let hash: String
+
+    init(for user: UserName?, _ password: PasswordChoice, _ hashing: HashChoice) throws {
+        let hasher = try hashing.hasher()
+        secret = try password.read(for: .set(user, hasher: hasher))
+        hash = try hasher.hash(secret.bytes)
+    }
+}
+
 /// `--mode` and `--group`: the plain value behind ``NewFileOptions``.
 struct NewFileChoice: Equatable, Sendable {
     var mode: FileMode?

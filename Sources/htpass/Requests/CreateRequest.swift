@@ -32,26 +32,19 @@ struct CreateRequest: Equatable, Sendable {
     func run() throws {
         try RawArguments.checkPath(file)
         let attributes = try newFile.attributes()
-        var secret: Password?
-        var hash: String?
-        var name: UserName?
+        // The user to add, if any, with the hash of the password.
+        var first: (name: UserName, new: NewPassword)?
         if let user {
-            name = try UserName(RawArguments.bytes(of: [file, user])[1])
-            let hasher = try hashing.hasher()
-            secret = try password.read(for: .set(name, hasher: hasher))
-            hash = try hasher.hash(secret!.bytes)
+            let name = try UserName(RawArguments.bytes(of: [file, user])[1])
+            first = (name, try NewPassword(for: name, password, hashing))
         }
         let existed = Warnings.exists(file)
         let store = HtpasswdStore(path: file, lockTimeout: lockTimeout)
         let outcome = try store.edit(creation: force ? .replace : .mustNotExist, attributes: attributes) { file in
-            name.map { file.setHash(hash!.utf8, for: $0) }
+            first.map { file.setHash($0.new.hash.utf8, for: $0.name) }
         }
-        if let outcome, let name { Warnings.afterSetting(outcome, for: name) }
-        if existed {
-            Warnings.newFileOptionsIgnored(file, newFile)
-        } else {
-            Warnings.newFile(file, attributes: attributes)
-        }
-        secret?.printIfGenerated()
+        if let outcome, let first { Warnings.afterSetting(outcome, for: first.name) }
+        Warnings.fileAttributes(file, existed: existed, newFile, attributes)
+        first?.new.secret.printIfGenerated()
     }
 }

@@ -8,10 +8,9 @@ struct HashRequest: Equatable, Sendable {
 
     func run() throws {
         let name = try user.map { user throws(HtpasswdError) in try UserName(RawArguments.bytes(of: [user])[0]) }
-        let hasher = try hashing.hasher()
-        let secret = try password.read(for: .set(name, hasher: hasher))
-        let hash = try hasher.hash(secret.bytes)
-        secret.printIfGenerated()
+        let new = try NewPassword(for: name, password, hashing)
+        let hash = new.hash
+        new.secret.printIfGenerated()
         if let name {
             Warnings.recordLength(name.bytes.count + 1 + hash.utf8.count, for: name)
             Output.line(name.bytes + [UInt8(ascii: ":")] + Array(hash.utf8))
