@@ -40,7 +40,7 @@ enum Listing {
     /// Each user once, in file order, as raw bytes.
     static func users(_ file: HtpasswdFile) {
         var seen = Set<ArraySlice<UInt8>>()
-        for entry in file.entries where seen.insert(entry.user).inserted {
+        for entry in file.lazyEntries where seen.insert(entry.user).inserted {
             Output.line(entry.user)
         }
     }
