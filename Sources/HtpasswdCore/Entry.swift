@@ -25,11 +25,24 @@ public struct MalformedLine: Equatable, Sendable {
     public let reason: Reason
 }
 
-extension MalformedLine: CustomStringConvertible {
-    public var description: String {
-        switch reason {
-        case .noColon: "line \(lineNumber): no ':' between user and hash"
-        case .emptyUser: "line \(lineNumber): the user name is empty"
+extension MalformedLine.Reason {
+    /// What is wrong, in words: `no ':' between user and hash`.
+    public var explanation: String {
+        switch self {
+        case .noColon: "no ':' between user and hash"
+        case .emptyUser: "the user name is empty"
         }
     }
+
+    /// A stable identifier for machine-readable output: `no-colon`, `empty-user`.
+    public var identifier: String {
+        switch self {
+        case .noColon: "no-colon"
+        case .emptyUser: "empty-user"
+        }
+    }
+}
+
+extension MalformedLine: CustomStringConvertible {
+    public var description: String { "line \(lineNumber): \(reason.explanation)" }
 }

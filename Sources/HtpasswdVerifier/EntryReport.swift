@@ -33,11 +33,6 @@ public struct EntryReport: Equatable, Sendable {
         }
     }
 
-    /// The highest bcrypt cost Apache httpd verifies.
-    public static let apacheBcryptCostLimit = 17
-    /// The highest bcrypt cost nginx on Alpine (musl's crypt) verifies.
-    public static let alpineBcryptCostLimit = 19
-
     public var entry: Entry
     public var format: HashFormat
     public var flags: Flags
@@ -54,10 +49,10 @@ public struct EntryReport: Equatable, Sendable {
             flags.insert(.longRecord)
         }
         let cost = if case .bcrypt(_, let cost) = format { cost } else { 0 }
-        if cost > Self.apacheBcryptCostLimit || format == .saltedSHA1 || format == .plain {
+        if cost > PasswordHasher.apacheBcryptCostLimit || format == .saltedSHA1 || format == .plain {
             flags.insert(.apacheCannotVerify)
         }
-        if cost > Self.alpineBcryptCostLimit || format == .yescrypt || format == .gostYescrypt {
+        if cost > PasswordHasher.alpineBcryptCostLimit || format == .yescrypt || format == .gostYescrypt {
             flags.insert(.alpineCannotVerify)
         }
         self.flags = flags

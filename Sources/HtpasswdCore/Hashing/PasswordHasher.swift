@@ -7,6 +7,10 @@
 public struct PasswordHasher: Equatable, Sendable {
     public static let costRange = 4...31
     public static let defaultCost = 10
+    /// The highest bcrypt cost Apache httpd and `htpasswd -v` verify.
+    public static let apacheBcryptCostLimit = 17
+    /// The highest bcrypt cost nginx on Alpine (musl's crypt) verifies.
+    public static let alpineBcryptCostLimit = 19
     public static let roundsRange = 1000...999_999_999
     public static let defaultRounds = 5000
 
@@ -39,9 +43,9 @@ public struct PasswordHasher: Equatable, Sendable {
         var result: [HashWarning] = []
         if algorithm.isWeak { result.append(.weakAlgorithm(algorithm)) }
         if algorithm == .yescrypt { result.append(.yescryptNotPortable) }
-        if let cost, cost > 19 {
+        if let cost, cost > Self.alpineBcryptCostLimit {
             result.append(.costAboveAlpineLimit(cost))
-        } else if let cost, cost > 17 {
+        } else if let cost, cost > Self.apacheBcryptCostLimit {
             result.append(.costAboveApacheLimit(cost))
         }
         return result

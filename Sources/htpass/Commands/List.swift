@@ -57,8 +57,7 @@ enum Listing {
             )
         }
         for line in file.malformedLines {
-            let reason = line.reason == .noColon ? "no ':' between user and hash" : "empty user name"
-            table.append((line.lineNumber, [String(line.lineNumber), "-", "malformed", "-", reason]))
+            table.append((line.lineNumber, [String(line.lineNumber), "-", "malformed", "-", line.reason.explanation]))
         }
         table.sort { $0.line < $1.line }
         let header = ["LINE", "USER", "FORMAT", "COST", "FLAGS"]
@@ -102,8 +101,7 @@ enum Listing {
         Output.write("],\"malformed\":[")
         for (index, line) in file.malformedLines.enumerated() {
             if index > 0 { Output.write(",") }
-            let reason = line.reason == .noColon ? "no-colon" : "empty-user"
-            Output.write("\n{\"line\":\(line.lineNumber),\"reason\":\"\(reason)\"}")
+            Output.write("\n{\"line\":\(line.lineNumber),\"reason\":\"\(line.reason.identifier)\"}")
         }
         Output.line("]}")
     }
