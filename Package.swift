@@ -10,12 +10,17 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Libraries
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
-        .target(name: "HtpasswdCore", dependencies: ["CCrypt"]),
+        // statx(2) and copy_file_range(2), which Glibc's Swift module does not declare.
+        .target(name: "CLinux"),
+        .target(
+            name: "HtpasswdCore",
+            dependencies: ["CCrypt", "CLinux", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "HtpasswdVerifier", dependencies: ["HtpasswdCore", "CCrypt"]),
 
         // Executable
@@ -25,6 +30,7 @@ let package = Package(
                 "HtpasswdCore",
                 "HtpasswdVerifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
 
@@ -37,6 +43,7 @@ let package = Package(
             dependencies: [
                 "HtpasswdCore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .testTarget(
@@ -44,11 +51,15 @@ let package = Package(
             dependencies: [
                 "HtpasswdVerifier", "HtpasswdCore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .testTarget(
             name: "htpassTests",
-            dependencies: ["htpass", "HtpasswdCore", "HtpasswdVerifier", "TestSupport"]
+            dependencies: [
+                "htpass", "HtpasswdCore", "HtpasswdVerifier", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

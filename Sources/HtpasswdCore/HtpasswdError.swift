@@ -1,42 +1,64 @@
+import SystemPackage
+
 /// Everything that can go wrong in `HtpasswdCore`: reading and editing htpasswd files, and hashing.
 ///
-/// A wrong password is not an error; see `HtpasswdVerifier`. Each case's description is one line that
-/// says what is wrong and, where there is one, what to do next.
+/// A wrong password is not an error; see `HtpasswdVerifier`. Each case carries what happened — the path,
+/// the system call and `errno`, the value refused — and its description says so in one line. What to do
+/// about it depends on the program using the library, so advice is left to it (the `htpass` command
+/// adds its own, naming its options).
 public enum HtpasswdError: Error, Equatable, Sendable {
     // Files
     /// The file does not exist.
-    case fileNotFound(path: String)
+    case fileNotFound(path: FilePath)
     /// The file exists but the operation must create it.
-    case fileExists(path: String)
+    case fileExists(path: FilePath)
     /// The path names something other than a regular file (a directory, a device...).
-    case notRegularFile(path: String)
-    /// A system call failed.
-    case io(operation: String, path: String, errno: Int32)
+    case notRegularFile(path: FilePath)
+    /// A system call failed on `path`.
+    case system(SystemCall, path: FilePath, errno: Errno)
     /// The file's owner or group cannot be given to the replacement: only its owner (for the group) or
     /// root may do that. Nothing was changed.
-    case ownerNotKept(path: String, owner: UInt32, group: UInt32)
+    case ownerNotKept(path: FilePath, owner: UInt32, group: UInt32)
     /// Another process held the lock for longer than the timeout.
-    case lockTimeout(path: String, seconds: Double)
+    case lockTimeout(path: FilePath, seconds: Double)
     /// The user does not exist in the file.
-    case userNotFound(user: String)
+    case userNotFound(user: [UInt8])
+    /// An in-place edit of the file, made from another mount namespace (a container, or the host), was
+    /// interrupted, and its journal is there: finishing it is only possible from there. Nothing was changed.
+    case interruptedEditElsewhere(path: FilePath, journal: FilePath)
+    /// A condition of ``HtpasswdChanges/expect(_:for:)`` did not hold: the user's line changed since it
+    /// was read. Nothing was changed.
+    case changedSinceRead(user: [UInt8])
 
     // Input
     /// The user name breaks one of the rules in ``UserName``.
     case invalidUserName(UserName.Problem)
     /// The password cannot be hashed with the chosen algorithm.
     case invalidPassword(PasswordProblem)
-    /// The bcrypt cost is outside 4...31.
+    /// The bytes cannot be a hash in a file (see ``PasswordHash``).
+    case invalidHash(PasswordHash.Problem)
+    /// The bcrypt cost is outside ``PasswordHasher/costRange``.
     case invalidCost(Int)
-    /// The SHA-crypt rounds are outside 1000...999 999 999.
+    /// The SHA-crypt rounds are outside ``PasswordHasher/roundsRange``.
     case invalidRounds(Int)
-    /// The option does not apply to the algorithm (e.g. `--cost` with sha512).
-    case optionNotApplicable(option: String, algorithm: Algorithm)
+    /// The parameter does not apply to the algorithm (a cost for sha512).
+    case parameterNotApplicable(HashParameter, algorithm: Algorithm)
+    /// A server the file is for cannot verify hashes made this way.
+    case notVerifiable(by: Target, TargetRefusal)
 
     // Hashing
     /// libxcrypt returned a failure token (such as `*0`) or an error instead of a hash.
-    case hashingFailed(algorithm: Algorithm, errno: Int32)
+    case hashingFailed(algorithm: Algorithm, errno: Errno)
     /// The system's random number generator failed.
-    case randomFailed(errno: Int32)
+    case randomFailed(errno: Errno)
+}
+
+/// A parameter of a hashing algorithm.
+public enum HashParameter: String, Equatable, Sendable {
+    /// bcrypt's cost.
+    case cost
+    /// SHA-crypt's rounds.
+    case rounds
 }
 
 /// Why a password was refused.
@@ -53,33 +75,41 @@ extension HtpasswdError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .fileNotFound(let path):
-            "No such file '\(path)'; use 'htpass create' or '--create' to make it"
+            "No such file '\(path.display)'"
         case .fileExists(let path):
-            "File '\(path)' already exists; use 'htpass add' to change it, or '--force' to replace it"
+            "File '\(path.display)' already exists"
         case .notRegularFile(let path):
-            "'\(path)' is not a regular file; give the path of an htpasswd file"
-        case .io(let operation, let path, let errno):
-            "Cannot \(operation) '\(path)': \(SystemErrorText.describe(errno))"
+            "'\(path.display)' is not a regular file"
+        case .system(let call, let path, let errno):
+            "Cannot \(call.phrase) '\(path.display)': \(errno)"
         case .ownerNotKept(let path, let owner, let group):
-            "Cannot keep the owner \(owner) and group \(group) of '\(path)', so nothing was changed; run htpass as the file's owner or as root"
+            "Cannot keep the owner \(owner) and group \(group) of '\(path.display)', so nothing was changed"
         case .lockTimeout(let path, let seconds):
-            "Another process has held the lock on '\(path)' for \(seconds.formattedSeconds) s; try again, or raise --lock-timeout"
+            "Another process has held the lock on '\(path.display)' for \(seconds.formattedSeconds) s"
         case .userNotFound(let user):
-            "No user '\(user)' in the file; check the name with 'htpass list', or pass '--missing-ok'"
+            "No user '\(displayText(user))' in the file"
+        case .interruptedEditElsewhere(let path, let journal):
+            "An in-place edit of '\(path.display)' made in another mount namespace was interrupted; its journal is '\(journal.display)' there, so nothing was changed"
+        case .changedSinceRead(let user):
+            "The entry of '\(displayText(user))' changed while the edit was prepared; nothing was changed"
         case .invalidUserName(let problem):
             "Invalid user name: \(problem)"
         case .invalidPassword(let problem):
             "\(problem)"
+        case .invalidHash(let problem):
+            "Invalid hash: \(problem)"
         case .invalidCost(let cost):
-            "bcrypt cost \(cost) is out of range; use 4 to 31 (default 10)"
+            "bcrypt cost \(cost) is out of range (\(PasswordHasher.costRange.lowerBound) to \(PasswordHasher.costRange.upperBound))"
         case .invalidRounds(let rounds):
-            "SHA-crypt rounds \(rounds) is out of range; use 1000 to 999999999 (default 5000)"
-        case .optionNotApplicable(let option, let algorithm):
-            "\(option) does not apply to \(algorithm.rawValue); use --cost with bcrypt, --rounds with sha256 or sha512"
+            "SHA-crypt rounds \(rounds) is out of range (\(PasswordHasher.roundsRange.lowerBound) to \(PasswordHasher.roundsRange.upperBound))"
+        case .parameterNotApplicable(let parameter, let algorithm):
+            "A \(parameter.rawValue) does not apply to \(algorithm.rawValue)"
+        case .notVerifiable(let target, let refusal):
+            "\(target.displayName) cannot verify \(refusal)"
         case .hashingFailed(let algorithm, let errno):
-            "libxcrypt could not make a \(algorithm.rawValue) hash (\(SystemErrorText.describe(errno))); nothing was written"
+            "libxcrypt could not make a \(algorithm.rawValue) hash (\(errno)); nothing was written"
         case .randomFailed(let errno):
-            "The system random number generator failed: \(SystemErrorText.describe(errno))"
+            "The system random number generator failed: \(errno)"
         }
     }
 }
@@ -88,11 +118,11 @@ extension PasswordProblem: CustomStringConvertible {
     public var description: String {
         switch self {
         case .tooLong(let algorithm, let limit, let length):
-            "The password is \(length) bytes but \(algorithm.rawValue) uses only the first \(limit); use a shorter password or another algorithm (-a sha512)"
+            "The password is \(length) bytes but \(algorithm.rawValue) uses only the first \(limit)"
         case .containsNUL:
-            "The password contains a NUL byte, which servers cannot receive; remove it"
+            "The password contains a NUL byte, which servers cannot receive"
         case .empty:
-            "The password is empty; pass --allow-empty if that is really wanted"
+            "The password is empty"
         }
     }
 }

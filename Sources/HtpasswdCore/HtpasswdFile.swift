@@ -1,21 +1,23 @@
 import Glibc
 
-/// An htpasswd file as a list of lines, edited without changing any line the edit does not concern.
+/// An htpasswd file held in memory as a list of lines, edited without changing any line the edit does
+/// not concern.
 ///
 /// Comments, blank lines, CRLF endings, `user:hash:extra` fields, malformed lines and a missing final
-/// newline all survive a round trip: `HtpasswdFile(bytes: b).bytes == b` for any `b`.
+/// newline all survive a round trip: `HtpasswdFile(bytes: b).bytes == b` for any `b`. After an edit that
+/// changes something, every line ends with a newline, the last one too, so that a tool that appends
+/// (`echo user:hash >> FILE`, Apache's htpasswd) cannot glue its line onto ours.
 ///
-/// Reading follows nginx: `#` starts a comment only in column 0, the user name ends at the first `:`
-/// and is not trimmed, the hash ends at the next `:`, and when a user has several lines the first wins.
+/// Reading follows nginx (see ``LineKind``): `#` starts a comment only in column 0, the user name ends
+/// at the first `:` and is not trimmed, the hash ends at the next `:`, and when a user has several lines
+/// the first wins.
+///
+/// The whole file is in memory: this is the model for small files and for tests. ``HtpasswdStore``
+/// reads and edits files of any size in constant memory, and gives the same bytes as this model.
 ///
 /// Lines are ranges of the parsed bytes, or of a second, small buffer for the lines an edit writes.
-/// Parsing copies nothing and costs 24 bytes per line, so a million-line file is cheap.
+/// Parsing copies nothing and costs 24 bytes per line.
 public struct HtpasswdFile: Sendable {
-    /// How a line ends.
-    enum Terminator: UInt8, Sendable {
-        case none, lf, crlf
-    }
-
     struct Line: Sendable {
         /// The line's text, without its terminator: `start..<end` of ``HtpasswdFile/storage``, or of
         /// ``HtpasswdFile/written`` if `isWritten`.
@@ -23,7 +25,7 @@ public struct HtpasswdFile: Sendable {
         var end: Int
         /// The offset of the first `:` from `start` for an entry line; -1 for anything else.
         var colon: Int32
-        var terminator: Terminator
+        var terminator: LineTerminator
         var isWritten = false
     }
 
@@ -32,8 +34,8 @@ public struct HtpasswdFile: Sendable {
     /// The text of the lines written by edits.
     private var written: [UInt8] = []
     private var lines: [Line] = []
-    /// Whether the file is still exactly `storage` (no edit so far), so ``bytes`` can return it as it is.
-    private var unchanged = true
+    /// Whether an edit changed a line (so ``bytes`` must be assembled, with a final newline).
+    private var edited = false
 
     /// An empty file.
     public init() {}
@@ -45,9 +47,8 @@ public struct HtpasswdFile: Sendable {
         storage.withUnsafeBufferPointer { buffer in
             var start = 0
             while start < buffer.count {
-                var end = start
-                while end < buffer.count && buffer[end] != 0x0A { end += 1 }
-                var terminator = Terminator.none
+                var end = LineSyntax.firstIndex(of: 0x0A, in: buffer, from: start) ?? buffer.count
+                var terminator = LineTerminator.none
                 let next = end < buffer.count ? end + 1 : end
                 if end < buffer.count {
                     terminator = .lf
@@ -63,20 +64,16 @@ public struct HtpasswdFile: Sendable {
     }
 
     private static func makeLine(
-        _ buffer: UnsafeBufferPointer<UInt8>, start: Int, end: Int, _ terminator: Terminator
+        _ buffer: UnsafeBufferPointer<UInt8>, start: Int, end: Int, _ terminator: LineTerminator
     ) -> Line {
-        var colon: Int32 = -1
-        if start < end && buffer[start] != UInt8(ascii: "#") && buffer[start] != UInt8(ascii: ":") {
-            var index = start + 1
-            while index < end && buffer[index] != UInt8(ascii: ":") { index += 1 }
-            if index < end { colon = Int32(truncatingIfNeeded: index - start) }
-        }
-        return Line(start: start, end: end, colon: colon, terminator: terminator)
+        let (kind, colon) = LineSyntax.classify(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+        return Line(
+            start: start, end: end, colon: kind == .entry ? Int32(truncatingIfNeeded: colon) : -1,
+            terminator: terminator)
     }
 
     /// Keeps `content` in the buffer of written lines and returns it as a line.
-    private mutating func writtenLine(_ content: [UInt8], _ terminator: Terminator) -> Line {
-        unchanged = false
+    private mutating func writtenLine(_ content: [UInt8], _ terminator: LineTerminator) -> Line {
         let start = written.count
         written.append(contentsOf: content)
         var line = written.withUnsafeBufferPointer {
@@ -90,24 +87,14 @@ public struct HtpasswdFile: Sendable {
         line.isWritten ? written[line.start..<line.end] : storage[line.start..<line.end]
     }
 
-    /// The file as bytes: identical to the parsed bytes if nothing was changed.
+    /// The file as bytes: identical to the parsed bytes if no edit changed anything.
     public var bytes: [UInt8] {
-        if unchanged { return storage }
+        if !edited { return storage }
         var result: [UInt8] = []
         result.reserveCapacity(lines.reduce(0) { $0 + $1.end - $1.start + 2 })
-        storage.withUnsafeBufferPointer { buffer in
-            for line in lines {
-                if line.isWritten {
-                    result.append(contentsOf: written[line.start..<line.end])
-                } else {
-                    result.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[line.start..<line.end]))
-                }
-                switch line.terminator {
-                case .lf: result.append(0x0A)
-                case .crlf: result.append(contentsOf: [0x0D, 0x0A])
-                case .none: break
-                }
-            }
+        for line in lines {
+            result.append(contentsOf: content(line))
+            result.append(contentsOf: line.terminator.bytes)
         }
         return result
     }
@@ -134,14 +121,18 @@ public struct HtpasswdFile: Sendable {
         return entry(at: index)
     }
 
+    /// The entry consumers use for `user` (its UTF-8 bytes): its first line, or nil.
+    public func entry(for user: String) -> Entry? {
+        entry(for: Array(user.utf8))
+    }
+
     /// Lines that are not entries, comments or blank lines.
     public var malformedLines: [MalformedLine] {
         lines.indices.compactMap { index in
             let line = lines[index]
-            let content = content(line)
-            guard line.colon < 0, let first = content.first, first != UInt8(ascii: "#") else { return nil }
-            if content.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-            let reason: MalformedLine.Reason = first == UInt8(ascii: ":") ? .emptyUser : .noColon
+            guard line.colon < 0 else { return nil }
+            let kind = content(line).withUnsafeBufferPointer { LineSyntax.classify($0).kind }
+            guard case .malformed(let reason) = kind else { return nil }
             return MalformedLine(lineNumber: index + 1, reason: reason)
         }
     }
@@ -159,15 +150,10 @@ public struct HtpasswdFile: Sendable {
 
     /// The indices of the lines of `user`, in file order.
     private func indices(of user: [UInt8]) -> [Int] {
-        storage.withUnsafeBufferPointer { buffer in
-            user.withUnsafeBufferPointer { user in
-                lines.indices.filter { index in
-                    let line = lines[index]
-                    guard Int(line.colon) == user.count, let name = user.baseAddress else { return false }
-                    if line.isWritten { return written[line.start..<(line.start + user.count)].elementsEqual(user) }
-                    return memcmp(buffer.baseAddress! + line.start, name, user.count) == 0
-                }
-            }
+        lines.indices.filter { index in
+            let line = lines[index]
+            guard Int(line.colon) == user.count else { return false }
+            return content(line).prefix(user.count).elementsEqual(user)
         }
     }
 
@@ -180,6 +166,8 @@ public struct HtpasswdFile: Sendable {
     public struct SetOutcome: Equatable, Sendable {
         /// Whether the user was new to the file.
         public var added: Bool
+        /// Whether the user's first line already had this hash (then only later lines, if any, changed).
+        public var sameHash: Bool
         /// The line numbers (before the edit) of later lines of the same user that were removed.
         public var removedDuplicateLines: [Int]
         /// The length of the record written, `user:hash` and any extra field; Apache's htpasswd cannot
@@ -190,37 +178,29 @@ public struct HtpasswdFile: Sendable {
     /// Adds `user` with `hash`, or replaces the hash of its first line and removes its later lines.
     ///
     /// A replaced line keeps its extra fields and its line ending; a new line goes at the end, with the
-    /// file's line ending. A file that did not end with a newline still does not.
-    ///
-    /// - Precondition: `hash` holds no `:`, CR or LF, which would change how the line is read; a hash from
-    ///   ``PasswordHasher`` never does.
+    /// file's line ending.
     @discardableResult
-    public mutating func setHash(_ hash: some Collection<UInt8>, for user: UserName) -> SetOutcome {
-        precondition(
-            !hash.contains { $0 == UInt8(ascii: ":") || $0 == 0x0A || $0 == 0x0D },
-            "a hash must not contain ':', CR or LF")
+    public mutating func setHash(_ hash: PasswordHash, for user: UserName) -> SetOutcome {
         let matching = indices(of: user.bytes)
         if let first = matching.first {
             let old = lines[first]
-            let rest = content(old)[(old.start + Int(old.colon) + 1)...]
-            let extra = rest[(rest.firstIndex(of: UInt8(ascii: ":")) ?? rest.endIndex)...]
-            let content = user.bytes + [UInt8(ascii: ":")] + hash + extra
-            lines[first] = writtenLine(content, old.terminator)
+            let text = content(old)
+            let rest = text[(old.start + Int(old.colon) + 1)...]
+            let hashEnd = rest.firstIndex(of: UInt8(ascii: ":")) ?? rest.endIndex
+            let sameHash = rest[..<hashEnd].elementsEqual(hash.bytes)
+            let content = user.bytes + [UInt8(ascii: ":")] + hash.bytes + rest[hashEnd...]
+            if !sameHash { lines[first] = writtenLine(content, old.terminator) }
             let duplicates = Array(matching.dropFirst())
             removeLines(at: duplicates)
+            if !sameHash { markEdited() }
             return SetOutcome(
-                added: false, removedDuplicateLines: duplicates.map { $0 + 1 }, recordLength: content.count)
+                added: false, sameHash: sameHash, removedDuplicateLines: duplicates.map { $0 + 1 },
+                recordLength: content.count)
         }
-        let content = user.bytes + [UInt8(ascii: ":")] + hash
-        let ending = lines.last(where: { $0.terminator != .none })?.terminator ?? .lf
-        if let last = lines.indices.last, lines[last].terminator == .none {
-            // Keep "no newline at the end": the old last line gets one, the new one does not.
-            lines[last].terminator = ending
-            lines.append(writtenLine(content, .none))
-        } else {
-            lines.append(writtenLine(content, ending))
-        }
-        return SetOutcome(added: true, removedDuplicateLines: [], recordLength: content.count)
+        let content = user.bytes + [UInt8(ascii: ":")] + hash.bytes
+        markEdited()
+        lines.append(writtenLine(content, lineEnding))
+        return SetOutcome(added: true, sameHash: false, removedDuplicateLines: [], recordLength: content.count)
     }
 
     /// Removes every line of `user`.
@@ -233,12 +213,93 @@ public struct HtpasswdFile: Sendable {
         return matching.count
     }
 
-    /// Removes the lines at `indices` (ascending) in one pass. If the last line had no newline, the
-    /// new last line loses its newline too, so that an add then a delete gives back the same bytes.
+    /// Removes every line of `user` (its UTF-8 bytes).
+    @discardableResult
+    public mutating func removeEntries(for user: String) -> Int {
+        removeEntries(for: Array(user.utf8))
+    }
+
+    /// Applies `changes` (see ``HtpasswdChanges`` for the rules).
+    ///
+    /// - Throws: ``HtpasswdError/userNotFound(user:)`` when ``HtpasswdChanges/requiresRemovedUsers`` is set
+    ///   and a user to remove is missing; ``HtpasswdError/changedSinceRead(user:)`` when an expectation does
+    ///   not hold. The file is then unchanged.
+    @discardableResult
+    public mutating func apply(_ changes: HtpasswdChanges) throws(HtpasswdError) -> EditOutcome {
+        for expectation in changes.expectations {
+            let current = entry(for: expectation.user).map { Array($0.hash) }
+            if current != expectation.hash { throw .changedSinceRead(user: expectation.user) }
+        }
+        let before = self
+        var result = self
+        var outcome = EditOutcome()
+        if changes.startsEmpty && !result.lines.isEmpty {
+            result.lines = []
+            result.markEdited()
+        }
+        outcome.missing = changes.removals.filter { result.entry(for: $0) == nil }
+        if changes.requiresRemovedUsers, let first = outcome.missing.first { throw .userNotFound(user: first) }
+
+        // Users that go: removed by name, or not listed; each once, in file order.
+        var listed = Set(changes.assignments.map(\.user.bytes))
+        listed.formUnion(changes.kept)
+        let removedByName = Set(changes.removals)
+        var seen = Set<[UInt8]>()
+        for entry in result.entries {
+            let user = Array(entry.user)
+            let goes = removedByName.contains(user) || (changes.removesUnlisted && !listed.contains(user))
+            if goes && seen.insert(user).inserted { outcome.removed.append(user) }
+        }
+        for user in outcome.removed { result.removeEntries(for: user) }
+
+        for assignment in changes.assignments {
+            // Later lines of the user, numbered as in the file before the edit.
+            if !changes.startsEmpty {
+                outcome.removedDuplicates += before.indices(of: assignment.user.bytes).dropFirst().map {
+                    EditOutcome.RemovedDuplicate(user: assignment.user, line: $0 + 1)
+                }
+            }
+            let set = result.setHash(assignment.hash, for: assignment.user)
+            if set.added {
+                outcome.added.append(assignment.user)
+            } else if set.sameHash {
+                outcome.unchanged.append(assignment.user)
+            } else {
+                outcome.changed.append(assignment.user)
+            }
+            if set.recordLength > Self.apacheRecordLimit {
+                outcome.longRecords.append(EditOutcome.LongRecord(user: assignment.user, length: set.recordLength))
+            }
+        }
+        outcome.removedDuplicates.sort { $0.line < $1.line }
+        if !changes.startsEmpty {
+            for line in before.malformedLines { outcome.noteMalformed(line) }
+        }
+        let oldBytes = before.bytes
+        let newBytes = result.bytes
+        outcome.firstChange = commonPrefixLength(newBytes, oldBytes)
+        outcome.changedFile = outcome.firstChange != newBytes.count || newBytes.count != oldBytes.count
+        outcome.size = newBytes.count
+        if outcome.changedFile { self = result }
+        return outcome
+    }
+
+    /// The line ending for a new line: that of the last line that has one, else LF.
+    private var lineEnding: LineTerminator {
+        lines.last(where: { $0.terminator != .none })?.terminator ?? .lf
+    }
+
+    /// Records that the lines changed, and gives the last line a newline if it has none.
+    private mutating func markEdited() {
+        edited = true
+        if let last = lines.indices.last, lines[last].terminator == .none {
+            lines[last].terminator = lineEnding
+        }
+    }
+
+    /// Removes the lines at `indices` (ascending) in one pass.
     private mutating func removeLines(at indices: [Int]) {
         guard !indices.isEmpty else { return }
-        unchanged = false
-        let endedWithoutNewline = lines.last?.terminator == Terminator.none
         var toRemove = indices[...]
         var kept: [Line] = []
         kept.reserveCapacity(lines.count - indices.count)
@@ -250,6 +311,6 @@ public struct HtpasswdFile: Sendable {
             }
         }
         lines = kept
-        if endedWithoutNewline, let last = lines.indices.last { lines[last].terminator = .none }
+        markEdited()
     }
 }

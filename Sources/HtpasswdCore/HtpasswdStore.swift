@@ -1,25 +1,58 @@
 import Glibc
+import SystemPackage
 
-/// An htpasswd file on disk: lock-free reads, and edits that are locked, atomic and durable.
+/// An htpasswd file on disk: reads without a lock, and edits that are locked, atomic and durable, that
+/// reach every reader of the file, and that use memory independent of the file's size.
 ///
 /// ```swift
 /// let store = HtpasswdStore(path: "/etc/nginx/htpasswd")
-/// try store.edit { file in file.setHash(hash, for: user) }
+/// var changes = HtpasswdChanges()
+/// changes.set(try PasswordHasher().hash("secret"), for: try UserName("alice"))
+/// try store.apply(changes)
 /// ```
 ///
 /// An edit takes an exclusive lock on the file's directory (see ``FileLock``), reads the current file
-/// under it, applies the change, and replaces the file with ``AtomicWriter``. Concurrent edits, from
-/// threads or processes, are serialised and none is lost. Nothing is written when the change throws or
-/// leaves the bytes as they were. A symbolic link is followed and its target replaced.
+/// under it, and writes the result in one of two ways (``WriteMode``):
+/// - **rename** (the default): a temporary file in the same directory, synced, given the file's mode,
+///   owner and group, renamed over the file; then the directory is synced. Readers see the old file or
+///   the new one, never a mix.
+/// - **in place**, where a rename would not reach every reader (a file bind-mounted alone into a
+///   container, a mount point, a file with several hard links; see ``FilePlacement``): the new content
+///   is first made durable as a journal next to the file, then written over the file, which keeps its
+///   inode (see ``Journal``). A crash at any moment leaves the old content, or a journal that the next
+///   htpass run on the file uses to finish the edit.
+///
+/// Concurrent edits, from threads or processes, are serialised and none is lost. Nothing is written when
+/// the change throws or leaves the bytes as they were. A symbolic link is followed and its target edited.
 public struct HtpasswdStore: Sendable {
     /// The path as given.
-    public let path: String
+    public let path: FilePath
     /// How long an edit waits for another one to finish, in seconds.
     public var lockTimeout: Double
+    /// How edits are written.
+    public var writeMode: WriteMode
 
-    public init(path: String, lockTimeout: Double = 10) {
+    public init(path: FilePath, lockTimeout: Double = 10, writeMode: WriteMode = .auto) {
         self.path = path
         self.lockTimeout = lockTimeout
+        self.writeMode = writeMode
+    }
+
+    public init(path: String, lockTimeout: Double = 10, writeMode: WriteMode = .auto) {
+        self.init(path: FilePath(path), lockTimeout: lockTimeout, writeMode: writeMode)
+    }
+
+    /// How an edit replaces the file's content.
+    public enum WriteMode: String, CaseIterable, Equatable, Sendable {
+        /// In place where a rename would not reach every reader (``FilePlacement/inPlaceReasons``); by
+        /// rename otherwise.
+        case auto
+        /// Always by rename: readers see the old file or the new one, never a mix; a reader through a
+        /// hard link or a single-file bind mount keeps the old file.
+        case rename
+        /// Always in place, through a journal: every reader of the inode sees the edit, and may see a mix
+        /// of old and new content for the instant of the write.
+        case inPlace = "in-place"
     }
 
     /// What an edit does when the file is missing or present.
@@ -48,101 +81,396 @@ public struct HtpasswdStore: Sendable {
         }
     }
 
-    /// Reads and parses the file without taking the lock; a concurrent edit never makes it see a mix.
-    ///
-    /// - Throws: ``HtpasswdError/fileNotFound(path:)``, ``HtpasswdError/notRegularFile(path:)``,
-    ///   or ``HtpasswdError/io(operation:path:errno:)``.
-    public func read() throws(HtpasswdError) -> HtpasswdFile {
-        guard let (bytes, _) = try readBytes(path) else { throw .fileNotFound(path: path) }
-        return HtpasswdFile(bytes: bytes)
+    /// How an edit was written.
+    public struct WriteReport: Equatable, Sendable {
+        public enum Method: Equatable, Sendable {
+            /// Nothing changed, so nothing was written.
+            case none
+            case rename
+            case inPlace
+        }
+
+        public var method: Method = .none
+        /// Why the edit was written in place; empty otherwise.
+        public var inPlaceReasons: [InPlaceReason] = []
+        /// The facts about the file that decided the method (in ``WriteMode/auto`` mode, for an existing file).
+        public var placement: FilePlacement?
+        /// Whether the edit created the file.
+        public var created = false
+        /// Whether an interrupted in-place edit was finished first.
+        public var finishedInterruptedEdit = false
+        /// Whether a journal for a file that has since been replaced was removed.
+        public var discardedStaleJournal = false
+
+        public init() {}
     }
 
-    /// Edits the file under the lock and writes the result atomically.
+    /// What ``apply(_:creation:attributes:)`` did.
+    public struct EditReport: Equatable, Sendable {
+        public var outcome: EditOutcome
+        public var write: WriteReport
+    }
+
+    /// What ``edit(creation:attributes:_:)`` returned, and how the edit was written.
+    public struct Edited<Result> {
+        public var result: Result
+        public var write: WriteReport
+    }
+
+    // MARK: Reading
+
+    /// Reads and parses the whole file without taking the lock; a concurrent edit never makes it see a mix.
+    ///
+    /// The file is held in memory: for large files, ``scan(_:)`` reads in constant memory.
+    ///
+    /// - Throws: ``HtpasswdError/fileNotFound(path:)``, ``HtpasswdError/notRegularFile(path:)``,
+    ///   or ``HtpasswdError/system(_:path:errno:)``.
+    public func read() throws(HtpasswdError) -> HtpasswdFile {
+        let (fd, size) = try openCurrentContent()
+        return try Syscall.closeAfter(fd) { (fd) throws(HtpasswdError) in
+            do throws(SystemError) {
+                return HtpasswdFile(bytes: try Syscall.readAll(fd, sizeHint: size))
+            } catch {
+                throw error.at(path)
+            }
+        }
+    }
+
+    /// What ``scan(_:)`` saw of the file as a whole.
+    public struct ScanSummary: Equatable, Sendable {
+        /// The number of lines, counting a last line without a newline.
+        public var lines = 0
+        /// The file's size in bytes.
+        public var size = 0
+        /// The terminator of the last line (`.none`: the file does not end with a newline).
+        public var lastTerminator = LineTerminator.none
+        /// The number of lines that end with CRLF, and with LF alone.
+        public var crlfLines = 0
+        public var lfLines = 0
+    }
+
+    /// Reads the file line by line, in constant memory, without taking the lock, calling `body` with each
+    /// line (whose buffers are valid only during the call).
+    ///
+    /// - Throws: What `body` throws, or a file error as ``read()`` does.
+    @discardableResult
+    public func scan(_ body: (ScannedLine) throws(HtpasswdError) -> Void) throws(HtpasswdError) -> ScanSummary {
+        let (fd, _) = try openCurrentContent()
+        return try Syscall.closeAfter(fd) { (fd) throws(HtpasswdError) -> ScanSummary in
+            let reader = LineReader(fd: fd)
+            var summary = ScanSummary()
+            while true {
+                let next: ScannedLine?
+                do throws(SystemError) { next = try reader.next() } catch { throw error.at(path) }
+                guard let line = next else { break }
+                summary.lines += 1
+                summary.lastTerminator = line.terminator
+                switch line.terminator {
+                case .crlf: summary.crlfLines += 1
+                case .lf: summary.lfLines += 1
+                case .none: break
+                }
+                try body(line)
+            }
+            summary.size = reader.bytesRead
+            return summary
+        }
+    }
+
+    /// The size of the file's current content, in bytes.
+    public func contentSize() throws(HtpasswdError) -> Int {
+        let (fd, size) = try openCurrentContent()
+        close(fd)
+        return size
+    }
+
+    /// The file's current content, open for reading, and its size: the file, after finishing an
+    /// interrupted in-place edit if one is pending — or, when this process may not finish it (no write
+    /// access), the complete new content in that edit's journal.
+    private func openCurrentContent() throws(HtpasswdError) -> (descriptor: CInt, size: Int) {
+        let target = try resolvedTarget()
+        guard let current = try openExisting(target) else {
+            if Journal.pending(for: target, fd: nil) { _ = try? finishInterruptedEdit() }
+            throw .fileNotFound(path: path)
+        }
+        guard Journal.pending(for: target, fd: current.descriptor) else {
+            return (current.descriptor, Int(current.info.st_size))
+        }
+        do {
+            try FileLock.withExclusiveLock(on: target.split.directory, timeout: lockTimeout, lockedFile: path) {
+                () throws(HtpasswdError) in
+                try FileLock.lock(current.descriptor, path: target, timeout: lockTimeout, lockedFile: path)
+                _ = try Journal.recover(target, targetFD: current.descriptor)
+            }
+        } catch {
+            // Not allowed to finish it (a reader without write access): read what it would write, if that
+            // is at hand; otherwise the file as it is, as the servers do.
+            if let (journal, size) = Journal.openContent(for: target, targetFD: current.descriptor) {
+                close(current.descriptor)
+                return (journal, size)
+            }
+        }
+        // The descriptor's lock, if taken, goes with it when the caller closes it; readers do not need it.
+        flock(current.descriptor, LOCK_UN)
+        var info = stat()
+        fstat(current.descriptor, &info)
+        return (current.descriptor, Int(info.st_size))
+    }
+
+    // MARK: Editing
+
+    /// Applies `changes` in one locked pass over the file, in constant memory, and writes the result if
+    /// anything changed.
+    ///
+    /// - Parameters:
+    ///   - changes: What to change; see ``HtpasswdChanges`` for the rules.
+    ///   - creation: What to do when the file is missing or present. With ``Creation/replace``, the file
+    ///     starts empty, as with ``HtpasswdChanges/startsEmpty``.
+    ///   - attributes: Mode and group if the edit creates the file.
+    /// - Throws: ``HtpasswdError/userNotFound(user:)`` or ``HtpasswdError/changedSinceRead(user:)`` from the
+    ///   changes, or a file error; the file is then byte-for-byte as before.
+    @discardableResult
+    public func apply(
+        _ changes: HtpasswdChanges, creation: Creation = .mustExist, attributes: NewFileAttributes = NewFileAttributes()
+    ) throws(HtpasswdError) -> EditReport {
+        var changes = changes
+        if creation == .replace { changes.startsEmpty = true }
+        var outcome = EditOutcome()
+        let write = try perform(creation: creation, attributes: attributes) {
+            (source, output, mustWrite) throws(HtpasswdError) -> (changed: Bool, firstChange: Int, size: Int) in
+            var editor = StreamEditor(source: source, sourcePath: path, output: output)
+            outcome = try editor.apply(changes, forceOutput: mustWrite)
+            return (outcome.changedFile, outcome.firstChange, outcome.size)
+        }
+        return EditReport(outcome: outcome, write: write)
+    }
+
+    /// Edits the file in memory under the lock and writes the result if it changed.
+    ///
+    /// The whole file is held in memory; ``apply(_:creation:attributes:)`` edits in constant memory.
     ///
     /// - Parameters:
     ///   - creation: What to do when the file is missing or present.
     ///   - attributes: Mode and group if the edit creates the file.
     ///   - change: Applies the edit to the current content; if it throws, nothing is written.
-    /// - Returns: What `change` returned.
+    /// - Returns: What `change` returned, and how the edit was written.
     /// - Throws: The error of `change`, or a file error; the file is then byte-for-byte as before.
     @discardableResult
     public func edit<Result>(
         creation: Creation = .mustExist, attributes: NewFileAttributes = NewFileAttributes(),
         _ change: (inout HtpasswdFile) throws(HtpasswdError) -> Result
-    ) throws(HtpasswdError) -> Result {
+    ) throws(HtpasswdError) -> Edited<Result> {
+        var result: Result?
+        let write = try perform(creation: creation, attributes: attributes) {
+            (source, output, mustWrite) throws(HtpasswdError) -> (changed: Bool, firstChange: Int, size: Int) in
+            var existing: [UInt8] = []
+            if let source {
+                do throws(SystemError) { existing = try Syscall.readAll(source) } catch { throw error.at(path) }
+            }
+            var file = creation == .replace ? HtpasswdFile() : HtpasswdFile(bytes: existing)
+            result = try change(&file)
+            let contents = file.bytes
+            let first = commonPrefixLength(contents, existing)
+            let same = first == contents.count && first == existing.count
+            guard !same || mustWrite else { return (false, 0, existing.count) }
+            let fd = try output.start()
+            do throws(SystemError) { try Syscall.writeAll(fd, contents) } catch { throw error.at(output.path) }
+            return (true, first, contents.count)
+        }
+        return Edited(result: result!, write: write)
+    }
+
+    /// The facts about where the file sits (see ``FilePlacement``), as an edit in ``WriteMode/auto`` mode
+    /// would find them.
+    public func placement() throws(HtpasswdError) -> FilePlacement {
+        try Placement.detect(try resolvedTarget())
+    }
+
+    /// Finishes an interrupted in-place edit of the file, if there is one, and removes a temporary file
+    /// left by a writer that died. Every edit does this first; call it to do only this.
+    ///
+    /// - Returns: Whether an interrupted edit was finished.
+    @discardableResult
+    public func finishInterruptedEdit() throws(HtpasswdError) -> Bool {
         let target = try resolvedTarget()
-        let (directory, name) = Self.split(target)
+        return try FileLock.withExclusiveLock(on: target.split.directory, timeout: lockTimeout, lockedFile: path) {
+            () throws(HtpasswdError) -> Bool in
+            let current = try openExisting(target)
+            defer { if let current { close(current.descriptor) } }
+            guard Journal.pending(for: target, fd: current?.descriptor) else { return false }
+            if let current {
+                try FileLock.lock(current.descriptor, path: target, timeout: lockTimeout, lockedFile: path)
+            }
+            return try Journal.recover(target, targetFD: current?.descriptor).contains(.rolledForward)
+        }
+    }
+
+    /// The steps every edit shares: lock, recover, open, decide how to write, produce, commit.
+    ///
+    /// `produce` gets the current file (nil if missing), the output to start when it writes, and whether
+    /// it must write even if nothing changed (a new file); it returns whether it wrote new content.
+    private func perform(
+        creation: Creation, attributes: NewFileAttributes,
+        _ produce: (CInt?, StreamEditor.Output, Bool) throws(HtpasswdError) -> (
+            changed: Bool, firstChange: Int, size: Int
+        )
+    ) throws(HtpasswdError) -> WriteReport {
+        let target = try resolvedTarget()
+        let directory = target.split.directory
         return try FileLock.withExclusiveLock(on: directory, timeout: lockTimeout, lockedFile: path) {
-            () throws(HtpasswdError) -> Result in
-            let current = try readBytes(target)
-            let existing = current?.bytes
-            switch (creation, existing) {
+            () throws(HtpasswdError) -> WriteReport in
+            var report = WriteReport()
+            let current = try openExisting(target)
+            defer { if let current { close(current.descriptor) } }
+            // Writers through other directories (a hard link, a container's htpass) lock the inode too.
+            if let current {
+                try FileLock.lock(current.descriptor, path: target, timeout: lockTimeout, lockedFile: path)
+            }
+            let found = try Journal.recover(target, targetFD: current?.descriptor)
+            report.finishedInterruptedEdit = found.contains(.rolledForward)
+            report.discardedStaleJournal = found.contains(.discardedStale)
+
+            switch (creation, current) {
             case (.mustExist, nil): throw .fileNotFound(path: path)
             case (.mustNotExist, .some): throw .fileExists(path: path)
             default: break
             }
-            var file = creation == .replace ? HtpasswdFile() : HtpasswdFile(bytes: existing ?? [])
-            let result = try change(&file)
-            let contents = file.bytes
-            if let existing, contents == existing { return result }
+
+            // How to write: in place where a rename would not reach every reader.
+            var inPlace = false
+            if current != nil {
+                switch writeMode {
+                case .rename:
+                    break
+                case .inPlace:
+                    report.inPlaceReasons = [.requested]
+                    inPlace = true
+                case .auto:
+                    let placement = try Placement.detect(target)
+                    report.placement = placement
+                    report.inPlaceReasons = placement.inPlaceReasons
+                    inPlace = !report.inPlaceReasons.isEmpty
+                }
+            }
+
+            let temporary = Journal.temporaryPath(for: target)
+            var temporaryFD: CInt = -1
+            var committed = false
+            defer {
+                if temporaryFD >= 0 { close(temporaryFD) }
+                if !committed && temporaryFD >= 0 { _ = Syscall.unlink(temporary) }
+            }
+            let output = StreamEditor.Output(
+                start: { () throws(HtpasswdError) -> CInt in
+                    do throws(SystemError) {
+                        try Syscall.removeIfPresent(temporary)
+                        temporaryFD = try Syscall.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
+                        if inPlace {
+                            // Room for the journal's header, written once the content is known.
+                            if lseek(temporaryFD, off_t(Journal.headerSize), SEEK_SET) < 0 {
+                                throw SystemError(.write, errno: errno)
+                            }
+                        }
+                    } catch {
+                        throw error.at(temporary)
+                    }
+                    return temporaryFD
+                }, path: target)
+
+            let produced = try produce(current?.descriptor, output, current == nil)
+            guard produced.changed, temporaryFD >= 0 else { return report }
+
+            if inPlace, let current {
+                try Journal.commit(
+                    temporaryFD: temporaryFD, temporary: temporary, size: produced.size,
+                    firstChange: produced.firstChange, target: target, targetFD: current.descriptor)
+                committed = true
+                report.method = .inPlace
+                return report
+            }
 
             let writeAttributes =
-                if let info = current?.info {
-                    AtomicWriter.Attributes(mode: info.st_mode & 0o7777, owner: info.st_uid, group: info.st_gid)
+                if let current {
+                    (
+                        mode: current.info.st_mode & 0o7777, owner: Optional(current.info.st_uid),
+                        group: Optional(current.info.st_gid)
+                    )
                 } else {
-                    AtomicWriter.Attributes(mode: mode_t(attributes.mode), owner: nil, group: attributes.group)
+                    (mode: mode_t(attributes.mode), owner: uid_t?.none, group: attributes.group.map { gid_t($0) })
                 }
-            try AtomicWriter.replace(target, in: directory, name: name, with: contents, attributes: writeAttributes)
-            return result
+            try finishTemporary(temporaryFD, temporary: temporary, target: target, attributes: writeAttributes)
+            do throws(SystemError) { try Syscall.rename(temporary, target) } catch {
+                throw error.at(target)
+            }
+            committed = true
+            report.method = .rename
+            report.created = current == nil
+            try Syscall.syncDirectory(directory)
+            return report
+        }
+    }
+
+    /// Gives the temporary file its owner, group and mode, and syncs it.
+    private func finishTemporary(
+        _ fd: CInt, temporary: FilePath, target: FilePath, attributes: (mode: mode_t, owner: uid_t?, group: gid_t?)
+    ) throws(HtpasswdError) {
+        do throws(SystemError) {
+            if attributes.owner != nil || attributes.group != nil {
+                let info = try Syscall.fstat(fd)
+                let owner = attributes.owner ?? info.st_uid
+                let group = attributes.group ?? info.st_gid
+                if owner != info.st_uid || group != info.st_gid {
+                    try Syscall.retrying(.setOwner) { fchown(fd, owner, group) }
+                }
+            }
+            // After fchown, which may clear set-id bits.
+            try Syscall.retrying(.setMode) { fchmod(fd, attributes.mode) }
+            try Syscall.fsync(fd)
+        } catch {
+            if error.call == .setOwner, error.errno == .notPermitted, let owner = attributes.owner,
+                let group = attributes.group
+            {
+                throw .ownerNotKept(path: path, owner: owner, group: group)
+            }
+            throw error.at(error.call == .sync ? temporary : target)
         }
     }
 
     // MARK: Paths
 
-    /// The file an edit replaces: `path`, or the final target of a chain of symbolic links.
-    func resolvedTarget() throws(HtpasswdError) -> String {
+    /// The file an edit changes: `path`, or the final target of a chain of symbolic links, byte for byte.
+    func resolvedTarget() throws(HtpasswdError) -> FilePath {
         var current = path
         for _ in 0..<40 {
-            var info = stat()
-            if lstat(current, &info) != 0 {
-                if errno == ENOENT { return current }  // a new file, or a dangling link's target
-                throw .io(operation: "look up", path: current, errno: errno)
-            }
-            guard info.st_mode & S_IFMT == S_IFLNK else { return current }
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let length = readlink(current, &buffer, buffer.count - 1)
-            guard length >= 0 else { throw .io(operation: "read the link", path: current, errno: errno) }
-            let destination = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            current = destination.hasPrefix("/") ? destination : Self.split(current).directory + "/" + destination
+            let info: stat?
+            do throws(SystemError) { info = try Syscall.lstat(current) } catch { throw error.at(current) }
+            guard let info, info.st_mode & S_IFMT == S_IFLNK else { return current }
+            let destination: FilePath
+            do throws(SystemError) { destination = try Syscall.readLink(current) } catch { throw error.at(current) }
+            current = destination.isAbsolute ? destination : current.split.directory.pushing(destination)
         }
-        throw .io(operation: "follow the links of", path: path, errno: ELOOP)
+        throw .system(.readLink, path: path, errno: Errno(rawValue: ELOOP))
     }
 
-    static func split(_ path: String) -> (directory: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
-        let directory = String(path[..<slash])
-        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
-    }
-
-    /// The bytes and status of the regular file at `target`, or nil if there is none.
-    private func readBytes(_ target: String) throws(HtpasswdError) -> (bytes: [UInt8], info: stat)? {
+    /// The regular file at `target`, open for reading, and its status; nil if there is none.
+    private func openExisting(_ target: FilePath) throws(HtpasswdError) -> (descriptor: CInt, info: stat)? {
         let fd: CInt
-        do {
+        do throws(SystemError) {
             fd = try Syscall.open(target, O_RDONLY | O_NONBLOCK)
         } catch {
-            if error.errno == ENOENT { return nil }
-            if error.errno == EISDIR { throw .notRegularFile(path: path) }
+            if error.errno == .noSuchFileOrDirectory { return nil }
+            if error.errno == .isDirectory { throw .notRegularFile(path: path) }
             throw error.at(path)
         }
-        return try Syscall.closeAfter(fd) { (fd) throws(HtpasswdError) -> (bytes: [UInt8], info: stat) in
-            let info: stat
-            do throws(SystemError) { info = try Syscall.fstat(fd) } catch { throw error.at(path) }
-            guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegularFile(path: path) }
-            do throws(SystemError) {
-                return (try Syscall.readAll(fd, sizeHint: Int(info.st_size)), info)
-            } catch {
-                throw error.at(path)
-            }
+        let info: stat
+        do throws(SystemError) { info = try Syscall.fstat(fd) } catch {
+            close(fd)
+            throw error.at(path)
         }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw .notRegularFile(path: path)
+        }
+        return (fd, info)
     }
 }

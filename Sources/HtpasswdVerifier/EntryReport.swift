@@ -27,6 +27,24 @@ public struct EntryReport: Equatable, Sendable {
             (.alpineCannotVerify, "alpine-cannot-verify"),
         ]
 
+        /// The flags of an entry with a hash of `format`, a record of `recordLength` bytes, and whether an
+        /// earlier line has the same user.
+        public init(format: HashFormat, recordLength: Int, duplicate: Bool) {
+            var flags: Flags = []
+            if format.isWeak { flags.insert(.weak) }
+            if !format.isVerifiable { flags.insert(.unverifiable) }
+            if duplicate { flags.insert(.duplicate) }
+            if recordLength > HtpasswdFile.apacheRecordLimit { flags.insert(.longRecord) }
+            let cost = if case .bcrypt(_, let cost) = format { cost } else { 0 }
+            if cost > PasswordHasher.apacheBcryptCostLimit || format == .saltedSHA1 || format == .plain {
+                flags.insert(.apacheCannotVerify)
+            }
+            if cost > PasswordHasher.alpineBcryptCostLimit || format == .yescrypt || format == .gostYescrypt {
+                flags.insert(.alpineCannotVerify)
+            }
+            self = flags
+        }
+
         /// The names of the flags set, in display order: `["weak", "duplicate"]`.
         public var names: [String] {
             Self.named.filter { contains($0.flag) }.map(\.name)
@@ -41,21 +59,9 @@ public struct EntryReport: Equatable, Sendable {
     public init(_ entry: Entry, duplicate: Bool) {
         self.entry = entry
         format = HashFormat(entry.hash)
-        var flags: Flags = []
-        if format.isWeak { flags.insert(.weak) }
-        if !format.isVerifiable { flags.insert(.unverifiable) }
-        if duplicate { flags.insert(.duplicate) }
-        if entry.user.count + 1 + entry.hash.count + entry.extra.count > HtpasswdFile.apacheRecordLimit {
-            flags.insert(.longRecord)
-        }
-        let cost = if case .bcrypt(_, let cost) = format { cost } else { 0 }
-        if cost > PasswordHasher.apacheBcryptCostLimit || format == .saltedSHA1 || format == .plain {
-            flags.insert(.apacheCannotVerify)
-        }
-        if cost > PasswordHasher.alpineBcryptCostLimit || format == .yescrypt || format == .gostYescrypt {
-            flags.insert(.alpineCannotVerify)
-        }
-        self.flags = flags
+        flags = Flags(
+            format: format, recordLength: entry.user.count + 1 + entry.hash.count + entry.extra.count,
+            duplicate: duplicate)
     }
 
     /// A report for every entry of `file`, in file order.

@@ -17,39 +17,18 @@ public struct Verifier: Sendable {
     public init() {}
 
     /// Whether `password` matches `hash`.
-    public func verify(_ password: [UInt8], against hash: some Collection<UInt8>) -> Verdict {
+    public func verify(_ password: some Collection<UInt8>, against hash: some Collection<UInt8>) -> Verdict {
         let hash = Array(hash)
-        let format = HashFormat(hash)
-        switch format {
-        case .failureToken, .unknown:
-            return .unverifiable(format)
-        case .apr1:
-            guard let computed = APR1.hash(password, setting: hash) else { return .unverifiable(format) }
-            return verdict(ConstantTime.equal(Array(computed.utf8), hash))
-        case .sha1:
-            // As nginx does: encode the digest and compare the text, so a non-canonical encoding never matches.
-            guard let stored = Base64.decode(hash.dropFirst(5)), stored.count == SHA1.digestSize else {
-                return .unverifiable(format)
-            }
-            let computed = "{SHA}" + Base64.encode(SHA1.digest(password))
-            return verdict(ConstantTime.equal(Array(computed.utf8), hash))
-        case .saltedSHA1:
-            // The salt is whatever follows the 20-byte digest, possibly nothing.
-            guard let stored = Base64.decode(hash.dropFirst(6)), stored.count >= SHA1.digestSize else {
-                return .unverifiable(format)
-            }
-            let salt = stored[SHA1.digestSize...]
-            let computed = "{SSHA}" + Base64.encode(SHA1.digest(password + salt) + salt)
-            return verdict(ConstantTime.equal(Array(computed.utf8), hash))
-        case .plain:
-            return verdict(ConstantTime.equal(password, hash.dropFirst(7)))
-        default:
-            if password.contains(0) { return .mismatch }
-            guard let computed = Crypt.hash(password, setting: hash).hash else {
-                return .unverifiable(format == .des ? .unknown : format)
-            }
-            return verdict(ConstantTime.equal(computed, hash))
+        guard let computed = PasswordHash.recompute(password, like: hash) else {
+            let format = HashFormat(hash)
+            return .unverifiable(format == .des ? .unknown : format)
         }
+        return ConstantTime.equal(computed, hash) ? .match : .mismatch
+    }
+
+    /// Whether `password` (its UTF-8 bytes) matches `hash`.
+    public func verify(_ password: String, against hash: PasswordHash) -> Verdict {
+        verify(Array(password.utf8), against: hash.bytes)
     }
 
     /// How many entries ``timingDummy(in:)`` looks at: enough to find the prevailing format, few enough
@@ -63,19 +42,10 @@ public struct Verifier: Sendable {
     ///
     /// The result of verifying against it must be ignored.
     public func timingDummy(in file: HtpasswdFile) -> [UInt8]? {
-        var counts: [String: (count: Int, hash: ArraySlice<UInt8>)] = [:]
-        var best: (count: Int, hash: ArraySlice<UInt8>)?
+        var sample = TimingSample()
         for entry in file.lazyEntries.prefix(Self.timingSampleSize) {
-            let format = HashFormat(entry.hash)
-            guard format.isVerifiable else { continue }
-            let key = format.name + (format.parameter ?? "")
-            var slot = counts[key] ?? (0, entry.hash)
-            slot.count += 1
-            counts[key] = slot
-            if slot.count > (best?.count ?? 0) { best = slot }
+            Array(entry.hash).withUnsafeBufferPointer { sample.consider($0) }
         }
-        return best.map { Array($0.hash) }
+        return sample.best
     }
-
-    private func verdict(_ equal: Bool) -> Verdict { equal ? .match : .mismatch }
 }

@@ -36,15 +36,52 @@ enum ExitStatus: Int32 {
     /// The status for an error of the libraries.
     init(for error: HtpasswdError) {
         switch error {
-        case .fileNotFound, .fileExists, .notRegularFile, .io, .ownerNotKept, .lockTimeout, .randomFailed:
+        case .fileNotFound, .fileExists, .notRegularFile, .system, .ownerNotKept, .lockTimeout, .randomFailed,
+            .changedSinceRead, .interruptedEditElsewhere:
             self = .fileProblem
         case .userNotFound:
             self = .noSuchUser
-        case .invalidUserName, .invalidPassword, .invalidCost, .invalidRounds, .hashingFailed:
+        case .invalidUserName, .invalidPassword, .invalidHash, .invalidCost, .invalidRounds, .hashingFailed,
+            .notVerifiable:
             self = .rejectedInput
-        case .optionNotApplicable:
+        case .parameterNotApplicable:
             self = .usage
         }
+    }
+}
+
+/// What the command adds to a library error: the next step, in terms of its own options.
+enum Advice {
+    /// The message for `error`: what happened (from the library), then what to do.
+    static func message(for error: HtpasswdError) -> String {
+        let advice: String? =
+            switch error {
+            case .fileNotFound: "use 'htpass create' or '--create' to make it"
+            case .fileExists: "use 'htpass add' to change it, or '--force' to replace it"
+            case .notRegularFile: "give the path of an htpasswd file"
+            case .ownerNotKept: "run htpass as the file's owner or as root"
+            case .lockTimeout: "try again, or raise --lock-timeout"
+            case .userNotFound: "check the name with 'htpass list', or pass '--missing-ok'"
+            case .changedSinceRead: "run the command again"
+            case .interruptedEditElsewhere:
+                "run any htpass command on the file in that namespace to finish it, or, if that namespace is gone, remove the mark with 'setfattr -x user.htpass.journal FILE'"
+            case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"
+            case .invalidPassword(.tooLong): "use a shorter password or another algorithm (-a sha512)"
+            case .invalidPassword(.containsNUL): "remove it"
+            case .invalidCost: "use --cost 4 to 31 (default 10)"
+            case .invalidRounds: "use --rounds 1000 to 999999999 (default 5000)"
+            case .parameterNotApplicable: "use --cost with bcrypt, --rounds with sha256 or sha512"
+            case .system(_, _, let errno) where errno == .readOnlyFileSystem:
+                "the file system is read-only here; edit the file where it is writable"
+            case .system(_, _, let errno) where errno == .permissionDenied || errno == .notPermitted:
+                "run htpass as a user who may write the file and its directory"
+            case .system(.rename, _, let errno) where errno == .resourceBusy:
+                "the file is a mount point; use --write-mode in-place"
+            case .system(.lock, _, let errno) where errno == .badFileDescriptor || errno == .noLocks:
+                "the file system does not support locks (NFS?); keep the file on a local file system"
+            default: nil
+            }
+        return error.description + (advice.map { "; " + $0 } ?? "")
     }
 }
 
@@ -84,7 +121,7 @@ extension Htpass {
             }
             status = .success
         } catch let error as HtpasswdError {
-            Output.error(error.description)
+            Output.error(Advice.message(for: error))
             status = ExitStatus(for: error)
         } catch let error as CommandError {
             Output.error(error.description)

@@ -36,39 +36,39 @@ enum FastPath {
     private static let generationOptions = ["--length"]
     private static let hashingOptions = ["--algorithm", "--cost", "--rounds"]
     private static let newFileOptions = ["--mode", "--group"]
-    private static let lockOptions = ["--lock-timeout"]
+    private static let editOptions = ["--lock-timeout", "--write-mode"]
 
     private static func create(_ arguments: ArraySlice<String>) throws -> Request {
         let scan = try Scan(
             arguments, flags: ["--force"] + passwordFlags + generationFlags,
-            options: passwordOptions + generationOptions + hashingOptions + newFileOptions + lockOptions)
+            options: passwordOptions + generationOptions + hashingOptions + newFileOptions + editOptions)
         guard (1...2).contains(scan.positionals.count) else { throw NotFast() }
         return .create(
             try CreateRequest(
                 file: scan.positionals[0], user: scan.positionals.dropFirst().first, force: scan.has("--force"),
                 password: try password(scan, generation: true), hashing: try hashing(scan),
-                newFile: try newFile(scan), lockTimeout: try lockTimeout(scan)))
+                newFile: try newFile(scan), edit: try edit(scan)))
     }
 
     private static func add(_ arguments: ArraySlice<String>) throws -> Request {
         let scan = try Scan(
             arguments, flags: ["--create"] + passwordFlags + generationFlags,
-            options: passwordOptions + generationOptions + hashingOptions + newFileOptions + lockOptions)
+            options: passwordOptions + generationOptions + hashingOptions + newFileOptions + editOptions)
         guard scan.positionals.count == 2 else { throw NotFast() }
         return .add(
-            try AddRequest(
+            AddRequest(
                 file: scan.positionals[0], user: scan.positionals[1], create: scan.has("--create"),
                 password: try password(scan, generation: true), hashing: try hashing(scan),
-                newFile: try newFile(scan), lockTimeout: try lockTimeout(scan)))
+                newFile: try newFile(scan), edit: try edit(scan)))
     }
 
     private static func delete(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(arguments, flags: ["--missing-ok"], options: lockOptions)
+        let scan = try Scan(arguments, flags: ["--missing-ok"], options: editOptions)
         guard scan.positionals.count >= 2 else { throw NotFast() }
         return .delete(
-            try DeleteRequest(
+            DeleteRequest(
                 file: scan.positionals[0], users: Array(scan.positionals.dropFirst()),
-                missingOk: scan.has("--missing-ok"), lockTimeout: try lockTimeout(scan)))
+                missingOk: scan.has("--missing-ok"), edit: try edit(scan)))
     }
 
     private static func verify(_ arguments: ArraySlice<String>) throws -> Request {
@@ -115,8 +115,10 @@ enum FastPath {
         NewFileChoice(mode: try scan.value("--mode", FileMode.init(argument:)), group: scan.value("--group"))
     }
 
-    private static func lockTimeout(_ scan: Scan) throws -> Double {
-        try scan.value("--lock-timeout") { Double($0) } ?? LockTimeout.defaultSeconds
+    private static func edit(_ scan: Scan) throws -> EditChoice {
+        try EditChoice(
+            lockTimeout: try scan.value("--lock-timeout") { Double($0) } ?? LockTimeout.defaultSeconds,
+            writeMode: try scan.value("--write-mode", HtpasswdStore.WriteMode.init(rawValue:)))
     }
 
     /// Not for the fast path: argument-parser decides.

@@ -47,6 +47,11 @@ enum Output {
         error("warning: " + message)
     }
 
+    /// Prints `htpass: note: MESSAGE` on standard error, on one line.
+    static func note(_ message: String) {
+        error("note: " + message)
+    }
+
     /// `text` with its line breaks turned into `; `, so that every message is one line.
     ///
     /// A plain loop rather than `split` and `joined`: those are generic calls into the standard library

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import HtpasswdCore
+import SystemPackage
 
 /// Where the password comes from: exactly one of `--stdin`, `--password-file`, `--password-env`, or a
 /// prompt on the terminal. There is deliberately no option that takes the password itself.
@@ -64,7 +65,7 @@ extension PasswordChoice {
             let fd = open(passwordFile, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 throw CommandError(
-                    .fileProblem, "Cannot open the password file '\(passwordFile)': \(SystemErrorText.describe(errno))")
+                    .fileProblem, "Cannot open the password file '\(passwordFile)': \(Errno(rawValue: errno))")
             }
             defer { close(fd) }
             password = Password(bytes: Self.withoutLineEnding(try Self.readAll(fd, name: passwordFile)))
@@ -129,7 +130,7 @@ extension PasswordChoice {
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CommandError(
-                    .fileProblem, "Cannot read the password from '\(name)': \(SystemErrorText.describe(errno))")
+                    .fileProblem, "Cannot read the password from '\(name)': \(Errno(rawValue: errno))")
             }
             if n == 0 { return result }
             result.append(contentsOf: chunk[..<n])

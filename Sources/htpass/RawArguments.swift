@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// The bytes of positional arguments, which argument-parser and ``FastPath`` hand over as Strings.
 ///
@@ -10,7 +11,7 @@ enum RawArguments {
     /// The options that take a value.
     static let valueOptions = [
         "--password-file", "--password-env", "--length", "--algorithm", "-a", "--cost", "--rounds", "--mode",
-        "--group", "--lock-timeout",
+        "--group", "--lock-timeout", "--write-mode",
     ]
 
     /// The raw bytes of `values`, the subcommand's positional arguments in order (the file first, for the
@@ -27,14 +28,10 @@ enum RawArguments {
         }
     }
 
-    /// Refuses a file name that is not valid UTF-8: it cannot be opened through a String without
-    /// becoming another name.
-    static func checkPath(_ path: String) throws {
-        guard let raw = positionals().first, String(validating: raw, as: UTF8.self) == nil,
-            Array(String(decoding: raw, as: UTF8.self).utf8) == Array(path.utf8)
-        else { return }
-        throw CommandError(
-            .fileProblem, "The file name '\(path)' is not valid UTF-8, which htpass cannot open; rename the file")
+    /// The path named by `file`, the subcommand's first positional argument, byte for byte: a file name
+    /// that is not valid UTF-8 is opened as it is, not through its lossy decoding.
+    static func path(_ file: String) -> FilePath {
+        FilePath(platformString: bytes(of: [file])[0].map { CChar(bitPattern: $0) } + [0])
     }
 
     /// The raw positional arguments after the subcommand.

@@ -1,15 +1,46 @@
 import Glibc
 import HtpasswdCore
+import SystemPackage
 
-/// The non-fatal warnings of the editing commands, printed on standard error as `htpass: warning: ...`.
+/// The non-fatal messages of the editing commands, on standard error: `htpass: warning: ...` for what may
+/// need attention, `htpass: note: ...` for what htpass did differently and why.
 enum Warnings {
-    /// After setting a user's hash: duplicate lines removed, and a record too long for Apache.
-    static func afterSetting(_ outcome: HtpasswdFile.SetOutcome, for user: UserName) {
-        if !outcome.removedDuplicateLines.isEmpty {
-            let lines = outcome.removedDuplicateLines.map(String.init).joined(separator: ", ")
-            Output.warning("Removed the later lines of '\(user)' (line \(lines)); only the first one counted")
+    /// After an edit: what it did to other lines, how it was written, and what is odd about the file.
+    static func afterEdit(_ report: HtpasswdStore.EditReport, path: FilePath) {
+        let outcome = report.outcome
+        var duplicates: [(user: UserName, lines: [Int])] = []
+        for removed in outcome.removedDuplicates {
+            if duplicates.last?.user == removed.user {
+                duplicates[duplicates.count - 1].lines.append(removed.line)
+            } else {
+                duplicates.append((removed.user, [removed.line]))
+            }
         }
-        recordLength(outcome.recordLength, for: user)
+        for (user, lines) in duplicates {
+            let numbers = lines.map(String.init).joined(separator: ", ")
+            Output.warning("Removed the later lines of '\(user)' (line \(numbers)); only the first one counted")
+        }
+        for record in outcome.longRecords { recordLength(record.length, for: record.user) }
+        malformed(count: outcome.malformedCount, sample: outcome.malformedSample, in: path)
+        write(report.write, path: path)
+    }
+
+    /// How the edit was written, when that is worth knowing.
+    static func write(_ write: HtpasswdStore.WriteReport, path: FilePath) {
+        if write.finishedInterruptedEdit {
+            Output.note("Finished an interrupted edit of '\(path.display)' before this one")
+        }
+        if write.method == .inPlace, let reason = write.inPlaceReasons.first, reason != .requested {
+            Output.note(
+                "Wrote '\(path.display)' in place because \(reason), which a rename would not reach; "
+                    + "mounting its directory instead keeps edits atomic for readers")
+        }
+        for stale in write.placement?.staleBindMounts ?? [] {
+            Output.warning(
+                "Process \(stale.processID) still reads an earlier, replaced copy of '\(path.display)' "
+                    + "(mounted alone at '\(stale.mountPoint.display)' in another mount namespace); "
+                    + "restart that container to make it read the current file")
+        }
     }
 
     static func recordLength(_ length: Int, for user: UserName) {
@@ -21,17 +52,17 @@ enum Warnings {
     }
 
     /// Lines that are kept but are not entries.
-    static func malformed(_ lines: [MalformedLine], in path: String) {
-        guard !lines.isEmpty else { return }
-        let shown = lines.prefix(5).map { String($0.lineNumber) }.joined(separator: ", ")
-        let more = lines.count > 5 ? ", ..." : ""
+    static func malformed(count: Int, sample: [MalformedLine], in path: FilePath) {
+        guard count > 0 else { return }
+        let shown = sample.map { String($0.lineNumber) }.joined(separator: ", ")
+        let more = count > sample.count ? ", ..." : ""
         Output.warning(
-            "'\(path)' has \(lines.count) malformed line\(lines.count == 1 ? "" : "s") (\(shown)\(more)), kept as they are; see 'htpass list --long'"
+            "'\(path.display)' has \(count) malformed line\(count == 1 ? "" : "s") (\(shown)\(more)), kept as they are; see 'htpass list --long'"
         )
     }
 
     /// A new file that the web server's workers, which do not run as root, cannot read.
-    private static func newFile(_ path: String, attributes: HtpasswdStore.NewFileAttributes) {
+    private static func newFile(_ path: FilePath, attributes: HtpasswdStore.NewFileAttributes) {
         let mode = attributes.mode
         guard mode & 0o004 == 0, attributes.group == nil || mode & 0o040 == 0 else { return }
         let group = SystemGroup.name(of: attributes.group ?? getegid())
@@ -39,25 +70,35 @@ enum Warnings {
         let fix =
             mode & 0o040 == 0
             ? "make it group-readable for the web server's group next time (--mode 640 --group www-data)"
-            : "run 'chgrp www-data \(path)', or pass --group next time"
+            : "run 'chgrp www-data \(path.display)', or pass --group next time"
         Output.warning(
-            "'\(path)' is mode \(octal), group \(group): nginx and Apache workers (www-data, nginx) cannot read it; "
+            "'\(path.display)' is mode \(octal), group \(group): nginx and Apache workers (www-data, nginx) cannot read it; "
                 + fix)
     }
 
     /// After an edit that may have created the file: a new file the web server cannot read, or
     /// `--mode`/`--group` given for a file that existed and kept its own.
     static func fileAttributes(
-        _ path: String, existed: Bool, _ choice: NewFileChoice, _ attributes: HtpasswdStore.NewFileAttributes
+        _ path: FilePath, existed: Bool, _ choice: NewFileChoice, _ attributes: HtpasswdStore.NewFileAttributes
     ) {
         guard existed else { return newFile(path, attributes: attributes) }
         guard choice.mode != nil || choice.group != nil else { return }
         Output.warning(
-            "'\(path)' already exists and keeps its mode, owner and group; --mode and --group apply to new files")
+            "'\(path.display)' already exists and keeps its mode, owner and group; --mode and --group apply to new files"
+        )
     }
 
     /// Whether something is at `path` now (following links), for telling a new file from an existing one.
-    static func exists(_ path: String) -> Bool {
-        access(path, F_OK) == 0
+    static func exists(_ path: FilePath) -> Bool {
+        path.withPlatformString { access($0, F_OK) } == 0
+    }
+}
+
+extension FilePath {
+    /// The path for messages: valid UTF-8 as is, other bytes as `\xNN`.
+    var display: String {
+        withPlatformString { pointer in
+            displayText(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)))
+        }
     }
 }

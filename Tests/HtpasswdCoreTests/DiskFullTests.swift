@@ -1,8 +1,11 @@
 import Foundation
 import Glibc
 import HtpasswdCore
+import SystemPackage
 import TestSupport
 import Testing
+
+private func h(_ text: String) -> PasswordHash { try! PasswordHash(text) }
 
 /// A full disk: the edit fails with ENOSPC and the file stays as it was.
 @Suite("Full disk", .serialized)
@@ -34,17 +37,17 @@ struct DiskFullTests {
 
             // In process: a typed error naming the failed step and ENOSPC.
             do throws(HtpasswdError) {
-                try store.edit { file in file.setHash(Array(StoreSupport.apr1Hash.utf8), for: newcomer) }
+                try store.edit { file in file.setHash(try! PasswordHash(StoreSupport.apr1Hash), for: newcomer) }
                 Issue.record("the edit succeeded on a full disk")
             } catch {
-                #expect(error == .io(operation: "write", path: path, errno: ENOSPC))
+                #expect(error == .system(.write, path: FilePath(path), errno: Errno(rawValue: ENOSPC)))
                 #expect(error.description.contains("No space left on device"))
             }
             #expect(try TestSupport.readBytes(path) == original)
             #expect(try StoreSupport.listing(directory) == ["filler", "htpasswd"])
 
             // A delete needs a whole new copy too, so it fails the same way.
-            #expect(throws: HtpasswdError.io(operation: "write", path: path, errno: ENOSPC)) {
+            #expect(throws: HtpasswdError.system(.write, path: FilePath(path), errno: Errno(rawValue: ENOSPC))) {
                 try store.edit { file in file.removeEntries(for: Array("user1".utf8)) }
             }
             #expect(try TestSupport.readBytes(path) == original)
@@ -58,7 +61,7 @@ struct DiskFullTests {
 
             // Once there is room, the same edit works.
             #expect(unlink(directory + "/filler") == 0)
-            try store.edit { file in file.setHash(Array(StoreSupport.apr1Hash.utf8), for: newcomer) }
+            try store.edit { file in file.setHash(try! PasswordHash(StoreSupport.apr1Hash), for: newcomer) }
             #expect(try TestSupport.readBytes(path) == original + Array("newcomer:\(StoreSupport.apr1Hash)\n".utf8))
             #expect(try StoreSupport.listing(directory) == ["htpasswd"])
         }

@@ -1,8 +1,11 @@
 import Foundation
 import Glibc
 import HtpasswdCore
+import SystemPackage
 import TestSupport
 import Testing
+
+private func h(_ text: String) -> PasswordHash { try! PasswordHash(text) }
 
 private func b(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -25,24 +28,24 @@ struct StoreTests {
     @Test("mustExist refuses a missing file and creates nothing")
     func mustExist() throws {
         let (directory, path) = try setUp(nil)
-        #expect(throws: HtpasswdError.fileNotFound(path: path)) {
-            try HtpasswdStore(path: path).edit(creation: .mustExist) { file in file.setHash(b("h"), for: bob) }
+        #expect(throws: HtpasswdError.fileNotFound(path: FilePath(path))) {
+            try HtpasswdStore(path: path).edit(creation: .mustExist) { file in file.setHash(h("h"), for: bob) }
         }
         #expect(try StoreSupport.listing(directory).isEmpty)
-        #expect(throws: HtpasswdError.fileNotFound(path: path)) { try HtpasswdStore(path: path).read() }
+        #expect(throws: HtpasswdError.fileNotFound(path: FilePath(path))) { try HtpasswdStore(path: path).read() }
     }
 
     @Test("createIfMissing creates a 0640 file, and edits an existing one")
     func createIfMissing() throws {
         let (directory, path) = try setUp(nil)
         let store = HtpasswdStore(path: path)
-        try store.edit(creation: .createIfMissing) { file in file.setHash(b("h"), for: bob) }
+        try store.edit(creation: .createIfMissing) { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(path) == b("bob:h\n"))
         let info = try StoreSupport.status(path)
         #expect(info.permissions == 0o640)
         #expect(info.st_uid == getuid() && info.st_gid == getgid())
         let carol = try UserName(b("carol"))
-        try store.edit(creation: .createIfMissing) { file in file.setHash(b("h"), for: carol) }
+        try store.edit(creation: .createIfMissing) { file in file.setHash(h("h"), for: carol) }
         #expect(try TestSupport.readBytes(path) == b("bob:h\ncarol:h\n"))
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
     }
@@ -51,14 +54,14 @@ struct StoreTests {
     func mustNotExist() throws {
         let (_, path) = try setUp()
         let before = try StoreSupport.status(path)
-        #expect(throws: HtpasswdError.fileExists(path: path)) {
-            try HtpasswdStore(path: path).edit(creation: .mustNotExist) { file in file.setHash(b("h"), for: bob) }
+        #expect(throws: HtpasswdError.fileExists(path: FilePath(path))) {
+            try HtpasswdStore(path: path).edit(creation: .mustNotExist) { file in file.setHash(h("h"), for: bob) }
         }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\n"))
         #expect(try StoreSupport.status(path).inode == before.inode)
 
         let (_, newPath) = try setUp(nil)
-        try HtpasswdStore(path: newPath).edit(creation: .mustNotExist) { file in file.setHash(b("h"), for: bob) }
+        try HtpasswdStore(path: newPath).edit(creation: .mustNotExist) { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(newPath) == b("bob:h\n"))
     }
 
@@ -68,14 +71,14 @@ struct StoreTests {
         #expect(chown(path, 1234, 5678) == 0 && chmod(path, 0o604) == 0)
         try HtpasswdStore(path: path).edit(creation: .replace) { file in
             #expect(file.lineCount == 0)
-            file.setHash(b("h"), for: bob)
+            file.setHash(h("h"), for: bob)
         }
         #expect(try TestSupport.readBytes(path) == b("bob:h\n"))
         let info = try StoreSupport.status(path)
         #expect(info.permissions == 0o604 && info.st_uid == 1234 && info.st_gid == 5678)
 
         let (_, newPath) = try setUp(nil)
-        try HtpasswdStore(path: newPath).edit(creation: .replace) { file in file.setHash(b("h"), for: bob) }
+        try HtpasswdStore(path: newPath).edit(creation: .replace) { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(newPath) == b("bob:h\n"))
     }
 
@@ -90,7 +93,7 @@ struct StoreTests {
         let (_, path) = try setUp(nil)
         let attributes = HtpasswdStore.NewFileAttributes(mode: mode, group: group)
         try HtpasswdStore(path: path).edit(creation: .createIfMissing, attributes: attributes) { file in
-            file.setHash(b("h"), for: bob)
+            file.setHash(h("h"), for: bob)
         }
         let info = try StoreSupport.status(path)
         #expect(info.permissions == mode)
@@ -105,7 +108,7 @@ struct StoreTests {
         #expect(chmod(path, 0o620) == 0)
         let before = try StoreSupport.status(path)
         try HtpasswdStore(path: path).edit(attributes: .init(mode: 0o600, group: 33)) { file in
-            file.setHash(b("h"), for: bob)
+            file.setHash(h("h"), for: bob)
         }
         let after = try StoreSupport.status(path)
         #expect(after.inode != before.inode, "the file is replaced by rename, not rewritten in place")
@@ -134,7 +137,7 @@ struct StoreTests {
             #expect(symlink("first", link) == 0)
         }
         #expect(chmod(target, 0o604) == 0)
-        try HtpasswdStore(path: link).edit { file in file.setHash(b("h"), for: bob) }
+        try HtpasswdStore(path: link).edit { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(target) == b("alice:$apr1$x$y\nbob:h\n"))
         #expect(try StoreSupport.status(link, followingLinks: false).st_mode & S_IFMT == S_IFLNK)
         #expect(try StoreSupport.status(target, followingLinks: false).isRegularFile)
@@ -148,7 +151,7 @@ struct StoreTests {
         let (directory, target) = try setUp(nil)
         let link = directory + "/link"
         #expect(symlink("htpasswd", link) == 0)
-        try HtpasswdStore(path: link).edit(creation: .createIfMissing) { file in file.setHash(b("h"), for: bob) }
+        try HtpasswdStore(path: link).edit(creation: .createIfMissing) { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(target) == b("bob:h\n"))
         #expect(try StoreSupport.status(link, followingLinks: false).st_mode & S_IFMT == S_IFLNK)
     }
@@ -166,11 +169,11 @@ struct StoreTests {
             #expect(mkfifo(path, 0o644) == 0)
         }
         for creation in [HtpasswdStore.Creation.mustExist, .createIfMissing, .replace] {
-            #expect(throws: HtpasswdError.notRegularFile(path: path)) {
-                try HtpasswdStore(path: path).edit(creation: creation) { file in file.setHash(b("h"), for: bob) }
+            #expect(throws: HtpasswdError.notRegularFile(path: FilePath(path))) {
+                try HtpasswdStore(path: path).edit(creation: creation) { file in file.setHash(h("h"), for: bob) }
             }
         }
-        #expect(throws: HtpasswdError.notRegularFile(path: path)) { try HtpasswdStore(path: path).read() }
+        #expect(throws: HtpasswdError.notRegularFile(path: FilePath(path))) { try HtpasswdStore(path: path).read() }
         let info = try StoreSupport.status(path, followingLinks: false)
         #expect(info.st_mode & S_IFMT == (kind == "directory" ? S_IFDIR : S_IFIFO))
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
@@ -188,14 +191,14 @@ struct StoreTests {
             try StoreSupport.remount(directory, readOnly: true)
             defer { try? StoreSupport.remount(directory, readOnly: false) }
             do throws(HtpasswdError) {
-                try HtpasswdStore(path: path).edit { file in file.setHash(b("h"), for: bob) }
+                try HtpasswdStore(path: path).edit { file in file.setHash(h("h"), for: bob) }
                 Issue.record("the edit succeeded on a read-only filesystem")
             } catch {
-                guard case .io(_, _, let code) = error else {
+                guard case .system(_, _, let errno) = error else {
                     Issue.record("expected an I/O error, got \(error)")
                     return
                 }
-                #expect(code == EROFS)
+                #expect(errno.rawValue == EROFS)
                 #expect(error.description.contains("Read-only file system"))
             }
             #expect(try TestSupport.readBytes(path) == original)
@@ -264,10 +267,10 @@ struct StoreTests {
     func throwingChange() throws {
         let (directory, path) = try setUp()
         let before = try StoreSupport.status(path)
-        #expect(throws: HtpasswdError.userNotFound(user: "bob")) {
+        #expect(throws: HtpasswdError.userNotFound(user: b("bob"))) {
             try HtpasswdStore(path: path).edit { (file) throws(HtpasswdError) in
-                file.setHash(b("h"), for: bob)
-                throw .userNotFound(user: "bob")
+                file.setHash(h("h"), for: bob)
+                throw .userNotFound(user: b("bob"))
             }
         }
         let after = try StoreSupport.status(path)
@@ -276,7 +279,7 @@ struct StoreTests {
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\n"))
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
         // The lock was released: the next edit goes through at once.
-        try HtpasswdStore(path: path, lockTimeout: 0).edit { file in file.setHash(b("h"), for: bob) }
+        try HtpasswdStore(path: path, lockTimeout: 0).edit { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))
     }
 
@@ -285,7 +288,7 @@ struct StoreTests {
         let (_, path) = try setUp(b("# c\r\nalice:$apr1$x$y\r\nbob:h"))
         let store = HtpasswdStore(path: path)
         let before = try StoreSupport.status(path)
-        try store.edit { file in file.setHash(b("h"), for: bob) }
+        try store.edit { file in file.setHash(h("h"), for: bob) }
         try store.edit { file in file.removeEntries(for: b("nobody")) }
         try store.edit(creation: .createIfMissing) { _ in }
         let after = try StoreSupport.status(path)
@@ -299,7 +302,7 @@ struct StoreTests {
         let (directory, path) = try setUp()
         try TestSupport.writeBytes(b("half a fi"), to: directory + "/.htpasswd.htpass-tmp")
         #expect(try HtpasswdStore(path: path).read().entries.count == 1)
-        try HtpasswdStore(path: path).edit { file in file.setHash(b("h"), for: bob) }
+        try HtpasswdStore(path: path).edit { file in file.setHash(h("h"), for: bob) }
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))
     }
@@ -313,19 +316,19 @@ struct StoreTests {
         defer { holder.kill() }
         try #require(holder.waitFor("locked"))
         let store = HtpasswdStore(path: path, lockTimeout: 0.3)
-        #expect(throws: HtpasswdError.lockTimeout(path: path, seconds: 0.3)) {
-            try store.edit { file in file.setHash(b("h"), for: bob) }
+        #expect(throws: HtpasswdError.lockTimeout(path: FilePath(path), seconds: 0.3)) {
+            try store.edit { file in file.setHash(h("h"), for: bob) }
         }
-        #expect(HtpasswdError.lockTimeout(path: path, seconds: 0.3).description.contains("0.3 s"))
+        #expect(HtpasswdError.lockTimeout(path: FilePath(path), seconds: 0.3).description.contains("0.3 s"))
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\n"))
         // Reads take no lock.
         #expect(try store.read().entries.count == 1)
         // Another file in the same directory shares the lock.
-        #expect(throws: HtpasswdError.lockTimeout(path: directory + "/other", seconds: 0.3)) {
+        #expect(throws: HtpasswdError.lockTimeout(path: FilePath(directory + "/other"), seconds: 0.3)) {
             try HtpasswdStore(path: directory + "/other", lockTimeout: 0.3).edit(creation: .createIfMissing) { _ in }
         }
         holder.kill()
-        try store.edit { file in file.setHash(b("h"), for: bob) }
+        try store.edit { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))
     }
 
@@ -337,7 +340,7 @@ struct StoreTests {
                 group.addTask {
                     for index in 0..<25 {
                         let user = try! UserName(b("t\(thread)-\(index)"))
-                        try! HtpasswdStore(path: path).edit { file in file.setHash(b("h"), for: user) }
+                        try! HtpasswdStore(path: path).edit { file in file.setHash(h("h"), for: user) }
                     }
                 }
             }

@@ -33,7 +33,7 @@ struct CrossToolTests {
         if algorithm == .sha512 { hashers.append(try PasswordHasher(algorithm: .sha512, rounds: 6000)) }
         for hasher in hashers {
             for password in Self.passwords(for: algorithm) {
-                let hash = try hasher.hash(Array(password.utf8))
+                let hash = try hasher.hash(Array(password.utf8)).description
                 try TestSupport.writeBytes(Array("alice:\(hash)\n".utf8), to: file)
                 let right = try tool("htpasswd", ["-vb", file, "alice", password])
                 #expect(right.status == 0, "htpasswd -v rejected \(hash) for \(password): \(right.stderrText)")
@@ -52,7 +52,7 @@ struct CrossToolTests {
     func opensslRehashes(algorithm: Algorithm, rounds: Int?, flag: String) throws {
         let hasher = try PasswordHasher(algorithm: algorithm, rounds: rounds)
         for password in Self.passwords {
-            let hash = try hasher.hash(Array(password.utf8))
+            let hash = try hasher.hash(Array(password.utf8)).description
             // `$6$rounds=N$salt$digest` -> `rounds=N$salt`; `$apr1$salt$digest` -> `salt`.
             var fields = hash.split(separator: "$", omittingEmptySubsequences: false).dropFirst(2).dropLast()
             let salt = fields.joined(separator: "$")
@@ -73,7 +73,7 @@ struct CrossToolTests {
         for (algorithm, scheme) in schemes.sorted(by: { $0.value < $1.value }) {
             let hasher = try Self.hasher(algorithm)
             for password in Self.passwords(for: algorithm) {
-                let hash = try hasher.hash(Array(password.utf8))
+                let hash = try hasher.hash(Array(password.utf8)).description
                 cases.append((scheme, Array(password.utf8), hash, true))
                 cases.append((scheme, Array((password.dropLast() + "?").utf8), hash, false))
             }

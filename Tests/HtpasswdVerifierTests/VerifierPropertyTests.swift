@@ -44,7 +44,7 @@ struct VerifierPropertyTests {
         let input = zip(passwordBytes, Gen.int(in: 0...1000), Gen<UInt8>.value(in: 1...127))
         await propertyCheck(count: count, input: input) { password, index, delta in
             let password = limit.map { Array(password.prefix($0)) } ?? password
-            let hash = Array(try hasher.hash(password).utf8)
+            let hash = try hasher.hash(password).bytes
             #expect(verifier.verify(password, against: hash) == .match)
             let other = differentPassword(from: password, limit: limit, index: index, delta: delta)
             #expect(verifier.verify(other, against: hash) == .mismatch)

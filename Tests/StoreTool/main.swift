@@ -3,13 +3,16 @@
 //
 //     StoreTool add FILE USER HASH        add USER or change its hash (creates FILE if missing)
 //     StoreTool delete FILE USER          remove every line of USER (a missing user is an error)
+//     StoreTool placement FILE            print the placement facts, one "key value" a line
 //     StoreTool read FILE                 parse FILE; print "<lines> <entries> <malformed>"
 //     StoreTool users FILE                print the users, one per line, in file order
 //     StoreTool churn FILE USER           add then delete USER, over and over, until killed
 //     StoreTool hold-lock DIR SECONDS     hold the edit lock on DIR; print "locked" once held
 //     StoreTool hold-edit FILE SECONDS    start an edit of FILE through the store and sleep inside it
 //
-// $STORETOOL_LOCK_TIMEOUT sets the store's lock timeout in seconds (default: the store's own, 10).
+// $STORETOOL_LOCK_TIMEOUT sets the store's lock timeout in seconds (default: the store's own, 10);
+// $STORETOOL_WRITE_MODE its write mode (auto, rename, in-place; default auto). add and delete go through
+// HtpasswdStore.apply, the streaming path the command uses; churn and hold-edit through edit.
 //
 // Exit status: 0 on success; 1 for a store error, whose description goes to stderr after a line
 // "error: <case>" naming the HtpasswdError case; 2 for a usage error. No Foundation: arguments are
@@ -35,7 +38,7 @@ func caseName(_ error: HtpasswdError) -> String {
     case .fileNotFound: "fileNotFound"
     case .fileExists: "fileExists"
     case .notRegularFile: "notRegularFile"
-    case .io(let operation, _, let code): "io \(code) \(operation)"
+    case .system(let call, _, let code): "io \(code.rawValue) \(call)"
     case .lockTimeout: "lockTimeout"
     case .ownerNotKept: "ownerNotKept"
     case .userNotFound: "userNotFound"
@@ -62,6 +65,10 @@ func store(_ path: String) -> HtpasswdStore {
     if let value = getenv("STORETOOL_LOCK_TIMEOUT"), let seconds = Double(String(cString: value)) {
         store.lockTimeout = seconds
     }
+    if let value = getenv("STORETOOL_WRITE_MODE"), let mode = HtpasswdStore.WriteMode(rawValue: String(cString: value))
+    {
+        store.writeMode = mode
+    }
     return store
 }
 
@@ -74,17 +81,26 @@ do throws(HtpasswdError) {
     switch command {
     case "add" where arguments.count == 5:
         let user = try UserName(argumentBytes(3))
-        let hash = argumentBytes(4)
-        let outcome = try store(path).edit(creation: .createIfMissing) { file in
-            file.setHash(hash, for: user)
-        }
-        writeOut(outcome.added ? "added" : "changed")
+        var changes = HtpasswdChanges()
+        changes.set(try PasswordHash(argumentBytes(4)), for: user)
+        let report = try store(path).apply(changes, creation: .createIfMissing)
+        writeOut(report.outcome.added.isEmpty ? "changed" : "added")
 
     case "delete" where arguments.count == 4:
-        let user = argumentBytes(3)
-        try store(path).edit { (file) throws(HtpasswdError) in
-            if file.removeEntries(for: user) == 0 { throw .userNotFound(user: displayText(user)) }
-        }
+        var changes = HtpasswdChanges()
+        changes.remove(argumentBytes(3))
+        changes.requiresRemovedUsers = true
+        try store(path).apply(changes)
+
+    case "placement" where arguments.count == 3:
+        let placement = try store(path).placement()
+        writeOut("exists \(placement.exists)")
+        writeOut("directory \(placement.isDirectory)")
+        writeOut("mount-point \(placement.isMountPoint)")
+        writeOut("links \(placement.linkCount)")
+        for mount in placement.bindMounts { writeOut("bind-mount \(mount.processID) \(mount.mountPoint)") }
+        for mount in placement.staleBindMounts { writeOut("stale-mount \(mount.processID) \(mount.mountPoint)") }
+        writeOut("namespaces \(placement.namespacesExamined)")
 
     case "read" where arguments.count == 3:
         let file = try store(path).read()
@@ -96,7 +112,7 @@ do throws(HtpasswdError) {
     case "churn" where arguments.count == 4:
         let user = try UserName(argumentBytes(3))
         let store = store(path)
-        let hash = Array("$apr1$churn...$0123456789abcdefghijkl".utf8)
+        let hash = try PasswordHash("$apr1$churn...$0123456789abcdefghijkl")
         while true {
             try store.edit { file in file.setHash(hash, for: user) }
             try store.edit { file in file.removeEntries(for: user.bytes) }

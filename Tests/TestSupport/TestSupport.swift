@@ -81,7 +81,9 @@ public enum TestSupport {
 
     /// A new, empty directory that lives until the process ends.
     public static func temporaryDirectory(_ label: String = "htpass-test") throws -> String {
-        var template = Array("\(NSTemporaryDirectory())/\(label)-XXXXXX".utf8CString)
+        var base = NSTemporaryDirectory()
+        while base.hasSuffix("/") && base.count > 1 { base.removeLast() }
+        var template = Array("\(base)/\(label)-XXXXXX".utf8CString)
         guard let result = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
         return String(cString: result)
     }

@@ -1,3 +1,6 @@
+import Glibc
+import SystemPackage
+
 /// Hashes passwords with one algorithm and its parameters, checked once at initialisation.
 ///
 /// ```swift
@@ -21,15 +24,15 @@ public struct PasswordHasher: Equatable, Sendable {
     public let rounds: Int?
 
     /// - Throws: ``HtpasswdError/invalidCost(_:)``, ``HtpasswdError/invalidRounds(_:)``, or
-    ///   ``HtpasswdError/optionNotApplicable(option:algorithm:)`` when a parameter does not fit the algorithm.
+    ///   ``HtpasswdError/parameterNotApplicable(_:algorithm:)`` when a parameter does not fit the algorithm.
     public init(algorithm: Algorithm = .bcrypt, cost: Int? = nil, rounds: Int? = nil) throws(HtpasswdError) {
         if let cost {
-            guard algorithm == .bcrypt else { throw .optionNotApplicable(option: "--cost", algorithm: algorithm) }
+            guard algorithm == .bcrypt else { throw .parameterNotApplicable(.cost, algorithm: algorithm) }
             guard Self.costRange.contains(cost) else { throw .invalidCost(cost) }
         }
         if let rounds {
             guard algorithm == .sha256 || algorithm == .sha512 else {
-                throw .optionNotApplicable(option: "--rounds", algorithm: algorithm)
+                throw .parameterNotApplicable(.rounds, algorithm: algorithm)
             }
             guard Self.roundsRange.contains(rounds) else { throw .invalidRounds(rounds) }
         }
@@ -54,7 +57,7 @@ public struct PasswordHasher: Equatable, Sendable {
     /// Refuses a password that this algorithm would truncate or that no server could receive.
     ///
     /// The empty password is not checked here: whether it is allowed is the caller's decision.
-    public func check(_ password: [UInt8]) throws(HtpasswdError) {
+    public func check(_ password: some Collection<UInt8>) throws(HtpasswdError) {
         if password.contains(0) { throw .invalidPassword(.containsNUL) }
         if let limit = algorithm.passwordLimit, password.count > limit {
             throw .invalidPassword(.tooLong(algorithm: algorithm, limit: limit, length: password.count))
@@ -66,20 +69,26 @@ public struct PasswordHasher: Equatable, Sendable {
     /// - Returns: The complete hash, such as `$2y$10$...`; never a failure token.
     /// - Throws: ``HtpasswdError/invalidPassword(_:)`` for a password the algorithm would truncate or that
     ///   contains NUL; ``HtpasswdError/hashingFailed(algorithm:errno:)`` if libxcrypt fails.
-    public func hash(_ password: [UInt8]) throws(HtpasswdError) -> String {
+    public func hash(_ password: some Collection<UInt8>) throws(HtpasswdError) -> PasswordHash {
+        let password = Array(password)
         try check(password)
         switch algorithm {
         case .apr1:
             let salt = try SecureRandom.string(count: APR1.saltLength, alphabet: cryptAlphabet)
-            return APR1.hash(password, salt: salt)
+            return PasswordHash(trusted: Array(APR1.hash(password, salt: salt).utf8))
         case .sha1:
-            return "{SHA}" + Base64.encode(SHA1.digest(password))
+            return PasswordHash(trusted: Array(("{SHA}" + Base64.encode(SHA1.digest(password))).utf8))
         case .bcrypt, .sha512, .sha256, .yescrypt, .des:
-            return try cryptHash(password)
+            return PasswordHash(trusted: try cryptHash(password))
         }
     }
 
-    private func cryptHash(_ password: [UInt8]) throws(HtpasswdError) -> String {
+    /// Hashes the UTF-8 bytes of `password`; see ``hash(_:)-(Collection<UInt8>)``.
+    public func hash(_ password: String) throws(HtpasswdError) -> PasswordHash {
+        try hash(Array(password.utf8))
+    }
+
+    private func cryptHash(_ password: [UInt8]) throws(HtpasswdError) -> [UInt8] {
         let prefix: String
         var count: UInt = 0
         switch algorithm {
@@ -99,9 +108,11 @@ public struct PasswordHasher: Equatable, Sendable {
             preconditionFailure("not a crypt(3) method")
         }
         let (setting, settingErrno) = try Crypt.makeSetting(prefix: prefix, count: count)
-        guard let setting else { throw .hashingFailed(algorithm: algorithm, errno: settingErrno) }
+        guard let setting else { throw .hashingFailed(algorithm: algorithm, errno: Errno(rawValue: settingErrno)) }
         let (hash, hashErrno) = Crypt.hash(password, setting: setting)
-        guard let hash else { throw .hashingFailed(algorithm: algorithm, errno: hashErrno) }
-        return String(decoding: hash, as: UTF8.self)
+        guard let hash, PasswordHash.problem(with: hash) == nil else {
+            throw .hashingFailed(algorithm: algorithm, errno: Errno(rawValue: hashErrno == 0 ? EINVAL : hashErrno))
+        }
+        return hash
     }
 }

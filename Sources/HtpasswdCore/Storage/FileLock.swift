@@ -1,18 +1,25 @@
 import Glibc
+import SystemPackage
 
-/// An exclusive `flock(2)` on the directory that holds an htpasswd file.
+/// Exclusive `flock(2)` locks for edits: on the directory that holds an htpasswd file, and, for an edit
+/// written in place, on the file itself.
 ///
-/// The data file itself cannot carry the lock: every edit replaces it by `rename`, so a process waiting
-/// on the old inode would wake up holding a lock on a file nobody reads any more. The directory stays
-/// the same inode across renames, and locking it leaves nothing behind (unlike a sibling `.lock` file).
-/// Edits of different files in the same directory wait for each other, which costs little.
+/// The data file cannot carry the lock of an edit that replaces it by `rename`: a process waiting on the
+/// old inode would wake up holding a lock on a file nobody reads any more. The directory stays the same
+/// inode across renames, and locking it leaves nothing behind (unlike a sibling `.lock` file). Edits of
+/// different files in the same directory wait for each other, which costs little.
+///
+/// An edit written in place keeps the file's inode, which may be reachable through other directories (a
+/// hard link, or the same file bind-mounted into a container, whose htpass locks the container's
+/// directory): those edits also lock the file itself, after the directory, so that every writer of the
+/// inode waits for the others.
 enum FileLock {
     /// Runs `body` holding the lock on `directory`, waiting up to `timeout` seconds for it.
     ///
-    /// - Throws: ``HtpasswdError/lockTimeout(path:seconds:)`` after `timeout`; ``HtpasswdError/io(operation:path:errno:)``
+    /// - Throws: ``HtpasswdError/lockTimeout(path:seconds:)`` after `timeout`; ``HtpasswdError/system(_:path:errno:)``
     ///   if the directory cannot be opened or locked; or what `body` throws.
     static func withExclusiveLock<Result>(
-        on directory: String, timeout: Double, lockedFile: String, _ body: () throws(HtpasswdError) -> Result
+        on directory: FilePath, timeout: Double, lockedFile: FilePath, _ body: () throws(HtpasswdError) -> Result
     ) throws(HtpasswdError) -> Result {
         let fd: CInt
         do {
@@ -20,28 +27,30 @@ enum FileLock {
         } catch {
             throw error.at(directory)
         }
-        let deadline = Self.now() + timeout
+        // Closing the descriptor releases the lock, on every path.
+        defer { close(fd) }
+        try lock(fd, path: directory, timeout: timeout, lockedFile: lockedFile)
+        return try body()
+    }
+
+    /// Takes an exclusive lock on the open file `fd`, waiting up to `timeout` seconds. The lock lasts until
+    /// every descriptor of that open file is closed.
+    static func lock(_ fd: CInt, path: FilePath, timeout: Double, lockedFile: FilePath) throws(HtpasswdError) {
+        let deadline = now() + timeout
         var pause: Double = 0.0005
         while true {
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 { break }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return }
             let code = errno
             if code != EWOULDBLOCK && code != EINTR {
-                close(fd)
-                throw .io(operation: "lock", path: directory, errno: code)
+                throw .system(.lock, path: path, errno: Errno(rawValue: code))
             }
-            if Self.now() >= deadline {
-                close(fd)
-                throw .lockTimeout(path: lockedFile, seconds: timeout)
-            }
+            if now() >= deadline { throw .lockTimeout(path: lockedFile, seconds: timeout) }
             // Short, growing, jittered naps: many waiters do not wake in step.
             let jitter = Double(UInt8.random(in: 0...255)) / 255
             var nap = timespec(tv_sec: 0, tv_nsec: Int((pause * (0.5 + jitter)) * 1e9))
             nanosleep(&nap, nil)
             pause = min(pause * 2, 0.02)
         }
-        // Closing the descriptor releases the lock, on every path.
-        defer { close(fd) }
-        return try body()
     }
 
     private static func now() -> Double {

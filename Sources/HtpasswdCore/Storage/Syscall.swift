@@ -1,36 +1,68 @@
+import CLinux
 import Glibc
+import SystemPackage
 
-/// A failed system call: which one, and `errno`.
+/// The system calls htpass makes on files, named for messages and for code that must tell failures apart
+/// (an enum rather than text: control flow never compares strings).
+public enum SystemCall: String, Equatable, Hashable, Sendable, CaseIterable {
+    case open, read, write, sync, setMode, setOwner, rename, unlink, lock, stat, truncate, readLink, copy
+    case link, readDirectory, setAttribute
+
+    /// The action as a phrase for "Cannot ... 'PATH'".
+    public var phrase: String {
+        switch self {
+        case .open: "open"
+        case .read: "read"
+        case .write: "write"
+        case .sync: "sync"
+        case .setMode: "set the mode of"
+        case .setOwner: "set the owner and group of"
+        case .rename: "rename a file over"
+        case .unlink: "remove"
+        case .lock: "lock"
+        case .stat: "look up"
+        case .truncate: "truncate"
+        case .readLink: "read the symbolic link"
+        case .copy: "copy"
+        case .link: "link"
+        case .readDirectory: "list the directory"
+        case .setAttribute: "set an extended attribute of"
+        }
+    }
+}
+
+/// A failed system call, before the path it concerns is attached.
 struct SystemError: Error, Equatable {
-    var operation: String
-    var errno: Int32
+    var call: SystemCall
+    var errno: Errno
 
-    init(operation: String, errno: Int32) {
-        self.operation = operation
-        self.errno = errno
+    init(_ call: SystemCall, errno: CInt) {
+        self.call = call
+        self.errno = Errno(rawValue: errno)
     }
 
     /// The same failure as an ``HtpasswdError`` that names `path`.
-    func at(_ path: String) -> HtpasswdError {
-        .io(operation: operation, path: path, errno: errno)
+    func at(_ path: FilePath) -> HtpasswdError {
+        .system(call, path: path, errno: errno)
     }
 }
 
 /// A thin layer over the C library, in swift-system's manner: `EINTR` is retried (except for `close`
-/// and `rename`, whose state after `EINTR` is unspecified), and errors carry the operation and `errno`.
+/// and `rename`, whose state after `EINTR` is unspecified), and errors carry the call and `errno`.
+/// Paths are ``FilePath``s: their bytes go to the kernel as they are, valid UTF-8 or not.
 enum Syscall {
     /// Calls `body` until it stops failing with `EINTR`.
     @discardableResult
-    static func retrying(_ operation: String, _ body: () -> CInt) throws(SystemError) -> CInt {
+    static func retrying(_ call: SystemCall, _ body: () -> CInt) throws(SystemError) -> CInt {
         while true {
             let result = body()
             if result != -1 { return result }
-            if errno != EINTR { throw SystemError(operation: operation, errno: errno) }
+            if errno != EINTR { throw SystemError(call, errno: errno) }
         }
     }
 
-    static func open(_ path: String, _ flags: CInt, mode: mode_t = 0) throws(SystemError) -> CInt {
-        try retrying("open") { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    static func open(_ path: FilePath, _ flags: CInt, mode: mode_t = 0) throws(SystemError) -> CInt {
+        try retrying(.open) { path.withPlatformString { Glibc.open($0, flags | O_CLOEXEC, mode) } }
     }
 
     /// Runs `body` with `fd`, and closes `fd` on every path. Errors of `close` itself are ignored here:
@@ -41,6 +73,15 @@ enum Syscall {
         return try body(fd)
     }
 
+    /// Reads up to `count` bytes into `buffer` at `offset`; 0 at the end of the file.
+    static func read(_ fd: CInt, into buffer: UnsafeMutableRawPointer, count: Int) throws(SystemError) -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer, count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw SystemError(.read, errno: errno) }
+        }
+    }
+
     /// Reads the whole of `fd` from its current offset.
     static func readAll(_ fd: CInt, sizeHint: Int = 0) throws(SystemError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: max(sizeHint + 1, 4096))
@@ -49,13 +90,16 @@ enum Syscall {
             if count == buffer.count {
                 buffer.append(contentsOf: repeatElement(0, count: buffer.count))
             }
-            let n = buffer.withUnsafeMutableBytes { raw in
-                Glibc.read(fd, raw.baseAddress! + count, raw.count - count)
+            var failure: SystemError?
+            let n = buffer.withUnsafeMutableBytes { raw -> Int in
+                do throws(SystemError) {
+                    return try read(fd, into: raw.baseAddress! + count, count: raw.count - count)
+                } catch {
+                    failure = error
+                    return 0
+                }
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError(operation: "read", errno: errno)
-            }
+            if let failure { throw failure }
             if n == 0 { break }
             count += n
         }
@@ -63,33 +107,181 @@ enum Syscall {
         return buffer
     }
 
-    /// Writes all of `bytes` to `fd`.
-    static func writeAll(_ fd: CInt, _ bytes: [UInt8]) throws(SystemError) {
+    /// Writes all of `bytes` to `fd` at its offset.
+    static func writeAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            let n = Glibc.write(fd, base + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SystemError(operation: "write", errno: errno)
+                throw SystemError(.write, errno: errno)
             }
             offset += n
         }
     }
 
-    static func fstat(_ fd: CInt) throws(SystemError) -> stat {
-        var info = stat()
-        try retrying("stat") { Glibc.fstat(fd, &info) }
+    static func writeAll(_ fd: CInt, _ bytes: [UInt8]) throws(SystemError) {
+        var failure: SystemError?
+        bytes.withUnsafeBytes { raw in
+            do throws(SystemError) { try writeAll(fd, raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes all of `bytes` to `fd` at `offset`, without moving the descriptor's offset.
+    static func pwriteAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SystemError) {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.pwrite(fd, base + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError(.write, errno: errno)
+            }
+            done += n
+        }
+    }
+
+    static func fstat(_ fd: CInt) throws(SystemError) -> Glibc.stat {
+        var info = Glibc.stat()
+        try retrying(.stat) { Glibc.fstat(fd, &info) }
         return info
     }
 
+    /// `lstat`, or nil if nothing is at `path`.
+    static func lstat(_ path: FilePath) throws(SystemError) -> Glibc.stat? {
+        var info = Glibc.stat()
+        let result = path.withPlatformString { Glibc.lstat($0, &info) }
+        if result == 0 { return info }
+        if errno == ENOENT || errno == ENOTDIR { return nil }
+        throw SystemError(.stat, errno: errno)
+    }
+
+    static func fsync(_ fd: CInt) throws(SystemError) {
+        try retrying(.sync) { Glibc.fsync(fd) }
+    }
+
+    /// Syncs a directory so that a rename or unlink in it survives a power cut. Some filesystems cannot
+    /// sync a directory (EINVAL, ENOTSUP): the change is then as durable as they allow.
+    static func syncDirectory(_ directory: FilePath) throws(HtpasswdError) {
+        do throws(SystemError) {
+            let fd = try open(directory, O_RDONLY | O_DIRECTORY)
+            try closeAfter(fd) { (fd) throws(SystemError) in try fsync(fd) }
+        } catch {
+            if error.errno.rawValue == EINVAL || error.errno.rawValue == ENOTSUP { return }
+            throw error.at(directory)
+        }
+    }
+
+    static func unlink(_ path: FilePath) -> CInt {
+        path.withPlatformString { Glibc.unlink($0) }
+    }
+
+    /// `unlink`, with a missing file counting as success.
+    static func removeIfPresent(_ path: FilePath) throws(SystemError) {
+        if unlink(path) != 0 && errno != ENOENT { throw SystemError(.unlink, errno: errno) }
+    }
+
+    static func rename(_ from: FilePath, _ to: FilePath) throws(SystemError) {
+        let result = from.withPlatformString { from in to.withPlatformString { to in Glibc.rename(from, to) } }
+        if result != 0 { throw SystemError(.rename, errno: errno) }
+    }
+
+    static func ftruncate(_ fd: CInt, _ length: Int) throws(SystemError) {
+        try retrying(.truncate) { Glibc.ftruncate(fd, off_t(length)) }
+    }
+
+    /// The target of the symbolic link at `path`, as bytes.
+    static func readLink(_ path: FilePath) throws(SystemError) -> FilePath {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = path.withPlatformString { Glibc.readlink($0, &buffer, buffer.count - 1) }
+        guard length >= 0 else { throw SystemError(.readLink, errno: errno) }
+        buffer[length] = 0
+        return FilePath(platformString: Array(buffer[...length]))
+    }
+
+    /// Copies `count` bytes of `source` from `offset` to the end of `destination` (at its offset): in the
+    /// kernel with `copy_file_range` where the filesystem allows, else through `scratch`.
+    static func copy(
+        from source: CInt, offset: Int, count: Int, to destination: CInt, scratch: UnsafeMutableRawBufferPointer
+    ) throws(SystemError) {
+        var position = Int64(offset)
+        var remaining = count
+        var inKernel = true
+        while remaining > 0 {
+            if inKernel {
+                let n = htpass_copy_file_range(source, &position, destination, remaining)
+                if n > 0 {
+                    remaining -= n
+                    continue
+                }
+                if n == 0 { throw SystemError(.copy, errno: EIO) }  // the source is shorter than it was
+                if errno == EINTR { continue }
+                if [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP, EPERM].contains(errno) {
+                    inKernel = false
+                    continue
+                }
+                // Out of room is a failure to write, whoever copies.
+                throw SystemError([ENOSPC, EDQUOT, EFBIG].contains(errno) ? .write : .copy, errno: errno)
+            }
+            let chunk = min(remaining, scratch.count)
+            let n = Glibc.pread(source, scratch.baseAddress!, chunk, off_t(position))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError(.read, errno: errno)
+            }
+            if n == 0 { throw SystemError(.read, errno: EIO) }
+            try writeAll(destination, UnsafeRawBufferPointer(rebasing: scratch[..<n]))
+            position += Int64(n)
+            remaining -= n
+        }
+    }
 }
 
-/// Text for an `errno` value, through the reentrant `strerror_r`.
-package enum SystemErrorText {
-    package static func describe(_ code: Int32) -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        // The XSI strerror_r: fills `buffer`, returns 0.
-        guard strerror_r(code, &buffer, buffer.count) == 0 else { return "error \(code)" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+extension FilePath {
+    /// The path's bytes, without the terminating NUL.
+    var bytes: [UInt8] {
+        withPlatformString { pointer in
+            Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
+        }
+    }
+
+    /// A path made of `bytes` exactly (which must not contain NUL).
+    init(bytes: some Collection<UInt8>) {
+        self.init(platformString: bytes.map { CChar(bitPattern: $0) } + [0])
+    }
+
+    /// The path for messages: valid UTF-8 as is, other bytes as `\xNN`.
+    var display: String { displayText(bytes) }
+
+    /// The directory part and the last component; `.` for a bare name.
+    var split: (directory: FilePath, name: FilePath.Component?) {
+        var directory = self
+        let name = directory.lastComponent
+        directory.removeLastComponent()
+        if directory.isEmpty { directory = "." }
+        return (directory, name)
+    }
+
+    /// The path of a file next to this one: the last component with `prefix` and `suffix` added to its
+    /// bytes, in the same directory (`.NAME.htpass-tmp`).
+    func sibling(prefix: String, suffix: String) -> FilePath {
+        let (directory, name) = split
+        var nameBytes: [UInt8] = []
+        name?.withPlatformString { pointer in
+            nameBytes = Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
+        }
+        let bytes = Array(prefix.utf8) + nameBytes + Array(suffix.utf8)
+        return directory.appending(FilePath.Component(platformString: bytes.map { CChar(bitPattern: $0) } + [0])!)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBufferPointer` that keeps `body`'s typed error (the standard library's rethrows an untyped one).
+    func withBuffer<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        var result: Result<R, E>!
+        withUnsafeBufferPointer { buffer in result = Result { () throws(E) -> R in try body(buffer) } }
+        return try result.get()
     }
 }

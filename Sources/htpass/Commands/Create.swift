@@ -39,13 +39,13 @@ extension Htpass {
         var newFile: NewFileOptions
 
         @OptionGroup(title: "Files")
-        var lock: LockOptions
+        var edit: EditOptions
 
         func makeRequest() throws -> Request {
             .create(
                 try CreateRequest(
                     file: file, user: user, force: force, password: password.choice(generation: generation),
-                    hashing: hashing.choice, newFile: newFile.choice, lockTimeout: lock.lockTimeout))
+                    hashing: hashing.choice, newFile: newFile.choice, edit: try edit.choice()))
         }
     }
 }

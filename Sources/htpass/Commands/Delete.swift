@@ -26,10 +26,10 @@ extension Htpass {
         var missingOk = false
 
         @OptionGroup(title: "Files")
-        var lock: LockOptions
+        var edit: EditOptions
 
         func makeRequest() throws -> Request {
-            .delete(try DeleteRequest(file: file, users: users, missingOk: missingOk, lockTimeout: lock.lockTimeout))
+            .delete(DeleteRequest(file: file, users: users, missingOk: missingOk, edit: try edit.choice()))
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Glibc
 import HtpasswdCore
 import HtpasswdVerifier
+import SystemPackage
 
 extension Htpass {
     struct List: RequestCommand {
@@ -35,35 +37,45 @@ extension Htpass {
     }
 }
 
-/// The three forms of `htpass list`.
+/// The three forms of `htpass list`, each in two passes over the file and in constant memory: the first
+/// finds the users listed twice (and, for `--long`, the column widths), the second prints.
 enum Listing {
-    /// Each user once, in file order, as raw bytes.
-    static func users(_ file: HtpasswdFile) {
-        var seen = Set<ArraySlice<UInt8>>()
-        for entry in file.lazyEntries where seen.insert(entry.user).inserted {
-            Output.line(entry.user)
+    /// Each user once, in file order: raw bytes into a pipe; control characters and invalid UTF-8 escaped
+    /// as `\xNN` on a terminal, so that a name written by another tool cannot move the cursor.
+    static func users(_ store: HtpasswdStore, toTerminal: Bool) throws(HtpasswdError) -> (Int, [MalformedLine]) {
+        var filter = try firstPass(store) { _ in }
+        var malformed = (count: 0, sample: [MalformedLine]())
+        try store.scan { line in
+            switch line.kind {
+            case .entry:
+                let user = line.user
+                guard !filter.isLaterLine(user) else { return }
+                if toTerminal { Output.line(displayText(user)) } else { Output.line(user) }
+            case .malformed(let reason):
+                malformed.count += 1
+                if malformed.sample.count < EditOutcome.malformedSampleSize {
+                    malformed.sample.append(MalformedLine(lineNumber: line.number, reason: reason))
+                }
+            default: break
+            }
         }
+        return malformed
     }
 
     /// Aligned columns: LINE USER FORMAT COST FLAGS; names are escaped for the terminal.
-    static func long(_ file: HtpasswdFile) {
-        var table: [(line: Int, cells: [String])] = EntryReport.reports(for: file).map { row in
-            (
-                row.entry.lineNumber,
-                [
-                    String(row.entry.lineNumber), displayText(row.entry.user), row.format.name,
-                    row.format.parameter ?? "-", row.flags.isEmpty ? "-" : row.flags.names.joined(separator: ","),
-                ]
-            )
-        }
-        for line in file.malformedLines {
-            table.append((line.lineNumber, [String(line.lineNumber), "-", "malformed", "-", line.reason.explanation]))
-        }
-        table.sort { $0.line < $1.line }
+    static func long(_ store: HtpasswdStore) throws(HtpasswdError) {
         let header = ["LINE", "USER", "FORMAT", "COST", "FLAGS"]
         var widths = header.map(\.count)
-        for row in table {
-            for (column, cell) in row.cells.enumerated() { widths[column] = max(widths[column], cell.count) }
+        var filter = try firstPass(store) { line in
+            widths[0] = max(widths[0], String(line.number).count)
+            guard line.kind == .entry else {
+                widths[2] = max(widths[2], "malformed".count)
+                return
+            }
+            let format = HashFormat(buffer: line.hash)
+            widths[1] = max(widths[1], displayText(line.user).count)
+            widths[2] = max(widths[2], format.name.count)
+            widths[3] = max(widths[3], format.parameter?.count ?? 1)
         }
         func emit(_ cells: [String]) {
             var text = ""
@@ -74,43 +86,117 @@ enum Listing {
             Output.line(text)
         }
         emit(header)
-        for row in table { emit(row.cells) }
+        try store.scan { line in
+            switch line.kind {
+            case .entry:
+                let hash = line.hash
+                let format = HashFormat(buffer: hash)
+                let flags = EntryReport.Flags(
+                    format: format, recordLength: line.content.count, duplicate: filter.isLaterLine(line.user))
+                emit([
+                    String(line.number), displayText(line.user), format.name, format.parameter ?? "-",
+                    flags.isEmpty ? "-" : flags.names.joined(separator: ","),
+                ])
+            case .malformed(let reason):
+                emit([String(line.number), "-", "malformed", "-", reason.explanation])
+            default: break
+            }
+        }
     }
 
     /// One JSON object: `{"file": ..., "entries": [...], "malformed": [...]}`.
-    static func json(_ file: HtpasswdFile, path: String) {
+    static func json(_ store: HtpasswdStore, path: [UInt8]) throws(HtpasswdError) {
+        var filter = try firstPass(store) { _ in }
+        var malformed: [MalformedLine] = []
         Output.write("{\"file\":")
-        Output.write(JSON.string(Array(path.utf8)))
+        JSON.write(path)
         Output.write(",\"entries\":[")
-        for (index, row) in EntryReport.reports(for: file).enumerated() {
-            if index > 0 { Output.write(",") }
-            Output.write("\n{\"line\":\(row.entry.lineNumber),\"user\":")
-            Output.write(JSON.string(row.entry.user))
-            if String(validating: row.entry.user, as: UTF8.self) == nil {
-                Output.write(",\"user_base64\":\"" + Base64.encode(row.entry.user) + "\"")
-            }
-            Output.write(",\"format\":")
-            Output.write(JSON.string(Array(row.format.name.utf8)))
-            switch row.format {
-            case .bcrypt(_, let cost): Output.write(",\"cost\":\(cost)")
-            case .sha256(let rounds), .sha512(let rounds): Output.write(",\"rounds\":\(rounds)")
+        var first = true
+        try store.scan { line in
+            switch line.kind {
+            case .entry:
+                let user = line.user
+                let format = HashFormat(buffer: line.hash)
+                let flags = EntryReport.Flags(
+                    format: format, recordLength: line.content.count, duplicate: filter.isLaterLine(user))
+                Output.write(first ? "\n{\"line\":" : ",\n{\"line\":")
+                first = false
+                Output.write(String(line.number))
+                Output.write(",\"user\":")
+                if !JSON.write(user) {
+                    Output.write(",\"user_base64\":\"")
+                    Output.write(Base64.encode(user))
+                    Output.write("\"")
+                }
+                Output.write(",\"format\":\"")
+                Output.write(format.name)
+                Output.write("\"")
+                switch format {
+                case .bcrypt(_, let cost): Output.write(",\"cost\":" + String(cost))
+                case .sha256(let rounds), .sha512(let rounds): Output.write(",\"rounds\":" + String(rounds))
+                default: break
+                }
+                Output.write(",\"flags\":[")
+                var firstFlag = true
+                for (flag, name) in EntryReport.Flags.named where flags.contains(flag) {
+                    Output.write(firstFlag ? "\"" : ",\"")
+                    Output.write(name)
+                    Output.write("\"")
+                    firstFlag = false
+                }
+                Output.write("]}")
+            case .malformed(let reason):
+                malformed.append(MalformedLine(lineNumber: line.number, reason: reason))
             default: break
             }
-            Output.write(",\"flags\":[" + row.flags.names.map { "\"\($0)\"" }.joined(separator: ",") + "]}")
         }
         Output.write("],\"malformed\":[")
-        for (index, line) in file.malformedLines.enumerated() {
+        for (index, line) in malformed.enumerated() {
             if index > 0 { Output.write(",") }
             Output.write("\n{\"line\":\(line.lineNumber),\"reason\":\"\(line.reason.identifier)\"}")
         }
         Output.line("]}")
     }
+
+    /// The first pass: the users listed twice, and whatever else `body` wants of each entry and malformed line.
+    private static func firstPass(
+        _ store: HtpasswdStore, _ body: (ScannedLine) -> Void
+    ) throws(HtpasswdError) -> DuplicateFilter {
+        var filter = DuplicateFilter(fileSize: try store.contentSize())
+        try store.scan { line in
+            switch line.kind {
+            case .entry:
+                filter.noteInFirstPass(line.user)
+                body(line)
+            case .malformed:
+                body(line)
+            default: break
+            }
+        }
+        return filter
+    }
 }
 
 /// JSON text for strings of bytes.
 enum JSON {
-    /// A JSON string literal for `bytes`: valid UTF-8 as is, quotes, backslashes and control characters
-    /// escaped, and each invalid byte replaced by U+FFFD, so the output is always valid JSON.
+    /// Writes a JSON string literal for `bytes`: valid UTF-8 as is, quotes, backslashes and control
+    /// characters escaped, and each invalid byte replaced by U+FFFD, so the output is always valid JSON.
+    ///
+    /// - Returns: Whether `bytes` were valid UTF-8 (so the literal holds them exactly).
+    @discardableResult
+    static func write(_ bytes: some Collection<UInt8>) -> Bool {
+        let ascii = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        if ascii {
+            Output.write(CollectionOfOne(UInt8(ascii: "\"")))
+            Output.write(bytes)
+            Output.write(CollectionOfOne(UInt8(ascii: "\"")))
+            return true
+        }
+        Output.write(string(bytes))
+        return String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    /// A JSON string literal for `bytes` (see ``write(_:)``).
     static func string(_ bytes: some Collection<UInt8>) -> [UInt8] {
         let text = String(decoding: bytes, as: UTF8.self)
         var out: [UInt8] = [UInt8(ascii: "\"")]

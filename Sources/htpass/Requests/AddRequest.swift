@@ -9,37 +9,20 @@ struct AddRequest: Equatable, Sendable {
     var password: PasswordChoice
     var hashing: HashChoice
     var newFile: NewFileChoice
-    var lockTimeout: Double
-
-    /// - Throws: `ValidationError` when the lock timeout is negative.
-    init(
-        file: String, user: String, create: Bool, password: PasswordChoice, hashing: HashChoice,
-        newFile: NewFileChoice, lockTimeout: Double
-    ) throws {
-        try LockTimeout.check(lockTimeout)
-        self.file = file
-        self.user = user
-        self.create = create
-        self.password = password
-        self.hashing = hashing
-        self.newFile = newFile
-        self.lockTimeout = lockTimeout
-    }
+    var edit: EditChoice
 
     func run() throws {
-        try RawArguments.checkPath(file)
+        let path = RawArguments.path(file)
         let user = try UserName(RawArguments.bytes(of: [file, user])[1])
         let attributes = try newFile.attributes()
         let new = try NewPassword(for: user, password, hashing)
-        let existed = Warnings.exists(file)
-        let creation: HtpasswdStore.Creation = create ? .createIfMissing : .mustExist
-        let store = HtpasswdStore(path: file, lockTimeout: lockTimeout)
-        let (outcome, malformed) = try store.edit(creation: creation, attributes: attributes) { file in
-            (file.setHash(new.hash.utf8, for: user), file.malformedLines)
-        }
-        Warnings.afterSetting(outcome, for: user)
-        Warnings.malformed(malformed, in: file)
-        Warnings.fileAttributes(file, existed: existed, newFile, attributes)
+        let existed = Warnings.exists(path)
+        var changes = HtpasswdChanges()
+        changes.set(new.hash, for: user)
+        let report = try edit.store(path).apply(
+            changes, creation: create ? .createIfMissing : .mustExist, attributes: attributes)
+        Warnings.afterEdit(report, path: path)
+        Warnings.fileAttributes(path, existed: existed, newFile, attributes)
         new.secret.printIfGenerated()
     }
 }

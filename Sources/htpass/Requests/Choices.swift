@@ -1,5 +1,7 @@
 import ArgumentParser
+import Glibc
 import HtpasswdCore
+import SystemPackage
 
 /// Where the password comes from, as chosen on the command line: the plain value behind
 /// ``PasswordSource`` and ``PasswordGeneration``. Reading it is ``read(for:)`` (PasswordChoice+Read.swift).
@@ -83,7 +85,7 @@ struct HashChoice: Equatable, Sendable {
 /// so that bcrypt's time is not spent holding the lock.
 struct NewPassword {
     let secret: Password
-    let hash: String
+    let hash: PasswordHash
 
     init(for user: UserName?, _ password: PasswordChoice, _ hashing: HashChoice) throws {
         let hasher = try hashing.hasher()
@@ -121,5 +123,35 @@ enum LockTimeout {
         guard seconds.isFinite, seconds >= 0 else {
             throw ValidationError("--lock-timeout must be a number of seconds, 0 or more")
         }
+    }
+}
+
+/// `--lock-timeout` and `--write-mode`: the plain value behind ``EditOptions``.
+struct EditChoice: Equatable, Sendable {
+    var lockTimeout: Double = LockTimeout.defaultSeconds
+    /// nil: `$HTPASS_WRITE_MODE`, else auto.
+    var writeMode: HtpasswdStore.WriteMode?
+
+    /// - Throws: `ValidationError` when the lock timeout is negative.
+    init(lockTimeout: Double = LockTimeout.defaultSeconds, writeMode: HtpasswdStore.WriteMode? = nil) throws {
+        try LockTimeout.check(lockTimeout)
+        self.lockTimeout = lockTimeout
+        self.writeMode = writeMode
+    }
+
+    /// The store for `path`, with these settings.
+    func store(_ path: FilePath) throws -> HtpasswdStore {
+        HtpasswdStore(path: path, lockTimeout: lockTimeout, writeMode: try writeMode ?? Self.environmentWriteMode())
+    }
+
+    /// `$HTPASS_WRITE_MODE`, or auto; an unknown value is a usage error.
+    static func environmentWriteMode() throws -> HtpasswdStore.WriteMode {
+        guard let value = getenv("HTPASS_WRITE_MODE").map({ String(cString: $0) }), !value.isEmpty else {
+            return .auto
+        }
+        guard let mode = HtpasswdStore.WriteMode(rawValue: value) else {
+            throw CommandError(.usage, "HTPASS_WRITE_MODE is '\(value)'; use auto, rename or in-place")
+        }
+        return mode
     }
 }

@@ -9,28 +9,14 @@ struct DeleteRequest: Equatable, Sendable {
     var file: String
     var users: [String]
     var missingOk: Bool
-    var lockTimeout: Double
-
-    /// - Throws: `ValidationError` when the lock timeout is negative.
-    init(file: String, users: [String], missingOk: Bool, lockTimeout: Double) throws {
-        try LockTimeout.check(lockTimeout)
-        self.file = file
-        self.users = users
-        self.missingOk = missingOk
-        self.lockTimeout = lockTimeout
-    }
+    var edit: EditChoice
 
     func run() throws {
-        try RawArguments.checkPath(file)
-        let names = RawArguments.bytes(of: [file] + users).dropFirst()
-        let store = HtpasswdStore(path: file, lockTimeout: lockTimeout)
-        let malformed = try store.edit { file throws(HtpasswdError) in
-            if !missingOk, let missing = names.first(where: { file.entry(for: $0) == nil }) {
-                throw .userNotFound(user: displayText(missing))
-            }
-            for name in names { file.removeEntries(for: name) }
-            return file.malformedLines
-        }
-        Warnings.malformed(malformed, in: file)
+        let path = RawArguments.path(file)
+        var changes = HtpasswdChanges()
+        for name in RawArguments.bytes(of: [file] + users).dropFirst() { changes.remove(name) }
+        changes.requiresRemovedUsers = !missingOk
+        let report = try edit.store(path).apply(changes)
+        Warnings.afterEdit(report, path: path)
     }
 }

@@ -9,11 +9,11 @@ struct HashRequest: Equatable, Sendable {
     func run() throws {
         let name = try user.map { user throws(HtpasswdError) in try UserName(RawArguments.bytes(of: [user])[0]) }
         let new = try NewPassword(for: name, password, hashing)
-        let hash = new.hash
+        let hash = new.hash.bytes
         new.secret.printIfGenerated()
         if let name {
-            Warnings.recordLength(name.bytes.count + 1 + hash.utf8.count, for: name)
-            Output.line(name.bytes + [UInt8(ascii: ":")] + Array(hash.utf8))
+            Warnings.recordLength(name.bytes.count + 1 + hash.count, for: name)
+            Output.line(name.bytes + [UInt8(ascii: ":")] + hash)
         } else {
             Output.line(hash)
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import HtpasswdCore
 
 /// `htpass list FILE`.
@@ -23,16 +24,16 @@ struct ListRequest: Equatable, Sendable {
     }
 
     func run() throws {
-        try RawArguments.checkPath(file)
-        let contents = try HtpasswdStore(path: file).read()
+        let path = RawArguments.path(file)
+        let store = HtpasswdStore(path: path)
         switch style {
         case .json:
-            Listing.json(contents, path: file)
+            try Listing.json(store, path: RawArguments.bytes(of: [file])[0])
         case .long:
-            Listing.long(contents)
+            try Listing.long(store)
         case .users:
-            Listing.users(contents)
-            Warnings.malformed(contents.malformedLines, in: file)
+            let (count, sample) = try Listing.users(store, toTerminal: isatty(STDOUT_FILENO) == 1)
+            Warnings.malformed(count: count, sample: sample, in: path)
         }
     }
 }

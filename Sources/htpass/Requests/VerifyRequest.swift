@@ -11,25 +11,24 @@ struct VerifyRequest: Equatable, Sendable {
     var password: PasswordChoice
 
     func run() throws {
-        try RawArguments.checkPath(file)
+        let path = RawArguments.path(file)
         let user = RawArguments.bytes(of: [file, user])[1]
         let display = displayText(user)
-        let contents = try HtpasswdStore(path: file).read()
+        // The file first: a missing or unreadable file is said before a prompt.
+        let candidate = try Authenticator(path: path).candidate(for: user)
         let secret = try password.read(for: .verify(display))
-        let verifier = Verifier()
-        guard let entry = contents.entry(for: user) else {
-            if let dummy = verifier.timingDummy(in: contents) { _ = verifier.verify(secret.bytes, against: dummy) }
-            throw CommandError(.noSuchUser, "No user '\(display)' in '\(file)'; check the name with 'htpass list'")
-        }
-        switch verifier.verify(secret.bytes, against: entry.hash) {
-        case .match:
+        switch candidate.check(secret.bytes) {
+        case .granted:
             return
-        case .mismatch:
+        case .wrongPassword:
             throw CommandOutcome(status: .mismatch, message: "The password for '\(display)' does not match")
-        case .unverifiable(let format):
+        case .unknownUser:
+            throw CommandError(
+                .noSuchUser, "No user '\(display)' in '\(path.display)'; check the name with 'htpass list'")
+        case .unverifiable(let line, let format):
             throw CommandError(
                 .unverifiable,
-                "The entry of '\(display)' (line \(entry.lineNumber), format \(format.name)) cannot match any password; set one with 'htpass add'"
+                "The entry of '\(display)' (line \(line), format \(format.name)) cannot match any password; set one with 'htpass add'"
             )
         }
     }

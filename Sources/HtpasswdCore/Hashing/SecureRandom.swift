@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// Random bytes from the kernel's CSPRNG (`getrandom(2)`), for salts and generated passwords.
 package enum SecureRandom {
@@ -11,7 +12,7 @@ package enum SecureRandom {
             let result = buffer.withUnsafeMutableBytes { raw in getentropy(raw.baseAddress! + filled, chunk) }
             if result != 0 {
                 if errno == EINTR { continue }
-                throw .randomFailed(errno: errno)
+                throw .randomFailed(errno: Errno(rawValue: errno))
             }
             filled += chunk
         }

@@ -1,5 +1,3 @@
-import HtpasswdCore
-
 /// The format of a stored hash, recognised from its prefix and shape, with its cost parameter.
 public enum HashFormat: Equatable, Sendable {
     /// `$2a$`, `$2b$`, `$2x$`, `$2y$`; `variant` is the letter, `cost` the log2 of the iterations.
@@ -35,15 +33,31 @@ public enum HashFormat: Equatable, Sendable {
 
     /// Recognises the format of `hash`.
     public init(_ hash: some Collection<UInt8>) {
-        let bytes = Array(hash)
-        func starts(_ prefix: String) -> Bool { bytes.starts(with: prefix.utf8) }
-        if bytes.first == UInt8(ascii: "*") {
+        if let format = hash.withContiguousStorageIfAvailable({ HashFormat(buffer: $0) }) {
+            self = format
+        } else {
+            self = Array(hash).withUnsafeBufferPointer { HashFormat(buffer: $0) }
+        }
+    }
+
+    /// Recognises the format of the hash in `bytes`, without copying it.
+    public init(buffer bytes: UnsafeBufferPointer<UInt8>) {
+        func starts(_ prefix: StaticString) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard bytes.count >= count else { return false }
+            let start = prefix.utf8Start
+            for index in 0..<count where bytes[index] != start[index] { return false }
+            return true
+        }
+        let count = bytes.count
+        if count > 0 && bytes[0] == UInt8(ascii: "*") {
             self = .failureToken
-        } else if bytes.count > 7, starts("$2"), let variant = bytes.dropFirst(2).first,
-            [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "x"), UInt8(ascii: "y")].contains(variant),
-            bytes[3] == UInt8(ascii: "$"), let cost = Self.decimal(bytes[4..<6]), bytes[6] == UInt8(ascii: "$")
+        } else if count > 7, bytes[0] == UInt8(ascii: "$"), bytes[1] == UInt8(ascii: "2"),
+            [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "x"), UInt8(ascii: "y")].contains(bytes[2]),
+            bytes[3] == UInt8(ascii: "$"), let cost = Self.decimal(bytes[4]), let low = Self.decimal(bytes[5]),
+            bytes[6] == UInt8(ascii: "$")
         {
-            self = .bcrypt(variant: Character(Unicode.Scalar(variant)), cost: cost)
+            self = .bcrypt(variant: Character(Unicode.Scalar(bytes[2])), cost: cost * 10 + low)
         } else if starts("$6$") {
             self = .sha512(rounds: Self.shaRounds(bytes))
         } else if starts("$5$") {
@@ -64,10 +78,12 @@ public enum HashFormat: Equatable, Sendable {
             self = .saltedSHA1
         } else if starts("{PLAIN}") {
             self = .plain
-        } else if bytes.count == 13, bytes.allSatisfy({ cryptAlphabetSet.contains($0) }) {
+        } else if count == 13, bytes.allSatisfy({ isCryptCharacter($0) }) {
             self = .des
-        } else if bytes.first == UInt8(ascii: "$") || bytes.first == UInt8(ascii: "_") {
-            let end = bytes.dropFirst().firstIndex(of: UInt8(ascii: "$")).map { $0 + 1 } ?? min(bytes.count, 1)
+        } else if count > 0 && (bytes[0] == UInt8(ascii: "$") || bytes[0] == UInt8(ascii: "_")) {
+            var end = 1
+            while end < count && bytes[end] != UInt8(ascii: "$") { end += 1 }
+            end = end < count ? end + 1 : 1
             self = .otherCrypt(prefix: String(decoding: bytes[..<end], as: UTF8.self))
         } else {
             self = .unknown
@@ -120,24 +136,37 @@ public enum HashFormat: Equatable, Sendable {
         }
     }
 
-    private static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {
-        var value = 0
-        for digit in digits {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
-            value = value * 10 + Int(digit - UInt8(ascii: "0"))
-        }
-        return digits.isEmpty ? nil : value
+    private static func decimal(_ digit: UInt8) -> Int? {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) ? Int(digit - UInt8(ascii: "0")) : nil
     }
 
-    private static func shaRounds(_ bytes: [UInt8]) -> Int {
-        let rest = bytes.dropFirst(3)
+    private static func shaRounds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let key = Array("rounds=".utf8)
-        guard rest.starts(with: key) else { return PasswordHasher.defaultRounds }
-        let digits = rest.dropFirst(key.count).prefix { $0 != UInt8(ascii: "$") }
-        guard digits.count <= 10, let rounds = decimal(digits) else { return PasswordHasher.defaultRounds }
+        guard bytes.count > 3 + key.count, bytes[3..<(3 + key.count)].elementsEqual(key) else {
+            return PasswordHasher.defaultRounds
+        }
+        var rounds = 0
+        var digits = 0
+        var index = 3 + key.count
+        while index < bytes.count, bytes[index] != UInt8(ascii: "$") {
+            guard let digit = decimal(bytes[index]), digits < 10 else { return PasswordHasher.defaultRounds }
+            rounds = rounds * 10 + digit
+            digits += 1
+            index += 1
+        }
+        guard digits > 0 else { return PasswordHasher.defaultRounds }
         // crypt(3) clamps out-of-range values.
         return min(max(rounds, PasswordHasher.roundsRange.lowerBound), PasswordHasher.roundsRange.upperBound)
     }
 }
 
-private let cryptAlphabetSet = Set("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+@inline(__always)
+private func isCryptCharacter(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "a")...UInt8(ascii: "z"):
+        true
+    default: false
+    }
+}

@@ -1,0 +1,36 @@
+#ifndef HTPASS_CLINUX_H
+#define HTPASS_CLINUX_H
+
+// Linux system calls that Swift's Glibc module does not expose, because glibc declares them only
+// under _GNU_SOURCE: statx(2) (for STATX_ATTR_MOUNT_ROOT and the mount id) and copy_file_range(2).
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/// What htpass needs of statx(2).
+typedef struct {
+    uint64_t mount_id;        ///< stx_mnt_id; 0 if the kernel did not report it
+    int has_mount_root;       ///< whether the kernel reports STATX_ATTR_MOUNT_ROOT (Linux 5.8+)
+    int is_mount_root;        ///< whether the path is the root of a mount (a mount point)
+    uint32_t dev_major;       ///< of the filesystem holding the file
+    uint32_t dev_minor;
+    uint64_t inode;
+    uint32_t nlink;
+    uint32_t mode;
+} htpass_statx_result;
+
+/// statx(2) of `path` relative to `dirfd` (AT_FDCWD for the current directory), not following a final
+/// symbolic link when `nofollow` is set. Returns 0, or -1 with errno set.
+int htpass_statx(int dirfd, const char *path, int nofollow, htpass_statx_result *result);
+
+/// copy_file_range(2): copies up to `length` bytes from `in` at *in_offset to `out` at its file offset,
+/// in the kernel. Returns the bytes copied, 0 at end of file, or -1 with errno set (EXDEV, ENOSYS and
+/// EINVAL mean: copy another way).
+ssize_t htpass_copy_file_range(int in, int64_t *in_offset, int out, size_t length);
+
+/// fsetxattr(2), fgetxattr(2), fremovexattr(2) on the open file `fd`: return as the system calls do.
+int htpass_fsetxattr(int fd, const char *name, const void *value, size_t size);
+ssize_t htpass_fgetxattr(int fd, const char *name, void *value, size_t size);
+int htpass_fremovexattr(int fd, const char *name);
+
+#endif

@@ -1,0 +1,189 @@
+import Glibc
+
+/// One line of an htpasswd file during a scan, read the way nginx reads it (see ``LineKind``).
+///
+/// Its buffers point into the scanner's read buffer: they are valid only during the call that receives
+/// the line. Use ``entry`` for a copy that outlives it.
+public struct ScannedLine {
+    /// The 1-based line number.
+    public let number: Int
+    /// The offset of the line's first byte in the file.
+    public let offset: Int
+    public let kind: LineKind
+    public let terminator: LineTerminator
+    /// The line without its terminator.
+    public let content: UnsafeBufferPointer<UInt8>
+    /// For an entry: the offset of the first `:` in ``content``.
+    let colon: Int
+
+    /// For an entry: the user name (before the first `:`); empty otherwise.
+    public var user: UnsafeBufferPointer<UInt8> {
+        kind == .entry ? UnsafeBufferPointer(rebasing: content[..<colon]) : UnsafeBufferPointer(start: nil, count: 0)
+    }
+
+    /// For an entry: the hash (from the first `:` to the next, or the end); empty otherwise.
+    public var hash: UnsafeBufferPointer<UInt8> {
+        guard kind == .entry else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let end = LineSyntax.firstIndex(of: UInt8(ascii: ":"), in: content, from: colon + 1) ?? content.count
+        return UnsafeBufferPointer(rebasing: content[(colon + 1)..<end])
+    }
+
+    /// For an entry: everything from a second `:` on (including it); empty otherwise.
+    public var extra: UnsafeBufferPointer<UInt8> {
+        guard kind == .entry else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let end = LineSyntax.firstIndex(of: UInt8(ascii: ":"), in: content, from: colon + 1) ?? content.count
+        return UnsafeBufferPointer(rebasing: content[end...])
+    }
+
+    /// The entry on this line, copied; nil for a line that is not an entry.
+    public var entry: Entry? {
+        guard kind == .entry else { return nil }
+        let bytes = Array(content)
+        let hashEnd = LineSyntax.firstIndex(of: UInt8(ascii: ":"), in: content, from: colon + 1) ?? content.count
+        return Entry(
+            lineNumber: number, user: bytes[..<colon], hash: bytes[(colon + 1)..<hashEnd], extra: bytes[hashEnd...])
+    }
+
+    /// The malformed line this is, or nil.
+    public var malformed: MalformedLine? {
+        if case .malformed(let reason) = kind { return MalformedLine(lineNumber: number, reason: reason) }
+        return nil
+    }
+}
+
+/// Reads a file line by line through one buffer, which grows only to hold the longest line: memory does
+/// not depend on the file's size.
+final class LineReader {
+    /// The read size, and the initial size of the buffer.
+    static let chunkSize = 1 << 18
+
+    private let fd: CInt
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// Unread data is `buffer[head..<tail]`.
+    private var head = 0
+    private var tail = 0
+    /// The file offset (relative to `base`) of `buffer[0]`.
+    private var bufferOffset = 0
+    private var atEnd = false
+    private var lineNumber = 0
+    /// Bytes read so far.
+    private(set) var bytesRead = 0
+
+    /// A reader of `fd` from its current offset; offsets in the lines it returns count from there.
+    init(fd: CInt) {
+        self.fd = fd
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// The next line, or nil at the end of the file.
+    func next() throws(SystemError) -> ScannedLine? {
+        while true {
+            let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            if head < tail, let found = memchr(base + head, 0x0A, tail - head) {
+                let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                var end = newline
+                var terminator = LineTerminator.lf
+                if end > head && base[end - 1] == 0x0D {
+                    end -= 1
+                    terminator = .crlf
+                }
+                let line = makeLine(base, start: head, end: end, terminator)
+                head = newline + 1
+                return line
+            }
+            if atEnd {
+                guard head < tail else { return nil }
+                let line = makeLine(base, start: head, end: tail, .none)
+                head = tail
+                return line
+            }
+            try refill()
+        }
+    }
+
+    private func makeLine(
+        _ base: UnsafeMutablePointer<UInt8>, start: Int, end: Int, _ terminator: LineTerminator
+    ) -> ScannedLine {
+        lineNumber += 1
+        let content = UnsafeBufferPointer(start: base + start, count: end - start)
+        let (kind, colon) = LineSyntax.classify(content)
+        return ScannedLine(
+            number: lineNumber, offset: bufferOffset + start, kind: kind, terminator: terminator, content: content,
+            colon: colon)
+    }
+
+    /// Moves the unread bytes to the front, grows the buffer if a line fills it, and reads more.
+    private func refill() throws(SystemError) {
+        if head > 0 {
+            let unread = tail - head
+            if unread > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + head, byteCount: unread) }
+            bufferOffset += head
+            tail = unread
+            head = 0
+        }
+        if tail == buffer.count {
+            let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+            larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: tail)
+            buffer.deallocate()
+            buffer = larger
+        }
+        let n = try Syscall.read(fd, into: buffer.baseAddress! + tail, count: buffer.count - tail)
+        if n == 0 { atEnd = true }
+        tail += n
+        bytesRead += n
+    }
+}
+
+/// Collects bytes and writes them to a descriptor in large blocks.
+final class BufferedWriter {
+    private let fd: CInt
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var count = 0
+    /// Bytes accepted so far, written or buffered.
+    private(set) var total = 0
+
+    init(fd: CInt, capacity: Int = 1 << 18) {
+        self.fd = fd
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) throws(SystemError) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        total += bytes.count
+        if count + bytes.count > buffer.count {
+            try flush()
+            if bytes.count > buffer.count {
+                try Syscall.writeAll(fd, UnsafeRawBufferPointer(bytes))
+                return
+            }
+        }
+        (buffer.baseAddress! + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    func append(_ bytes: [UInt8]) throws(SystemError) {
+        try bytes.withBuffer { (raw) throws(SystemError) in try append(raw) }
+    }
+
+    /// Counts `count` bytes written to the descriptor directly (by a kernel copy), after a ``flush()``.
+    func noteWrittenDirectly(_ count: Int) {
+        total += count
+    }
+
+    func flush() throws(SystemError) {
+        guard count > 0 else { return }
+        try Syscall.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        count = 0
+    }
+
+    /// A scratch area for copies that cannot happen in the kernel.
+    var scratch: UnsafeMutableRawBufferPointer { buffer }
+}

@@ -1,0 +1,55 @@
+/// A server that reads htpasswd files. Each has its own ``TargetProfile``: which hash formats it verifies
+/// and how it reads a line.
+public enum Target: String, CaseIterable, Hashable, Sendable {
+    /// nginx linked with glibc and libxcrypt: Debian, Ubuntu, RHEL hosts, the `nginx:<version>` images.
+    case nginx
+    /// nginx linked with musl: the `nginx:*-alpine` images, Alpine's package, Kubernetes ingress-nginx.
+    case nginxAlpine = "nginx-alpine"
+    /// Apache httpd 2.4 (mod_authn_file) and Apache's `htpasswd -v`.
+    case apache
+    /// lighttpd's mod_authn_file, `auth.backend = "htpasswd"`.
+    case lighttpd
+    /// Traefik's basicAuth middleware.
+    case traefik
+    /// The Docker registry (distribution) with htpasswd authentication.
+    case registry
+    /// Envoy's basic_auth filter and Envoy Gateway.
+    case envoy
+
+    /// The name for messages: `nginx on Alpine (musl)`.
+    public var displayName: String {
+        switch self {
+        case .nginx: "nginx"
+        case .nginxAlpine: "nginx on Alpine (musl)"
+        case .apache: "Apache httpd"
+        case .lighttpd: "lighttpd"
+        case .traefik: "Traefik"
+        case .registry: "the Docker registry"
+        case .envoy: "Envoy"
+        }
+    }
+}
+
+/// Why a target cannot verify a hash, or one made a given way.
+public enum TargetRefusal: Equatable, Sendable {
+    /// Hashes of this format.
+    case format(HashFormat)
+    /// bcrypt hashes of this cost, above the target's limit.
+    case bcryptCost(Int, limit: Int)
+    /// bcrypt hashes with this prefix letter (`$2b$`).
+    case bcryptVariant(Character)
+    /// Passwords of this length, over the target's limit for the format.
+    case passwordLength(Int, limit: Int, format: HashFormat)
+}
+
+extension TargetRefusal: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .format(let format): "\(format.name) hashes"
+        case .bcryptCost(let cost, let limit): "bcrypt hashes of cost \(cost) (at most \(limit))"
+        case .bcryptVariant(let letter): "bcrypt hashes written as $2\(letter)$"
+        case .passwordLength(let length, let limit, let format):
+            "\(format.name) hashes of \(length)-byte passwords (at most \(limit) bytes)"
+        }
+    }
+}
