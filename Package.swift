@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(name: "HtpasswdCore", dependencies: ["CCrypt"]),
         .target(name: "HtpasswdVerifier", dependencies: ["HtpasswdCore", "CCrypt"]),
+        // A constructor that lets the static executable run without /proc (see Sources/CStartup/startup.c).
+        .target(name: "CStartup"),
 
         // Executable
         .executableTarget(
@@ -24,6 +26,7 @@ let package = Package(
             dependencies: [
                 "HtpasswdCore",
                 "HtpasswdVerifier",
+                "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
