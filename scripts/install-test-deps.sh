@@ -4,8 +4,11 @@
 set -euo pipefail
 
 # --mlflow: also what the MLflow example stack and the auth throughput benchmark need.
+# --packaging: also what make dist/deb/oci and their tests (make test-packaging) need.
 mlflow=false
+packaging=false
 [ "${1:-}" = --mlflow ] && mlflow=true
+[ "${1:-}" = --packaging ] && packaging=true
 
 need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -22,6 +25,17 @@ have curl                    || need_apt+=(curl)
 have python3                 || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)   # scripts/test-venv.sh
 [ -x /usr/bin/time ]         || need_apt+=(time)
+
+if $packaging; then
+    have dpkg-deb && have dpkg-divert || need_apt+=(dpkg)
+    have strip                    || need_apt+=(binutils)
+    have man                      || need_apt+=(man-db)      # man -w finds the installed page
+    have umoci                    || need_apt+=(umoci)       # make oci: the image, without a Docker engine
+    # runs the image in the tests; runc rather than crun, which refuses hosts with hybrid (v1 + v2) cgroups
+    have runc || [ -x /usr/sbin/runc ] || need_apt+=(runc)
+    have unshare && have chroot   || need_apt+=(util-linux coreutils)
+    have git                      || need_apt+=(git)         # the last commit's time, for reproducible archives
+fi
 
 if $mlflow; then
     have ss                  || need_apt+=(iproute2)
