@@ -53,6 +53,8 @@ let package = Package(
             name: "htpassTests",
             dependencies: ["htpass", "HtpasswdCore", "HtpasswdVerifier", "TestSupport"]
         ),
+        // The artifacts of make dist/deb/oci, installed and run as users get them (make test-packaging).
+        .testTarget(name: "PackagingTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

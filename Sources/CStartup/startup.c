@@ -11,12 +11,15 @@
 //    the stack in /proc/self/maps; without it, the program sees no arguments at all.
 //
 // glibc calls ELF constructors with (argc, argv, envp), so this one hands the real argv to the
-// runtime's override hook, and sets SWIFT_BACKTRACE when /proc/self/exe cannot be read and the user
-// has not set it. Priority 101 runs it before the runtime's constructors (default priority), which
-// read the environment and argv after it. With /proc mounted nothing changes but where argv is
-// taken from: the same array.
+// runtime's override hook and, when /proc/self/exe cannot be read, sets SWIFT_BACKTRACE to
+// `enable=no,swift-backtrace=` (or adds `swift-backtrace=` to the user's settings, which then stay
+// in force). Priority 101 runs it before the runtime's constructors (default priority), which read
+// the environment and argv after it. With /proc mounted nothing changes but where argv is taken
+// from: the same array.
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 // Swift runtime (CommandLine.cpp): what CommandLine.arguments, argc and unsafeArgv return from then
@@ -29,7 +32,13 @@ __attribute__((constructor(101), used)) static void htpass_startup(int argc, cha
         _swift_stdlib_overrideUnsafeArgvArgc(argv, argc);
     }
     char target[1];
-    if (readlink("/proc/self/exe", target, sizeof target) < 0 && getenv("SWIFT_BACKTRACE") == NULL) {
-        setenv("SWIFT_BACKTRACE", "enable=no,swift-backtrace=", 0);
+    if (readlink("/proc/self/exe", target, sizeof target) >= 0) return;
+    const char *settings = getenv("SWIFT_BACKTRACE");
+    if (settings == NULL || settings[0] == 0) {
+        setenv("SWIFT_BACKTRACE", "enable=no,swift-backtrace=", 1);
+    } else if (strstr(settings, "swift-backtrace=") == NULL) {
+        char extended[4096];
+        int length = snprintf(extended, sizeof extended, "%s,swift-backtrace=", settings);
+        if (length > 0 && (size_t)length < sizeof extended) setenv("SWIFT_BACKTRACE", extended, 1);
     }
 }
