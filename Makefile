@@ -5,7 +5,7 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 
-.PHONY: help build release test deps lint format man completions install uninstall clean
+.PHONY: help build release test deps lint format man completions install uninstall clean dist deb oci test-packaging
 
 help:
 	@echo "make build      debug build"
@@ -19,6 +19,10 @@ help:
 	@echo "make install    install binary, man page and completions under PREFIX ($(PREFIX))"
 	@echo "make uninstall  remove what make install installed"
 	@echo "make bench-startup  start-up time of htpass against Apache's htpasswd (hyperfine)"
+	@echo "make dist       dist/htpass-VERSION-linux-ARCH.tar.gz: static binary, man page, completions, SHA256SUMS"
+	@echo "make deb        dist/htpass_VERSION_ARCH.deb and dist/htpass-htpasswd_VERSION_all.deb (dpkg-deb)"
+	@echo "make oci        dist/oci: a FROM-scratch OCI image of the static binary (umoci; no Docker needed)"
+	@echo "make test-packaging  make dist deb oci, then install, run and remove them (PackagingTests; root)"
 
 build:
 	$(SWIFT) build
@@ -29,9 +33,10 @@ release:
 deps:
 	./scripts/install-test-deps.sh
 
+# PackagingTests install .deb files and need make dist/deb/oci first: make test-packaging runs them.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip PackagingTests
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
@@ -94,3 +99,23 @@ mlflow-test:
 	./scripts/install-test-deps.sh --mlflow
 	$(SWIFT) build --product htpass
 	HTPASS="$$($(SWIFT) build --show-bin-path)/htpass" examples/mlflow-nginx/test-stack.sh
+
+# Distribution: from the static release binary; VERSION is Htpass.version in Sources/htpass/Htpass.swift.
+RELEASE_BIN = "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass"
+
+dist: release
+	scripts/package.sh dist $(RELEASE_BIN)
+
+deb: release
+	scripts/package.sh deb $(RELEASE_BIN)
+
+oci: release
+	scripts/package.sh oci $(RELEASE_BIN)
+
+# Installs the .deb files with apt-get (and removes them), runs the binary in an empty chroot and in the
+# OCI image under runc: needs root. Not part of make test, whose suites would see the installed packages.
+test-packaging:
+	./scripts/install-test-deps.sh --packaging
+	$(MAKE) dist deb oci
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter PackagingTests

@@ -22,6 +22,8 @@ let package = Package(
             name: "HtpasswdCore",
             dependencies: ["CCrypt", "CLinux", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "HtpasswdVerifier", dependencies: ["HtpasswdCore", "CCrypt"]),
+        // A constructor that lets the static executable run without /proc (see Sources/CStartup/startup.c).
+        .target(name: "CStartup"),
 
         // Executable
         .executableTarget(
@@ -29,6 +31,7 @@ let package = Package(
             dependencies: [
                 "HtpasswdCore",
                 "HtpasswdVerifier",
+                "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -61,6 +64,8 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The artifacts of make dist/deb/oci, installed and run as users get them (make test-packaging).
+        .testTarget(name: "PackagingTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

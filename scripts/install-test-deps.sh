@@ -4,8 +4,11 @@
 set -euo pipefail
 
 # --mlflow: also what the MLflow example stack and the auth throughput benchmark need.
+# --packaging: also what make dist/deb/oci and their tests (make test-packaging) need.
 mlflow=false
+packaging=false
 [ "${1:-}" = --mlflow ] && mlflow=true
+[ "${1:-}" = --packaging ] && packaging=true
 
 need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -19,13 +22,24 @@ have hyperfine               || need_apt+=(hyperfine)
 have script                  || need_apt+=(bsdutils)
 have setpriv && have setsid  || need_apt+=(util-linux)   # tests run htpass as nobody, and without a tty
 have curl                    || need_apt+=(curl)
-have python3                 || need_apt+=(python3 python3-pip)
+have python3                 || need_apt+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)   # scripts/test-venv.sh
 [ -x /usr/bin/time ]         || need_apt+=(time)
+
+if $packaging; then
+    have dpkg-deb && have dpkg-divert || need_apt+=(dpkg)
+    have strip                    || need_apt+=(binutils)
+    have man                      || need_apt+=(man-db)      # man -w finds the installed page
+    have umoci                    || need_apt+=(umoci)       # make oci: the image, without a Docker engine
+    # runs the image in the tests; runc rather than crun, which refuses hosts with hybrid (v1 + v2) cgroups
+    have runc || [ -x /usr/sbin/runc ] || need_apt+=(runc)
+    have unshare && have chroot   || need_apt+=(util-linux coreutils)
+    have git                      || need_apt+=(git)         # the last commit's time, for reproducible archives
+fi
 
 if $mlflow; then
     have ss                  || need_apt+=(iproute2)
     have wrk                 || need_apt+=(wrk)
-    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 fi
 
 run_root() {
@@ -39,9 +53,5 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-# passlib, for the python3 that is first on PATH (the tests run that one).
-if ! python3 -c 'import passlib' >/dev/null 2>&1; then
-    echo "install-test-deps: installing passlib from PyPI" >&2
-    python3 -m pip install --quiet --disable-pip-version-check passlib \
-        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages passlib
-fi
+# The tests' own Python (passlib and a bcrypt it can load, pinned), whatever the system's python3 has.
+"$(dirname "$0")/test-venv.sh"

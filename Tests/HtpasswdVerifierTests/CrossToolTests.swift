@@ -184,7 +184,8 @@ enum Passlib {
         var description: String
     }
 
-    /// `passlib.hash.<scheme>.verify(password, hash)` for each case, in one python3 process.
+    /// `passlib.hash.<scheme>.verify(password, hash)` for each case, in one process of the tests' own python
+    /// (``TestSupport/python``: pinned passlib and bcrypt, whatever the system's python3 has).
     static func verify(_ cases: [(scheme: String, password: [UInt8], hash: String)]) throws -> [Bool] {
         let script = """
             import sys, warnings
@@ -197,10 +198,9 @@ enum Passlib {
         let input = cases.map {
             "\($0.scheme)\t\($0.password.map { String(format: "%02x", $0) }.joined())\t\($0.hash)\n"
         }
-        let output = try tool("python3", ["-c", script], stdin: Array(input.joined().utf8))
+        let output = try tool(try TestSupport.python, ["-c", script], stdin: Array(input.joined().utf8))
         guard output.status == 0 else {
-            throw Failed(
-                description: "python3 passlib failed (run 'make test' to install passlib): \(output.stderrText)")
+            throw Failed(description: "passlib failed in \(try TestSupport.python): \(output.stderrText)")
         }
         return output.stdoutText.split(separator: "\n").map { $0 == "1" }
     }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs a program on a pseudo-terminal through `Tests/Fixtures/cli/pty_run.py` (python3's `pty` module).
+/// Runs a program on a pseudo-terminal through `Tests/Fixtures/cli/pty_run.py` (python3's `pty` module, run by
+/// ``TestSupport/python``).
 public enum Terminal {
     /// What a terminal session showed.
     public struct Session: Sendable {
@@ -27,7 +28,7 @@ public enum Terminal {
         let script = TestSupport.fixtures + "/cli/pty_run.py"
         let answersJSON = String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self)
         let output = try TestSupport.spawn(
-            "python3",
+            try TestSupport.python,
             ([script, answersJSON, "--", try TestSupport.locate(program)] + arguments).map { Array($0.utf8) },
             environment: environment)
         guard output.status == 0,

@@ -20,6 +20,26 @@ public enum TestSupport {
         return packageRoot + "/.build/debug/htpass"
     }
 
+    /// The test suite's own `python3`: `.venv-test/bin/python3`, a virtual environment with pinned passlib and
+    /// bcrypt made by `scripts/test-venv.sh` (which `make test` runs), so that what the system's python3 has
+    /// installed cannot change a test's result. Every test that runs Python runs this one.
+    ///
+    /// - Throws: ``MissingTestPython`` when the environment has not been made; never skips.
+    public static var python: String {
+        get throws {
+            let path = packageRoot + "/.venv-test/bin/python3"
+            guard FileManager.default.isExecutableFile(atPath: path) else { throw MissingTestPython(path: path) }
+            return path
+        }
+    }
+
+    public struct MissingTestPython: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String {
+            "\(path) is missing: the tests' Python environment is not made; run scripts/test-venv.sh (make test does)"
+        }
+    }
+
     /// The result of a finished process.
     public struct Output: Sendable {
         public var status: Int32

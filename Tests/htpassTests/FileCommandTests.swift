@@ -434,7 +434,8 @@ struct ListTests {
         #expect(!output.stdoutText.contains("$2y$"), "hashes are never printed")
         // python3's json module accepts it too.
         let python = try TestSupport.spawn(
-            "python3", ["-c", "import json,sys; json.load(sys.stdin)"].map { Array($0.utf8) }, stdin: output.stdout)
+            try TestSupport.python, ["-c", "import json,sys; json.load(sys.stdin)"].map { Array($0.utf8) },
+            stdin: output.stdout)
         #expect(python.status == 0, "\(python.stderrText)")
     }
 
