@@ -21,7 +21,9 @@ let package = Package(
         .target(
             name: "HtpasswdCore",
             dependencies: ["CCrypt", "CLinux", .product(name: "SystemPackage", package: "swift-system")]),
-        .target(name: "HtpasswdVerifier", dependencies: ["HtpasswdCore", "CCrypt"]),
+        .target(
+            name: "HtpasswdVerifier",
+            dependencies: ["HtpasswdCore", .product(name: "SystemPackage", package: "swift-system")]),
         // A constructor that lets the static executable run without /proc (see Sources/CStartup/startup.c).
         .target(name: "CStartup"),
 
