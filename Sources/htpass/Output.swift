@@ -5,41 +5,110 @@ import Glibc
 /// Standard output is buffered and written in large blocks, so that listing a million users costs a few
 /// system calls rather than a million; call ``flush()`` before exiting (``Htpass/main(_:)`` does).
 enum Output {
-    nonisolated(unsafe) private static var buffer: [UInt8] = []
-    private static let blockSize = 1 << 16
+    /// The standard output buffer, reached through a pointer: a million small writes pay no exclusivity
+    /// check on a static variable.
+    struct Buffer {
+        var base: UnsafeMutablePointer<UInt8>
+        var count: Int
+    }
+
+    static let capacity = 1 << 16
+    nonisolated(unsafe) private static let storage: UnsafeMutablePointer<Buffer> = {
+        let pointer = UnsafeMutablePointer<Buffer>.allocate(capacity: 1)
+        pointer.initialize(to: Buffer(base: .allocate(capacity: capacity), count: 0))
+        return pointer
+    }()
+
+    /// A handle on the standard output buffer; loops that write a lot take it once.
+    static var writer: Writer { Writer(buffer: storage) }
+
+    /// Writes into the standard output buffer.
+    struct Writer {
+        let buffer: UnsafeMutablePointer<Buffer>
+
+        /// Appends `bytes`.
+        func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+            if buffer.pointee.count + bytes.count > Output.capacity {
+                flush()
+                if bytes.count > Output.capacity {
+                    Output.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer(bytes))
+                    return
+                }
+            }
+            (buffer.pointee.base + buffer.pointee.count).update(from: source, count: bytes.count)
+            buffer.pointee.count += bytes.count
+        }
+
+        func write(_ bytes: some Collection<UInt8>) {
+            if bytes.withContiguousStorageIfAvailable({ write($0) }) == nil {
+                Array(bytes).withUnsafeBufferPointer { write($0) }
+            }
+        }
+
+        func write(_ text: String) {
+            var text = text
+            text.withUTF8 { write($0) }
+        }
+
+        func write(_ text: StaticString) {
+            write(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+
+        /// Appends `value` in decimal.
+        func writeDecimal(_ value: Int) {
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &digits) { raw in
+                var magnitude = value.magnitude
+                var index = raw.count
+                repeat {
+                    index -= 1
+                    raw[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
+                if value < 0 {
+                    index -= 1
+                    raw[index] = UInt8(ascii: "-")
+                }
+                write(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[index...]))
+            }
+        }
+
+        func flush() {
+            Output.writeAll(
+                STDOUT_FILENO, UnsafeRawBufferPointer(start: buffer.pointee.base, count: buffer.pointee.count))
+            buffer.pointee.count = 0
+        }
+    }
 
     /// Appends `bytes` to standard output.
-    static func write(_ bytes: some Collection<UInt8>) {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= blockSize { flush() }
-    }
+    static func write(_ bytes: some Collection<UInt8>) { writer.write(bytes) }
 
     /// Appends `text` to standard output.
-    static func write(_ text: String) {
-        write(text.utf8)
-    }
+    static func write(_ text: String) { writer.write(text) }
+
+    /// Appends `text` to standard output.
+    static func write(_ text: StaticString) { writer.write(text) }
 
     /// Appends `bytes` and a newline to standard output.
     static func line(_ bytes: some Collection<UInt8>) {
-        write(bytes)
-        write(CollectionOfOne(UInt8(ascii: "\n")))
+        writer.write(bytes)
+        writer.write("\n" as StaticString)
     }
 
     /// Appends `text` and a newline to standard output.
     static func line(_ text: String) {
-        line(Array(text.utf8))
+        writer.write(text)
+        writer.write("\n" as StaticString)
     }
 
     /// Writes what is buffered for standard output.
-    static func flush() {
-        writeAll(STDOUT_FILENO, buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
+    static func flush() { writer.flush() }
 
     /// Prints `htpass: MESSAGE` on standard error, on one line.
     static func error(_ message: String) {
         flush()
-        writeAll(STDERR_FILENO, Array(("htpass: " + oneLine(message) + "\n").utf8))
+        Array(("htpass: " + oneLine(message) + "\n").utf8).withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
     }
 
     /// Prints `htpass: warning: MESSAGE` on standard error, on one line.
@@ -74,10 +143,11 @@ enum Output {
         return result
     }
 
-    private static func writeAll(_ fd: CInt, _ bytes: [UInt8]) {
+    fileprivate static func writeAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            let n = Glibc.write(fd, base + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 return  // a closed pipe: nothing more can be said

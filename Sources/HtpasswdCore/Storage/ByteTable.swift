@@ -81,15 +81,29 @@ struct ByteTable: Sendable {
         }
     }
 
-    /// FNV-1a, 64 bits, with a final mix so that the low bits (the slot) depend on every byte.
+    /// A 64-bit hash of `bytes`, eight bytes at a time, with a final mix so that every bit of the result
+    /// depends on every byte (the table uses the low bits, the duplicate filter the high ones).
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        guard let base = bytes.baseAddress else { return hash }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+            hash ^= hash >> 31
+            offset += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(base[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        hash = (hash ^ tail) &* 0x94D0_49BB_1331_11EB
         hash ^= hash >> 29
-        hash &*= 0xbf58_476d_1ce4_e5b9
+        hash &*= 0xBF58_476D_1CE4_E5B9
         hash ^= hash >> 32
         return hash
     }

@@ -45,12 +45,18 @@ enum Listing {
     static func users(_ store: HtpasswdStore, toTerminal: Bool) throws(HtpasswdError) -> (Int, [MalformedLine]) {
         var filter = try firstPass(store) { _ in }
         var malformed = (count: 0, sample: [MalformedLine]())
+        let out = Output.writer
         try store.scan { line in
             switch line.kind {
             case .entry:
                 let user = line.user
                 guard !filter.isLaterLine(user) else { return }
-                if toTerminal { Output.line(displayText(user)) } else { Output.line(user) }
+                if toTerminal {
+                    Output.line(displayText(user))
+                } else {
+                    out.write(user)
+                    out.write("\n" as StaticString)
+                }
             case .malformed(let reason):
                 malformed.count += 1
                 if malformed.sample.count < EditOutcome.malformedSampleSize {
@@ -108,9 +114,10 @@ enum Listing {
     static func json(_ store: HtpasswdStore, path: [UInt8]) throws(HtpasswdError) {
         var filter = try firstPass(store) { _ in }
         var malformed: [MalformedLine] = []
-        Output.write("{\"file\":")
+        let out = Output.writer
+        out.write("{\"file\":" as StaticString)
         JSON.write(path)
-        Output.write(",\"entries\":[")
+        out.write(",\"entries\":[" as StaticString)
         var first = true
         try store.scan { line in
             switch line.kind {
@@ -119,41 +126,45 @@ enum Listing {
                 let format = HashFormat(buffer: line.hash)
                 let flags = EntryReport.Flags(
                     format: format, recordLength: line.content.count, duplicate: filter.isLaterLine(user))
-                Output.write(first ? "\n{\"line\":" : ",\n{\"line\":")
+                out.write(first ? "\n{\"line\":" as StaticString : ",\n{\"line\":")
                 first = false
-                Output.write(String(line.number))
-                Output.write(",\"user\":")
+                out.writeDecimal(line.number)
+                out.write(",\"user\":" as StaticString)
                 if !JSON.write(user) {
-                    Output.write(",\"user_base64\":\"")
-                    Output.write(Base64.encode(user))
-                    Output.write("\"")
+                    out.write(",\"user_base64\":\"" as StaticString)
+                    out.write(Base64.encode(user))
+                    out.write("\"" as StaticString)
                 }
-                Output.write(",\"format\":\"")
-                Output.write(format.name)
-                Output.write("\"")
+                out.write(",\"format\":\"" as StaticString)
+                out.write(format.name)
+                out.write("\"" as StaticString)
                 switch format {
-                case .bcrypt(_, let cost): Output.write(",\"cost\":" + String(cost))
-                case .sha256(let rounds), .sha512(let rounds): Output.write(",\"rounds\":" + String(rounds))
+                case .bcrypt(_, let cost):
+                    out.write(",\"cost\":" as StaticString)
+                    out.writeDecimal(cost)
+                case .sha256(let rounds), .sha512(let rounds):
+                    out.write(",\"rounds\":" as StaticString)
+                    out.writeDecimal(rounds)
                 default: break
                 }
-                Output.write(",\"flags\":[")
+                out.write(",\"flags\":[" as StaticString)
                 var firstFlag = true
                 for (flag, name) in EntryReport.Flags.named where flags.contains(flag) {
-                    Output.write(firstFlag ? "\"" : ",\"")
-                    Output.write(name)
-                    Output.write("\"")
+                    out.write(firstFlag ? "\"" as StaticString : ",\"")
+                    out.write(name)
+                    out.write("\"" as StaticString)
                     firstFlag = false
                 }
-                Output.write("]}")
+                out.write("]}" as StaticString)
             case .malformed(let reason):
                 malformed.append(MalformedLine(lineNumber: line.number, reason: reason))
             default: break
             }
         }
-        Output.write("],\"malformed\":[")
+        out.write("],\"malformed\":[" as StaticString)
         for (index, line) in malformed.enumerated() {
-            if index > 0 { Output.write(",") }
-            Output.write("\n{\"line\":\(line.lineNumber),\"reason\":\"\(line.reason.identifier)\"}")
+            if index > 0 { out.write("," as StaticString) }
+            out.write("\n{\"line\":\(line.lineNumber),\"reason\":\"\(line.reason.identifier)\"}")
         }
         Output.line("]}")
     }
@@ -187,9 +198,9 @@ enum JSON {
     static func write(_ bytes: some Collection<UInt8>) -> Bool {
         let ascii = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
         if ascii {
-            Output.write(CollectionOfOne(UInt8(ascii: "\"")))
+            Output.write("\"" as StaticString)
             Output.write(bytes)
-            Output.write(CollectionOfOne(UInt8(ascii: "\"")))
+            Output.write("\"" as StaticString)
             return true
         }
         Output.write(string(bytes))
