@@ -87,7 +87,8 @@ public struct HtpasswdFile: Sendable {
         line.isWritten ? written[line.start..<line.end] : storage[line.start..<line.end]
     }
 
-    /// The file as bytes: identical to the parsed bytes if no edit changed anything.
+    /// The file as bytes: identical to the parsed bytes if no edit changed anything; after an edit, every
+    /// line ends with a newline, the last one too (with the file's line ending, ``lineEnding``).
     public var bytes: [UInt8] {
         if !edited { return storage }
         var result: [UInt8] = []
@@ -96,6 +97,7 @@ public struct HtpasswdFile: Sendable {
             result.append(contentsOf: content(line))
             result.append(contentsOf: line.terminator.bytes)
         }
+        if lines.last?.terminator == LineTerminator.none { result.append(contentsOf: lineEnding.bytes) }
         return result
     }
 
@@ -192,14 +194,16 @@ public struct HtpasswdFile: Sendable {
             if !sameHash { lines[first] = writtenLine(content, old.terminator) }
             let duplicates = Array(matching.dropFirst())
             removeLines(at: duplicates)
-            if !sameHash { markEdited() }
+            if !sameHash { edited = true }
             return SetOutcome(
                 added: false, sameHash: sameHash, removedDuplicateLines: duplicates.map { $0 + 1 },
                 recordLength: content.count)
         }
         let content = user.bytes + [UInt8(ascii: ":")] + hash.bytes
-        markEdited()
-        lines.append(writtenLine(content, lineEnding))
+        edited = true
+        let ending = lineEnding
+        if let last = lines.indices.last, lines[last].terminator == .none { lines[last].terminator = ending }
+        lines.append(writtenLine(content, ending))
         return SetOutcome(added: true, sameHash: false, removedDuplicateLines: [], recordLength: content.count)
     }
 
@@ -235,7 +239,7 @@ public struct HtpasswdFile: Sendable {
         var outcome = EditOutcome()
         if changes.startsEmpty && !result.lines.isEmpty {
             result.lines = []
-            result.markEdited()
+            result.edited = true
         }
         outcome.missing = changes.removals.filter { result.entry(for: $0) == nil }
         if changes.requiresRemovedUsers, let first = outcome.missing.first { throw .userNotFound(user: first) }
@@ -252,14 +256,24 @@ public struct HtpasswdFile: Sendable {
         }
         for user in outcome.removed { result.removeEntries(for: user) }
 
-        for assignment in changes.assignments {
+        // Users already in the file first, new ones at the end: the line ending of new lines is that of
+        // the file once every old line that goes has gone.
+        let present = changes.assignments.filter { result.entry(for: $0.user.bytes) != nil }
+        let absent = changes.assignments.filter { result.entry(for: $0.user.bytes) == nil }
+        var outcomes: [UserName: (SetOutcome, [EditOutcome.RemovedDuplicate])] = [:]
+        for assignment in present + absent {
             // Later lines of the user, numbered as in the file before the edit.
-            if !changes.startsEmpty {
-                outcome.removedDuplicates += before.indices(of: assignment.user.bytes).dropFirst().map {
+            let duplicates =
+                changes.startsEmpty
+                ? []
+                : before.indices(of: assignment.user.bytes).dropFirst().map {
                     EditOutcome.RemovedDuplicate(user: assignment.user, line: $0 + 1)
                 }
-            }
-            let set = result.setHash(assignment.hash, for: assignment.user)
+            outcomes[assignment.user] = (result.setHash(assignment.hash, for: assignment.user), duplicates)
+        }
+        for assignment in changes.assignments {
+            let (set, duplicates) = outcomes[assignment.user]!
+            outcome.removedDuplicates += duplicates
             if set.added {
                 outcome.added.append(assignment.user)
             } else if set.sameHash {
@@ -289,14 +303,6 @@ public struct HtpasswdFile: Sendable {
         lines.last(where: { $0.terminator != .none })?.terminator ?? .lf
     }
 
-    /// Records that the lines changed, and gives the last line a newline if it has none.
-    private mutating func markEdited() {
-        edited = true
-        if let last = lines.indices.last, lines[last].terminator == .none {
-            lines[last].terminator = lineEnding
-        }
-    }
-
     /// Removes the lines at `indices` (ascending) in one pass.
     private mutating func removeLines(at indices: [Int]) {
         guard !indices.isEmpty else { return }
@@ -311,6 +317,6 @@ public struct HtpasswdFile: Sendable {
             }
         }
         lines = kept
-        markEdited()
+        edited = true
     }
 }

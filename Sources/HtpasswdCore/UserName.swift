@@ -16,6 +16,13 @@ public struct UserName: Hashable, Sendable {
         self.bytes = bytes
     }
 
+    /// The name made of the UTF-8 bytes of `name`.
+    ///
+    /// - Throws: ``HtpasswdError/invalidUserName(_:)`` with the first rule the bytes break.
+    public init(_ name: String) throws(HtpasswdError) {
+        try self.init(Array(name.utf8))
+    }
+
     /// Why a name is refused.
     public enum Problem: Equatable, Sendable {
         case empty

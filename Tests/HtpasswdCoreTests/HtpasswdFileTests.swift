@@ -42,7 +42,7 @@ private let sampleLines: [[UInt8]] = [
 ]
 
 /// A file made of sample lines, each ending in LF, CRLF or (the last one only) nothing.
-private let sampleFiles = zip(
+let sampleFiles = zip(
     Gen.int(in: 0..<sampleLines.count).array(of: 0...12),
     Gen.int(in: 0...2).array(of: 12),
     Gen.bool
@@ -59,7 +59,7 @@ private let sampleFiles = zip(
 }
 
 /// User names that pass ``UserName``'s rules, some of them near names in the sample lines.
-private let newUserNames = byte(from: b("abz019_-.@é ~"))
+let newUserNames = byte(from: b("abz019_-.@é ~"))
     .array(of: 1...12)
     .map { (bytes: [UInt8]) -> [UInt8] in
         var bytes = bytes
@@ -69,7 +69,7 @@ private let newUserNames = byte(from: b("abz019_-.@é ~"))
     }
 
 /// Hashes as `PasswordHasher` makes them: printable, no `:`.
-private let hashes = byte(from: b("$./0123456789ABCabcxyz{}=+")).array(of: 1...40).map { try! PasswordHash($0) }
+let sampleHashes = byte(from: b("$./0123456789ABCabcxyz{}=+")).array(of: 1...40).map { try! PasswordHash($0) }
 
 @Suite("HtpasswdFile")
 struct HtpasswdFileTests {
@@ -98,7 +98,7 @@ struct HtpasswdFileTests {
 
     @Test("Adding a new user then removing it gives back the same bytes, with a final newline")
     func addThenRemoveIsIdentity() async throws {
-        await propertyCheck(count: 500, input: sampleFiles, newUserNames, hashes) { original, name, hash in
+        await propertyCheck(count: 500, input: sampleFiles, newUserNames, sampleHashes) { original, name, hash in
             let user = try UserName(name)
             var file = HtpasswdFile(bytes: original)
             guard file.entry(for: name) == nil else { return }
@@ -121,7 +121,7 @@ struct HtpasswdFileTests {
 
     @Test("An edit changes no line it does not concern")
     func editsAreLocal() async {
-        await propertyCheck(count: 300, input: sampleFiles, newUserNames, hashes) { original, name, hash in
+        await propertyCheck(count: 300, input: sampleFiles, newUserNames, sampleHashes) { original, name, hash in
             let before = HtpasswdFile(bytes: original)
             var file = before
             file.setHash(hash, for: try UserName(name))
@@ -141,7 +141,7 @@ struct HtpasswdFileTests {
     func setHashProperty() async {
         let existingNames = [b("alice"), b("bob"), b("carol"), b("dave"), b("café")]
         let users = Gen.int(in: 0..<existingNames.count).map { existingNames[$0] }
-        await propertyCheck(count: 300, input: sampleFiles, users, hashes) { original, name, hash in
+        await propertyCheck(count: 300, input: sampleFiles, users, sampleHashes) { original, name, hash in
             let before = HtpasswdFile(bytes: original)
             var file = before
             let outcome = file.setHash(hash, for: try UserName(name))
