@@ -1,0 +1,254 @@
+/// What a server verifies and how it reads an htpasswd file: the one place that knows.
+///
+/// Every fact here was measured by running the real program (the cross-consumer tests in
+/// Tests/ConsumerTests start each one on 127.0.0.1) or read in its source; Docs/targets.md cites them.
+public struct TargetProfile: Sendable {
+    public let target: Target
+
+    // MARK: Formats
+
+    /// The hash formats the target verifies, by family.
+    public let families: Set<HashFamily>
+    /// The bcrypt prefix letters it verifies (`a`, `b`, `x`, `y`).
+    public let bcryptVariants: Set<Character>
+    /// The highest bcrypt cost it verifies, for each prefix letter it verifies.
+    public let bcryptCostLimit: [Character: Int]
+    /// The highest SHA-crypt rounds it verifies, if lower than crypt(3)'s 999,999,999.
+    public let shaRoundsLimit: Int?
+    /// The longest password it can verify, per family, when it has a limit (libxcrypt: 511 bytes for every
+    /// crypt(3) method; musl: 256 for SHA-crypt).
+    public let passwordLimit: [HashFamily: Int]
+    /// Whether it stops a password at a NUL byte (C servers) or keeps it (Go servers).
+    public let cutsPasswordAtNUL: Bool
+    /// Whether a line whose hash it does not recognise is compared as a plaintext password.
+    public let acceptsPlaintext: Bool
+
+    // MARK: Reading
+
+    /// How it reads the file's lines.
+    public let reading: TargetReading
+
+    // MARK: Packaging
+
+    /// The accounts its workers usually run as, the first being the one to check a file against.
+    public let workers: [WorkerAccount]
+}
+
+/// Hash formats grouped as servers implement them.
+public enum HashFamily: String, CaseIterable, Hashable, Sendable {
+    case bcrypt, sha512, sha256, yescrypt, gostYescrypt, scrypt, apr1, md5crypt, sha1, saltedSHA1, plain, des
+    /// Other methods of libxcrypt (`$md5`, `$sha1$`, `_` BSDi DES...).
+    case otherCrypt
+
+    public init?(_ format: HashFormat) {
+        switch format {
+        case .bcrypt: self = .bcrypt
+        case .sha512: self = .sha512
+        case .sha256: self = .sha256
+        case .yescrypt: self = .yescrypt
+        case .gostYescrypt: self = .gostYescrypt
+        case .scrypt: self = .scrypt
+        case .apr1: self = .apr1
+        case .md5crypt: self = .md5crypt
+        case .sha1: self = .sha1
+        case .saltedSHA1: self = .saltedSHA1
+        case .plain: self = .plain
+        case .des: self = .des
+        case .otherCrypt: self = .otherCrypt
+        case .failureToken, .unknown: return nil
+        }
+    }
+
+    /// The family htpass writes for `algorithm`.
+    public init(_ algorithm: Algorithm) {
+        switch algorithm {
+        case .bcrypt: self = .bcrypt
+        case .sha512: self = .sha512
+        case .sha256: self = .sha256
+        case .yescrypt: self = .yescrypt
+        case .apr1: self = .apr1
+        case .sha1: self = .sha1
+        case .des: self = .des
+        }
+    }
+
+    /// The crypt(3) methods, which C servers hand to their C library.
+    var isCrypt: Bool {
+        switch self {
+        case .bcrypt, .sha512, .sha256, .yescrypt, .gostYescrypt, .scrypt, .md5crypt, .des, .otherCrypt: true
+        case .apr1, .sha1, .saltedSHA1, .plain: false
+        }
+    }
+}
+
+/// An account a server's workers run as.
+public struct WorkerAccount: Equatable, Sendable {
+    /// The account's name where packages create it (`www-data`), or nil for a bare number.
+    public let name: String?
+    public let uid: UInt32
+    public let gid: UInt32
+    /// Where this account is used: `Debian package`, `official image`.
+    public let context: String
+}
+
+extension TargetProfile {
+    /// Why the target cannot verify a stored hash of this format; nil if it can.
+    public func refusal(for format: HashFormat) -> TargetRefusal? {
+        guard let family = HashFamily(format) else { return .format(format) }
+        guard families.contains(family) else { return .format(format) }
+        switch format {
+        case .bcrypt(let variant, let cost):
+            guard bcryptVariants.contains(variant) else { return .bcryptVariant(variant) }
+            if let limit = bcryptCostLimit[variant], cost > limit { return .bcryptCost(cost, limit: limit) }
+        case .sha512(let rounds), .sha256(let rounds):
+            if let limit = shaRoundsLimit, rounds > limit { return .shaRounds(rounds, limit: limit) }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// Why the target cannot verify hashes that `hasher` makes (it writes bcrypt as `$2y$`); nil if it can.
+    public func refusal(for hasher: PasswordHasher) -> TargetRefusal? {
+        switch hasher.algorithm {
+        case .bcrypt: refusal(for: .bcrypt(variant: "y", cost: hasher.cost ?? PasswordHasher.defaultCost))
+        case .sha512: refusal(for: .sha512(rounds: hasher.rounds ?? PasswordHasher.defaultRounds))
+        case .sha256: refusal(for: .sha256(rounds: hasher.rounds ?? PasswordHasher.defaultRounds))
+        case .yescrypt: refusal(for: .yescrypt)
+        case .apr1: refusal(for: .apr1)
+        case .sha1: refusal(for: .sha1)
+        case .des: refusal(for: .des)
+        }
+    }
+
+    /// Why the target cannot verify a password of `length` bytes against a hash of `format`; nil if it can.
+    public func refusal(forPasswordOf length: Int, format: HashFormat) -> TargetRefusal? {
+        guard let family = HashFamily(format), let limit = passwordLimit[family], length > limit else { return nil }
+        return .passwordLength(length, limit: limit, format: format)
+    }
+
+    /// The password the target compares, given what the client sent: cut at a NUL byte by C servers.
+    public func effectivePassword(_ password: [UInt8]) -> [UInt8] {
+        guard cutsPasswordAtNUL, let nul = password.firstIndex(of: 0) else { return password }
+        return Array(password[..<nul])
+    }
+}
+
+extension Target {
+    /// What this target verifies and how it reads a file.
+    public var profile: TargetProfile {
+        switch self {
+        case .nginx: .nginx
+        case .nginxAlpine: .nginxAlpine
+        case .apache: .apache
+        case .lighttpd: .lighttpd
+        case .traefik: .traefik
+        case .registry: .registry
+        case .envoy: .envoy
+        }
+    }
+
+    /// The algorithms htpass writes that every one of `targets` verifies, strongest first.
+    public static func algorithms(verifiedByAll targets: [Target]) -> [Algorithm] {
+        Algorithm.byStrength.filter { algorithm in
+            let hasher = try? PasswordHasher(algorithm: algorithm)
+            return hasher.map { hasher in targets.allSatisfy { $0.profile.refusal(for: hasher) == nil } } ?? false
+        }
+    }
+}
+
+extension Algorithm {
+    /// The algorithms htpass writes, strongest first: the default for a set of targets is the first that
+    /// all of them verify. bcrypt comes first (yescrypt is memory-hard, but every server that verifies it
+    /// verifies bcrypt too, and many verify bcrypt only).
+    public static let byStrength: [Algorithm] = [.bcrypt, .yescrypt, .sha512, .sha256, .apr1, .sha1, .des]
+}
+
+// MARK: The profiles
+
+private let allBcrypt: Set<Character> = ["a", "b", "x", "y"]
+private let libxcryptLimit = 511
+
+private let libxcryptFamilies: Set<HashFamily> = [
+    .bcrypt, .sha512, .sha256, .yescrypt, .gostYescrypt, .scrypt, .md5crypt, .des, .otherCrypt,
+]
+
+private func limits(_ families: Set<HashFamily>, _ limit: Int) -> [HashFamily: Int] {
+    Dictionary(uniqueKeysWithValues: families.filter(\.isCrypt).map { ($0, limit) })
+}
+
+extension TargetProfile {
+    /// nginx with glibc and libxcrypt: its own apr1, `{SHA}`, `{SSHA}`, `{PLAIN}`, and crypt(3) for the rest.
+    static let nginx = TargetProfile(
+        target: .nginx,
+        families: libxcryptFamilies.union([.apr1, .sha1, .saltedSHA1, .plain]),
+        bcryptVariants: allBcrypt, bcryptCostLimit: [:], shaRoundsLimit: nil,
+        passwordLimit: limits(libxcryptFamilies, libxcryptLimit), cutsPasswordAtNUL: true, acceptsPlaintext: false,
+        reading: .nginx,
+        workers: [
+            WorkerAccount(name: "www-data", uid: 33, gid: 33, context: "Debian and Ubuntu packages"),
+            WorkerAccount(name: "nginx", uid: 101, gid: 101, context: "the official nginx image"),
+        ])
+
+    /// nginx with musl: no yescrypt, bcrypt up to cost 19, SHA-crypt passwords up to 256 bytes.
+    static let nginxAlpine = TargetProfile(
+        target: .nginxAlpine,
+        families: [.bcrypt, .sha512, .sha256, .md5crypt, .des, .apr1, .sha1, .saltedSHA1, .plain],
+        bcryptVariants: allBcrypt, bcryptCostLimit: ["a": 19, "b": 19, "x": 19, "y": 19],
+        shaRoundsLimit: 9_999_999,
+        passwordLimit: [.sha512: 256, .sha256: 256], cutsPasswordAtNUL: true, acceptsPlaintext: false,
+        reading: .nginx,
+        workers: [
+            WorkerAccount(name: "nginx", uid: 101, gid: 101, context: "the nginx:alpine image and Alpine's package"),
+            WorkerAccount(name: "www-data", uid: 101, gid: 82, context: "ingress-nginx"),
+        ])
+
+    /// Apache httpd 2.4: APR's own bcrypt (`$2y$`, `$2a$`, cost up to 17), apr1 and `{SHA}`; crypt(3) for the rest.
+    static let apache = TargetProfile(
+        target: .apache,
+        families: libxcryptFamilies.union([.apr1, .sha1]),
+        bcryptVariants: allBcrypt, bcryptCostLimit: ["a": 17, "y": 17], shaRoundsLimit: nil,
+        passwordLimit: limits(libxcryptFamilies.subtracting([.bcrypt]), libxcryptLimit).merging([.bcrypt: 511]) { a, _ in a },
+        cutsPasswordAtNUL: true, acceptsPlaintext: false,
+        reading: .apache,
+        workers: [
+            WorkerAccount(name: "www-data", uid: 33, gid: 33, context: "Debian and Ubuntu packages"),
+            WorkerAccount(name: "daemon", uid: 1, gid: 1, context: "the official httpd image"),
+        ])
+
+    /// lighttpd's mod_authn_file: its own apr1 and `{SHA}`, crypt(3) for the rest.
+    static let lighttpd = TargetProfile(
+        target: .lighttpd,
+        families: libxcryptFamilies.union([.apr1, .sha1]),
+        bcryptVariants: allBcrypt, bcryptCostLimit: [:], shaRoundsLimit: nil,
+        passwordLimit: limits(libxcryptFamilies, libxcryptLimit), cutsPasswordAtNUL: true, acceptsPlaintext: false,
+        reading: .lighttpd,
+        workers: [WorkerAccount(name: "www-data", uid: 33, gid: 33, context: "Debian and Ubuntu packages")])
+
+    /// Traefik: go-http-auth's comparison (apr1, md5crypt, `{SHA}`, bcrypt) over its own reading of the file.
+    static let traefik = TargetProfile(
+        target: .traefik,
+        families: [.bcrypt, .apr1, .md5crypt, .sha1],
+        bcryptVariants: ["a", "b", "y"], bcryptCostLimit: [:], shaRoundsLimit: nil,
+        passwordLimit: [:], cutsPasswordAtNUL: false, acceptsPlaintext: false,
+        reading: .traefik,
+        workers: [WorkerAccount(name: "root", uid: 0, gid: 0, context: "the official traefik image")])
+
+    /// The Docker registry (distribution): Go's bcrypt only.
+    static let registry = TargetProfile(
+        target: .registry,
+        families: [.bcrypt],
+        bcryptVariants: ["a", "b", "y"], bcryptCostLimit: [:], shaRoundsLimit: nil,
+        passwordLimit: [:], cutsPasswordAtNUL: false, acceptsPlaintext: false,
+        reading: .registry,
+        workers: [WorkerAccount(name: "root", uid: 0, gid: 0, context: "the official registry image")])
+
+    /// Envoy's basic_auth filter: `{SHA}` only (from its documentation: Envoy is not packaged by Debian).
+    static let envoy = TargetProfile(
+        target: .envoy,
+        families: [.sha1],
+        bcryptVariants: [], bcryptCostLimit: [:], shaRoundsLimit: nil,
+        passwordLimit: [:], cutsPasswordAtNUL: false, acceptsPlaintext: false,
+        reading: .envoy,
+        workers: [WorkerAccount(name: "envoy", uid: 101, gid: 101, context: "the official envoy image")])
+}

@@ -1,0 +1,228 @@
+/// How a server reads the lines of an htpasswd file: comments, whitespace, the fields of a line, users
+/// listed twice, and what makes it refuse the whole file.
+///
+/// The same bytes read differently by two servers is how a valid file still locks users out: Apache
+/// trims spaces that nginx keeps, the Docker registry and Traefik take the last line of a user where
+/// nginx takes the first, Traefik refuses a whole file over one line without `:`.
+public struct TargetReading: Equatable, Sendable {
+    /// Where a `#` starts a comment.
+    public enum Comments: Equatable, Sendable {
+        /// Only in column 0.
+        case columnZero
+        /// After any leading whitespace.
+        case afterLeadingWhitespace
+    }
+
+    /// Which line counts for a user listed twice.
+    public enum Duplicates: Equatable, Sendable {
+        case firstWins
+        case lastWins
+        /// The server refuses the whole file.
+        refusesFile
+    }
+
+    /// What a second `:` on a line does (`user:hash:extra`).
+    public enum ExtraField: Equatable, Sendable {
+        /// The hash ends there; the rest is ignored.
+        case endsHash
+        /// The rest is part of the hash.
+        case partOfHash
+        /// The server refuses the whole file.
+        case refusesFile
+    }
+
+    /// What happens to a line that is too long.
+    public enum LongLines: Equatable, Sendable {
+        /// Nothing: any length is read.
+        case unlimited
+        /// Lines of more than this many bytes (with the terminator) are skipped.
+        case skipsOver(Int)
+        /// Reading stops at the first line of this many bytes or more (with the terminator): later users
+        /// do not exist for the server.
+        case stopsAt(Int)
+        /// A line of this many bytes or more (without the terminator) makes the server refuse the file.
+        case refusesFileAt(Int)
+    }
+
+    public var comments: Comments
+    /// Whether whitespace around each line is removed before it is read.
+    public var trimsLines: Bool
+    public var duplicates: Duplicates
+    public var extraField: ExtraField
+    /// Whether a line without `:` (not blank, not a comment) makes the server refuse the file; otherwise
+    /// it is ignored.
+    public var lineWithoutColonRefusesFile: Bool
+    /// What a line with an empty user name (`:hash`) does: nil, the line is ignored (never matches);
+    /// `false`, it is an entry for the empty name; `true`, the server refuses the file.
+    public var emptyUserRefusesFile: Bool?
+    /// Whether an empty hash (`user:`) makes the server refuse the file.
+    public var emptyHashRefusesFile: Bool
+    /// Whether an entry whose hash the server cannot verify makes it refuse the whole file (Envoy).
+    public var unverifiableEntryRefusesFile: Bool
+    /// Whether a carriage return before the newline stays part of the line (and so of the hash).
+    public var keepsCarriageReturn: Bool
+    public var longLines: LongLines
+    /// Whether a bcrypt hash followed by more bytes still verifies (Go's bcrypt reads the first 60).
+    public var bcryptIgnoresTrailingBytes: Bool
+}
+
+/// What a server makes of one line.
+public enum TargetLine: Equatable, Sendable {
+    /// An entry: the user name and the hash, as ranges of the line's content.
+    case entry(user: Range<Int>, hash: Range<Int>)
+    /// Blank, a comment, or a line the server skips.
+    case ignored
+    /// The server refuses the whole file because of this line.
+    case refusesFile(FileRefusal)
+    /// The server stops reading here: this line and the ones after it do not exist for it.
+    case stopsReading
+}
+
+/// Why a server refuses a whole file.
+public enum FileRefusal: Equatable, Sendable {
+    case lineWithoutColon
+    case extraField
+    case emptyUser
+    case emptyHash
+    case duplicateUser
+    case lineTooLong(length: Int, limit: Int)
+    case unverifiableEntry(TargetRefusal)
+}
+
+extension FileRefusal: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .lineWithoutColon: "a line without ':'"
+        case .extraField: "a line with a second ':' (user:hash:extra)"
+        case .emptyUser: "an empty user name"
+        case .emptyHash: "an empty hash"
+        case .duplicateUser: "a user listed twice"
+        case .lineTooLong(let length, let limit): "a line of \(length) bytes (at most \(limit - 1))"
+        case .unverifiableEntry(let refusal): "an entry with \(refusal)"
+        }
+    }
+}
+
+extension TargetReading {
+    /// What the server makes of a line, given its content (without the terminator) and its terminator.
+    public func read(_ content: UnsafeBufferPointer<UInt8>, terminator: LineTerminator) -> TargetLine {
+        let length = content.count + terminator.bytes.count + (keepsCarriageReturn ? 0 : 0)
+        switch longLines {
+        case .unlimited: break
+        case .skipsOver(let limit): if length > limit { return .ignored }
+        case .stopsAt(let limit): if length >= limit { return .stopsReading }
+        case .refusesFileAt(let limit):
+            if content.count >= limit { return .refusesFile(.lineTooLong(length: content.count, limit: limit)) }
+        }
+        var start = 0
+        var end = content.count
+        if keepsCarriageReturn && terminator == .crlf {
+            // The CR is part of the line for this server: the hash ends with it. Represented by an end one
+            // past the content, which callers read through `lineBytes(content:terminator:)`.
+            end += 1
+        }
+        if trimsLines {
+            while start < end && isSpace(byte(content, start, terminator)) { start += 1 }
+            while end > start && isSpace(byte(content, end - 1, terminator)) { end -= 1 }
+        }
+        if start == end { return .ignored }
+        var first = start
+        if comments == .afterLeadingWhitespace {
+            while first < end && isSpace(byte(content, first, terminator)) { first += 1 }
+        }
+        if first < end && byte(content, first, terminator) == UInt8(ascii: "#") {
+            if comments == .afterLeadingWhitespace || first == start { return .ignored }
+        }
+        if !trimsLines && comments == .columnZero && (start..<end).allSatisfy({ isSpace(byte(content, $0, terminator)) }) {
+            return lineWithoutColonRefusesFile ? .refusesFile(.lineWithoutColon) : .ignored
+        }
+        guard let colon = (start..<end).first(where: { byte(content, $0, terminator) == UInt8(ascii: ":") }) else {
+            return lineWithoutColonRefusesFile ? .refusesFile(.lineWithoutColon) : .ignored
+        }
+        if colon == start {
+            switch emptyUserRefusesFile {
+            case nil: return .ignored
+            case true?: return .refusesFile(.emptyUser)
+            case false?: break
+            }
+        }
+        var hashEnd = end
+        if let second = ((colon + 1)..<end).first(where: { byte(content, $0, terminator) == UInt8(ascii: ":") }) {
+            switch extraField {
+            case .endsHash: hashEnd = second
+            case .partOfHash: break
+            case .refusesFile: return .refusesFile(.extraField)
+            }
+        }
+        if hashEnd == colon + 1 && emptyHashRefusesFile { return .refusesFile(.emptyHash) }
+        return .entry(user: start..<colon, hash: (colon + 1)..<hashEnd)
+    }
+
+    /// The byte at `index` of the line as the server sees it: the content, then a kept carriage return.
+    @inline(__always)
+    private func byte(_ content: UnsafeBufferPointer<UInt8>, _ index: Int, _ terminator: LineTerminator) -> UInt8 {
+        index < content.count ? content[index] : 0x0D
+    }
+
+    /// The line's bytes as the server sees them, for the ranges of ``read(_:terminator:)``.
+    public func lineBytes(_ content: UnsafeBufferPointer<UInt8>, terminator: LineTerminator) -> [UInt8] {
+        keepsCarriageReturn && terminator == .crlf ? Array(content) + [0x0D] : Array(content)
+    }
+
+    /// Space, tab, and the line-ending and form-feed bytes that C's `isspace` and Go's `TrimSpace` remove.
+    @inline(__always)
+    private func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
+}
+
+extension TargetReading {
+    /// nginx's auth_basic: `#` in column 0, nothing trimmed, the hash ends at `:` or a carriage return,
+    /// the first line of a user wins, any line length.
+    static let nginx = TargetReading(
+        comments: .columnZero, trimsLines: false, duplicates: .firstWins, extraField: .endsHash,
+        lineWithoutColonRefusesFile: false, emptyUserRefusesFile: nil, emptyHashRefusesFile: false,
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .unlimited,
+        bcryptIgnoresTrailingBytes: false)
+
+    /// Apache's mod_authn_file (ap_cfg_getline): lines trimmed, `#` after spaces, the first line wins,
+    /// reading stops at a line of 8191 bytes or more.
+    static let apache = TargetReading(
+        comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .firstWins, extraField: .endsHash,
+        lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .stopsAt(8191),
+        bcryptIgnoresTrailingBytes: false)
+
+    /// lighttpd's mod_authn_file: `#` in column 0, nothing trimmed, the rest of the line is the hash,
+    /// lines over 1024 bytes skipped.
+    static let lighttpd = TargetReading(
+        comments: .columnZero, trimsLines: false, duplicates: .firstWins, extraField: .partOfHash,
+        lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .skipsOver(1024),
+        bcryptIgnoresTrailingBytes: false)
+
+    /// Traefik's basicAuth users file: lines trimmed, `#` comments, the last line of a user wins, and a
+    /// line without `:` or with a second `:` refuses the file.
+    static let traefik = TargetReading(
+        comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .lastWins, extraField: .refusesFile,
+        lineWithoutColonRefusesFile: true, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .unlimited,
+        bcryptIgnoresTrailingBytes: true)
+
+    /// The Docker registry: lines trimmed, `#` comments, the last line of a user wins, a line without
+    /// `:` or of 64 KiB or more refuses the file, the rest of the line is the hash.
+    static let registry = TargetReading(
+        comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .lastWins, extraField: .partOfHash,
+        lineWithoutColonRefusesFile: true, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .refusesFileAt(65536),
+        bcryptIgnoresTrailingBytes: true)
+
+    /// Envoy's basic_auth filter (source/extensions/filters/http/basic_auth/config.cc): `#` in column 0,
+    /// nothing trimmed (a carriage return stays), and any odd line — no `:`, an empty name or hash, a user
+    /// twice, a hash other than `{SHA}` of 28 characters — refuses the whole configuration.
+    static let envoy = TargetReading(
+        comments: .columnZero, trimsLines: false, duplicates: .refusesFile, extraField: .partOfHash,
+        lineWithoutColonRefusesFile: true, emptyUserRefusesFile: true, emptyHashRefusesFile: true,
+        unverifiableEntryRefusesFile: true, keepsCarriageReturn: true, longLines: .unlimited,
+        bcryptIgnoresTrailingBytes: false)
+}
