@@ -50,6 +50,8 @@ let package = Package(
             name: "htpassTests",
             dependencies: ["htpass", "HtpasswdCore", "HtpasswdVerifier", "TestSupport"]
         ),
+        // Apache's htpasswd against the built `htpass htpasswd`, run as processes on copies of the same files.
+        .testTarget(name: "ApacheCompatTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -42,6 +42,12 @@ enum Output {
         writeAll(STDERR_FILENO, Array(("htpass: " + oneLine(message) + "\n").utf8))
     }
 
+    /// Writes `bytes` to standard error as they are, after what is buffered for standard output.
+    static func standardError(_ bytes: [UInt8]) {
+        flush()
+        writeAll(STDERR_FILENO, bytes)
+    }
+
     /// Prints `htpass: warning: MESSAGE` on standard error, on one line.
     static func warning(_ message: String) {
         error("warning: " + message)
