@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One invocation of the differential corpus: a command line, the file it starts from, what is typed or piped.
 struct Case: Sendable, CustomStringConvertible {
     /// The arguments after the program name; the file is `f` in the run's own directory.
@@ -15,6 +19,8 @@ struct Case: Sendable, CustomStringConvertible {
     var deviation: Deviation?
     /// htpass's status for a deviation whose status depends on the mode.
     var deviationStatus: Int32?
+    /// Run as user `nobody`, with these permission bits on the run's directory and on `f`.
+    var asNobody: (directory: mode_t, file: mode_t)?
 
     init(_ arguments: [String]) {
         self.arguments = arguments.map { Array($0.utf8) }
@@ -29,6 +35,7 @@ struct Case: Sendable, CustomStringConvertible {
     func stdin(_ text: String) -> Case { with { $0.stdin = Array(text.utf8) } }
     func stdin(bytes: [UInt8]) -> Case { with { $0.stdin = bytes } }
     func terminal(_ answers: [String]) -> Case { with { $0.answers = answers } }
+    func asNobody(directory: mode_t = 0o777, file: mode_t) -> Case { with { $0.asNobody = (directory, file) } }
     func stores(_ user: String, _ password: String) -> Case { stores(bytes: Array(user.utf8), Array(password.utf8)) }
     func stores(bytes user: [UInt8], _ password: [UInt8]) -> Case { with { $0.stored = (user, password) } }
     func deviates(_ deviation: Deviation, status: Int32? = nil) -> Case {
@@ -47,6 +54,10 @@ struct Case: Sendable, CustomStringConvertible {
     var description: String {
         var text = "htpasswd " + arguments.map { Self.quoted($0) }.joined(separator: " ")
         if let start { text += "  [file: \(start.name)]" }
+        if let asNobody {
+            text +=
+                "  [as nobody; directory \(String(asNobody.directory, radix: 8)), file \(String(asNobody.file, radix: 8))]"
+        }
         if !stdin.isEmpty { text += "  [stdin: \(Self.quoted(stdin))]" }
         if let answers {
             text += "  [terminal: \(answers.map { Self.quoted(Array($0.utf8)) }.joined(separator: ", "))]"

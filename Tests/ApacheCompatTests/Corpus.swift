@@ -7,7 +7,7 @@ enum Corpus {
     static var all: [Case] {
         issueCommandLines + display + costAndRounds + modeConflicts + argumentCounts + optionSyntax + updates
             + createAndMissingFiles + deletes + verifies + standardInput + argumentPasswords + promptsWithoutTerminal
-            + terminal + userNames + files + plainText
+            + terminal + userNames + files + plainText + permissions
     }
 
     private static func c(_ arguments: String...) -> Case { Case(arguments) }
@@ -335,5 +335,18 @@ enum Corpus {
         c("-Dp", "f", "bob").file(.standard),
         c("-vbp", "f", "alice", "alice-pw").file(.standard),
         c("-bpB", "f", "u", "pw").file(.standard).stores("u", "pw"),
+    ]
+
+    /// Run as `nobody`: files and directories it may not read or write.
+    static let permissions: [Case] = [
+        c("-b", "f", "alice", "pw").file(.standard).asNobody(file: 0o444),
+        c("-vb", "f", "alice", "alice-pw").file(.standard).asNobody(file: 0o200),
+        c("-vb", "f", "alice", "alice-pw").file(.standard).asNobody(file: 0o444),
+        c("-D", "f", "bob").file(.standard).asNobody(file: 0o444),
+        c("-cb", "f", "u", "pw").asNobody(directory: 0o555, file: 0),
+        c("-b", "f", "alice", "pw").file(.standard).asNobody(file: 0o666).stores("alice", "pw")
+            .deviates(.replacementNeedsOwner),
+        c("-b", "f", "alice", "pw").file(.standard).asNobody(directory: 0o555, file: 0o666).stores("alice", "pw")
+            .deviates(.replacementNeedsOwner),
     ]
 }

@@ -89,10 +89,17 @@ struct Deviation: Sendable, Hashable {
         apache: "-i input with a NUL byte: the password is cut at the NUL",
         htpass: "refuses: servers could never receive the bytes after it", status: 5)
 
+    static let replacementNeedsOwner = Deviation(
+        id: "in-place-only",
+        apache: "a user who may write the file but not its directory, or who does not own it: rewrites it in "
+            + "place (unlocked; a crash or full disk leaves it torn)",
+        htpass: "replaces the file atomically, which takes a writable directory and the file's owner (or root); "
+            + "refuses otherwise and changes nothing", status: 1)
+
     /// The whole list, in the order of Docs/apache-compat.md.
     static let all: [Deviation] = [
         noPassword, emptyStandardInput, roundsOutOfRange, bcryptTruncation, cryptTruncation, plainText,
         userNameRefused, longLine, longPassword, verifyUnknownUser, failedCreate, noFinalNewline, crlf,
-        duplicateUser, extraField, leadingSpace, repeatedDisplayFlag, nulInPassword,
+        duplicateUser, extraField, leadingSpace, repeatedDisplayFlag, nulInPassword, replacementNeedsOwner,
     ]
 }

@@ -25,7 +25,10 @@ struct DifferentialTests {
         var warnings = 0
         var failures: [String] = []
 
-        for testCase in Corpus.all {
+        // HTPASS_APACHE_CASES=TEXT runs only the cases whose description contains TEXT, when debugging.
+        let filter = ProcessInfo.processInfo.environment["HTPASS_APACHE_CASES"] ?? ""
+        let cases = Corpus.all.filter { filter.isEmpty || "\($0)".contains(filter) }
+        for testCase in cases {
             let apache = try Runner.apache.run(testCase, programs)
             var outcome: [String] = []
             for runner in [Runner.link, Runner.subcommand] {
@@ -63,7 +66,7 @@ struct DifferentialTests {
             }
         }
 
-        var report = "Apache htpasswd differential: \(Corpus.all.count) invocations (each run by Apache, by the "
+        var report = "Apache htpasswd differential: \(cases.count) invocations (each run by Apache, by the "
         report += "htpasswd link and by 'htpass htpasswd'), \(agreements) agreements, "
         report += "\(deviations.values.reduce(0, +)) deviations"
         for deviation in Deviation.all { report += "\n  \(deviation.id): \(deviations[deviation.id] ?? 0)" }

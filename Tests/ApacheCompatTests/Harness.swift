@@ -64,6 +64,11 @@ enum Runner: String, CaseIterable, Sendable {
         for name in testCase.directories {
             try FileManager.default.createDirectory(atPath: directory + "/" + name, withIntermediateDirectories: true)
         }
+        if let modes = testCase.asNobody {
+            chmod(directory + "/f", modes.file)
+            chmod(directory, modes.directory)
+        }
+        defer { chmod(directory, 0o700) }
         let (program, prefix) = programs.command(self)
         var result: Result
         if let answers = testCase.answers {
@@ -85,7 +90,8 @@ enum Runner: String, CaseIterable, Sendable {
         } else {
             let output = try TestSupport.spawn(
                 program, prefix + testCase.arguments, stdin: testCase.stdin,
-                environment: ["HTPASS_QUIET_ARGV": nil], options: .init(directory: directory))
+                environment: ["HTPASS_QUIET_ARGV": nil],
+                options: .init(asNobody: testCase.asNobody != nil, directory: directory))
             result = Result(status: output.status, stdout: output.stdout, stderr: output.stderr, otherNames: [])
         }
         let path = directory + "/f"
@@ -223,6 +229,7 @@ enum MessageKinds {
         (": cannot create file ", "cannot-create"),
         ("does not appear to be a valid htpasswd file\\.$", "invalid-file"),
         (": Unable to encode with bcrypt", "bcrypt-failed"),
+        (": unable to update file ", "update-failed"),
         // htpass's own messages, for its deviations.
         (": no password: ", "htpass-no-password"),
         (": the password read from standard input is empty", "htpass-empty-stdin"),

@@ -204,7 +204,7 @@ enum ApacheCompat {
         -> ApacheFailure
     {
         if case .fileNotFound = error { return ApacheFailure(.fileProblem, messages.cannotModify(file)) }
-        return ApacheFailure(.fileProblem, messages.editFailed(error))
+        return ApacheFailure(.fileProblem, messages.editFailed(file, error))
     }
 
     /// `HTPASS_QUIET_ARGV=1` hides the warning about `-b`.

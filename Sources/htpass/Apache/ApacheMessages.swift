@@ -111,8 +111,11 @@ struct ApacheMessages {
         program + text(": the file name ") + Array(displayText(path).utf8)
             + text(" is not valid UTF-8, which htpass cannot open; rename the file") + newline
     }
-    /// An edit that failed in the store: the library's description says what and why.
-    func editFailed(_ error: HtpasswdError) -> [UInt8] { prefixed("\(error)") }
+    /// An edit that failed in the store (Apache: "unable to update file"); the library's description says what
+    /// and why.
+    func editFailed(_ path: [UInt8], _ error: HtpasswdError) -> [UInt8] {
+        program + text(": unable to update file ") + path + text(": \(error)") + newline
+    }
 
     // MARK: Passwords
 
