@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -30,6 +31,30 @@ struct InterfaceTests {
         #expect(ours.stdout == apache.stdout)
         #expect(ours.stdoutText == "u:{SHA}w7KRnu3KEsxyIfWz5vwrVLq0y4k=\n\n")
         #expect(ours.stderr.isEmpty)
+    }
+
+    @Test("Parallel -b runs on one file keep every user (Apache's htpasswd, unlocked, loses most of them)")
+    func parallelEdits() throws {
+        let programs = try Runner.Programs()
+        let directory = try TestSupport.temporaryDirectory("htpass-apache-parallel")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/f"
+        try TestSupport.writeBytes(Array("keep:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\n".utf8), to: file)
+        let count = 24
+        let statuses = Mutex([Int32](repeating: -1, count: count))
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            let output = try? TestSupport.run(
+                programs.link, ["-bB", "-C", "4", file, "user\(index)", "pw\(index)"],
+                environment: ["HTPASS_QUIET_ARGV": "1"])
+            statuses.withLock { $0[index] = output?.status ?? -1 }
+        }
+        #expect(statuses.withLock { $0 } == [Int32](repeating: 0, count: count))
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == count + 1)
+        #expect(lines.first == "keep:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=")
+        for index in 0..<count {
+            #expect(lines.contains { $0.hasPrefix("user\(index):$2y$04$") }, "user\(index) was lost")
+        }
     }
 
     @Test("-b prints one warning line, which HTPASS_QUIET_ARGV=1 (and only 1) hides; -i prints none")
