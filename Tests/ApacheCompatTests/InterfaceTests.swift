@@ -33,6 +33,38 @@ struct InterfaceTests {
         #expect(ours.stderr.isEmpty)
     }
 
+    @Test("A guide's htpasswd lines, run by the link, protect a real nginx: -c, add, rotate, -D")
+    func guideLinesWithNginx() throws {
+        let programs = try Runner.Programs()
+        let directory = try TestSupport.temporaryDirectory("htpass-apache-nginx")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/htpasswd"
+        let quiet: [String: String?] = ["HTPASS_QUIET_ARGV": "1"]
+        #expect(
+            try TestSupport.run(programs.link, ["-bcB", file, "alice", "alice pw"], environment: quiet).status == 0)
+        #expect(try TestSupport.run(programs.link, ["-i", file, "bob"], stdin: Array("bob-pw\n".utf8)).status == 0)
+        var info = stat()
+        #expect(stat(file, &info) == 0 && info.st_mode & 0o777 == 0o666 & ~mode_t(umaskValue()))
+        try Nginx.with(userFile: file) { (server: Nginx) throws -> Void in
+            #expect(try server.status(user: "alice", password: "alice pw") == 200, "\(server.errorLog)")
+            #expect(try server.status(user: "bob", password: "bob-pw") == 200)
+            #expect(try server.status(user: "bob", password: "bob-pw\n") == 401)
+            #expect(try TestSupport.run(programs.link, ["-b", file, "alice", "new"], environment: quiet).status == 0)
+            #expect(try server.status(user: "alice", password: "alice pw") == 401)
+            #expect(try server.status(user: "alice", password: "new") == 200)
+            #expect(try TestSupport.run(programs.link, ["-D", file, "bob"]).status == 0)
+            #expect(try server.status(user: "bob", password: "bob-pw") == 401)
+            #expect(try server.status(user: "alice", password: "new") == 200)
+        }
+    }
+
+    /// The umask, read from /proc: setting it to read it would race with the other tests' files.
+    private func umaskValue() -> mode_t {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("Umask:") } ?? "Umask: 0022"
+        return mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) ?? 0o022
+    }
+
     @Test("Parallel -b runs on one file keep every user (Apache's htpasswd, unlocked, loses most of them)")
     func parallelEdits() throws {
         let programs = try Runner.Programs()
