@@ -34,14 +34,33 @@ enum Runner: String, CaseIterable, Sendable {
         let link: String
 
         init() throws {
-            apache = try TestSupport.locate("htpasswd")
             htpass = TestSupport.htpassBinary
             guard FileManager.default.isExecutableFile(atPath: htpass) else {
                 throw Failure("no htpass binary at \(htpass): run 'swift build --build-tests', or set HTPASS_BIN")
             }
+            apache = try Self.apacheHtpasswd(besides: htpass)
             let directory = try TestSupport.temporaryDirectory("htpass-apache-link")
             link = directory + "/htpasswd"
             try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: htpass)
+        }
+
+        /// Apache's htpasswd: `$APACHE_HTPASSWD`, /usr/bin/htpasswd, or the first on PATH, but never htpass
+        /// itself, which `make install WITH_HTPASSWD_LINK=1` puts ahead of it on PATH.
+        private static func apacheHtpasswd(besides htpass: String) throws -> String {
+            var candidates = ["/usr/bin/htpasswd"]
+            if let path = ProcessInfo.processInfo.environment["APACHE_HTPASSWD"], !path.isEmpty {
+                candidates.insert(path, at: 0)
+            }
+            if let found = try? TestSupport.locate("htpasswd") { candidates.append(found) }
+            let ours = URL(fileURLWithPath: htpass).resolvingSymlinksInPath().path
+            for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
+                if URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path == ours { continue }
+                // A copy, or another build, of htpass names itself in its usage.
+                let usage = try TestSupport.run(candidate, []).stderrText
+                if usage.range(of: "htpass([^w]|$)", options: .regularExpression) != nil { continue }
+                return candidate
+            }
+            throw Failure("Apache's htpasswd is not installed (apache2-utils); run 'make test', which installs it")
         }
 
         func command(_ runner: Runner) -> (program: String, prefix: [[UInt8]]) {
