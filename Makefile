@@ -5,7 +5,8 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 
-.PHONY: help build release test deps lint format man completions install uninstall clean dist deb oci test-packaging
+.PHONY: help build release test deps lint format man completions install uninstall install-htpasswd-link \
+	uninstall-htpasswd-link clean dist deb oci test-packaging
 
 help:
 	@echo "make build      debug build"
@@ -17,7 +18,9 @@ help:
 	@echo "make mlflow-test  the MLflow + nginx example stack, end to end"
 	@echo "make completions regenerate Docs/completions (bash, zsh, fish)"
 	@echo "make install    install binary, man page and completions under PREFIX ($(PREFIX))"
-	@echo "make uninstall  remove what make install installed"
+	@echo "                WITH_HTPASSWD_LINK=1 also installs the name htpasswd (Apache's command lines)"
+	@echo "make install-htpasswd-link    only the htpasswd link, next to an installed htpass"
+	@echo "make uninstall  remove what make install installed (and the htpasswd link, if it is ours)"
 	@echo "make bench-startup  start-up time of htpass against Apache's htpasswd (hyperfine)"
 	@echo "make dist       dist/htpass-VERSION-linux-ARCH.tar.gz: static binary, man page, completions, SHA256SUMS"
 	@echo "make deb        dist/htpass_VERSION_ARCH.deb and dist/htpass-htpasswd_VERSION_all.deb (dpkg-deb)"
@@ -68,8 +71,25 @@ install: release
 	install -m 0644 Docs/completions/htpass.bash "$(DESTDIR)$(BASHCOMPDIR)/htpass"
 	install -m 0644 Docs/completions/_htpass "$(DESTDIR)$(ZSHCOMPDIR)/_htpass"
 	install -m 0644 Docs/completions/htpass.fish "$(DESTDIR)$(FISHCOMPDIR)/htpass.fish"
+	@if [ "$(WITH_HTPASSWD_LINK)" = 1 ]; then $(MAKE) --no-print-directory install-htpasswd-link; fi
 
-uninstall:
+# The name htpasswd, a symbolic link to htpass: Apache's command lines, without their traps
+# (Docs/apache-compat.md). Opt-in only: in PREFIX/bin it comes before /usr/bin on PATH, so it shadows
+# apache2-utils' htpasswd. An htpasswd that is not this link is never replaced or removed.
+HTPASSWD_LINK = $(DESTDIR)$(BINDIR)/htpasswd
+
+install-htpasswd-link:
+	@[ -x "$(DESTDIR)$(BINDIR)/htpass" ] || { echo "no htpass in $(DESTDIR)$(BINDIR); run 'make install' first" >&2; exit 1; }
+	@if [ -L "$(HTPASSWD_LINK)" ] && [ "$$(readlink "$(HTPASSWD_LINK)")" = htpass ]; then :; \
+	elif [ -e "$(HTPASSWD_LINK)" ] || [ -L "$(HTPASSWD_LINK)" ]; then \
+		echo "$(HTPASSWD_LINK) exists and is not a link to htpass; remove it first" >&2; exit 1; \
+	else ln -s htpass "$(HTPASSWD_LINK)" && echo "installed $(HTPASSWD_LINK) -> htpass"; fi
+
+uninstall-htpasswd-link:
+	@if [ -L "$(HTPASSWD_LINK)" ] && [ "$$(readlink "$(HTPASSWD_LINK)")" = htpass ]; then \
+		rm -f "$(HTPASSWD_LINK)" && echo "removed $(HTPASSWD_LINK)"; fi
+
+uninstall: uninstall-htpasswd-link
 	rm -f "$(DESTDIR)$(BINDIR)/htpass" "$(DESTDIR)$(MANDIR)/htpass.1" "$(DESTDIR)$(BASHCOMPDIR)/htpass" \
 		"$(DESTDIR)$(ZSHCOMPDIR)/_htpass" "$(DESTDIR)$(FISHCOMPDIR)/htpass.fish"
 

@@ -68,6 +68,8 @@ let package = Package(
         ),
         // The artifacts of make dist/deb/oci, installed and run as users get them (make test-packaging).
         .testTarget(name: "PackagingTests", dependencies: ["TestSupport"]),
+        // Apache's htpasswd against the built `htpass htpasswd`, run as processes on copies of the same files.
+        .testTarget(name: "ApacheCompatTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

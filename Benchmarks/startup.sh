@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start-up cost of one htpass run against Apache's htpasswd, for scripts that run one command per
-# operation: `verify` on a 10,000-line apr1 file (htpasswd -vb) and `hash -a apr1` (htpasswd -nbm).
+# operation: `verify` on a 10,000-line apr1 file (htpasswd -vb), `hash -a apr1` (htpasswd -nbm), and
+# Apache's own command line `htpasswd -nbm u pw` run by htpass under the name htpasswd (a symbolic link,
+# as `make install WITH_HTPASSWD_LINK=1` installs it).
 #
 # Usage: Benchmarks/startup.sh [HTPASS_BINARY]   (default: .build/release/htpass; `make release` first)
 # Needs hyperfine, htpasswd (apache2-utils) and openssl.
@@ -52,3 +54,12 @@ compare "verify: 10,000-line apr1 file, last user" \
 compare "hash: apr1, no file" \
     "htpasswd -nbm" "htpasswd -nbm $USER $BENCH_PASSWORD" \
     "htpass hash -a apr1" "$HTPASS hash -a apr1 --password-env BENCH_PASSWORD $USER"
+
+# The Apache interface: the same command line, Apache's binary against htpass through a link named htpasswd.
+mkdir -p "$WORK/bin"
+ln -s "$HTPASS" "$WORK/bin/htpasswd"
+# Apache's binary even when the link is installed on PATH ahead of it.
+APACHE_HTPASSWD=${APACHE_HTPASSWD:-/usr/bin/htpasswd}
+compare "Apache's command line: htpasswd -nbm u pw" \
+    "htpasswd -nbm" "$APACHE_HTPASSWD -nbm $USER $BENCH_PASSWORD" \
+    "htpass as htpasswd -nbm" "$WORK/bin/htpasswd -nbm $USER $BENCH_PASSWORD"

@@ -173,13 +173,13 @@ _htpass() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    create|add|delete|verify|list|hash|help)
+    create|add|delete|verify|list|hash|htpasswd|help)
         # Offer subcommand argument completions
         "_htpass_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'create add delete verify list hash help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'create add delete verify list hash htpasswd help' -- "${cur}"))
         ;;
     esac
 }
@@ -378,6 +378,14 @@ _htpass_hash() {
         return
         ;;
     esac
+}
+
+_htpass_htpasswd() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __htpass_offer_flags_options -1
 }
 
 _htpass_help() {

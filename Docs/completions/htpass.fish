@@ -34,6 +34,8 @@ function __htpass_parse_tokens -S
             __htpass_parse_subcommand 1 'l/long' 'json' 'version' 'h/help'
         case 'hash'
             __htpass_parse_subcommand 1 'stdin' 'password-file=' 'password-env=' 'allow-empty' 'generate' 'length=' 'a/algorithm=' 'cost=' 'rounds=' 'version' 'h/help'
+        case 'htpasswd'
+            __htpass_parse_subcommand -r 1 'version' 'h/help'
         case 'help'
             __htpass_parse_subcommand -r 1 'version'
         end
@@ -97,6 +99,7 @@ complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpas
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'verify' -d 'Check a user\'s password.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'list' -d 'List the users of an htpasswd file, in file order.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'hash' -d 'Print a hash, or a USER:hash line, without touching any file.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'htpasswd' -d 'Apache htpasswd\'s command line (-c, -n, -b, -i, -B, -D, -v...), without its traps.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass create" -eq 1' -F
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass create" force' -l 'force' -d 'Replace an existing file: every user in it is removed.'
@@ -158,4 +161,6 @@ complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options 
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" rounds' -l 'rounds' -d 'sha256/sha512 rounds, 1000 to 999999999 (default 5000).' -rfka ''
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" version' -l 'version' -d 'Show the version.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass hash" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass htpasswd" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass htpasswd" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass help" version' -l 'version' -d 'Show the version.'

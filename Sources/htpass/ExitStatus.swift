@@ -105,8 +105,13 @@ struct CommandOutcome: Error {
 extension Htpass {
     /// Parses `arguments`, runs the command and exits with the status of the contract; never returns.
     ///
-    /// The common, valid command lines go through ``FastPath``; everything else through argument-parser.
+    /// Apache's command lines (`htpass htpasswd ...`, or this executable under the name `htpasswd`) go to
+    /// ``ApacheCompat``, which never loads argument-parser; the common, valid command lines go through
+    /// ``FastPath``; everything else through argument-parser.
     static func runAndExit(_ arguments: [String]?) -> Never {
+        if let apache = ApacheCompat.invocation(arguments) {
+            ApacheCompat.runAndExit(arguments: apache.arguments, program: apache.program)
+        }
         let commandLine = arguments ?? Array(CommandLine.arguments.dropFirst())
         let status: ExitStatus
         do {

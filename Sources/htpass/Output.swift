@@ -111,6 +111,12 @@ enum Output {
         Array(("htpass: " + oneLine(message) + "\n").utf8).withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
     }
 
+    /// Writes `bytes` to standard error as they are, after what is buffered for standard output.
+    static func standardError(_ bytes: [UInt8]) {
+        flush()
+        bytes.withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
+    }
+
     /// Prints `htpass: warning: MESSAGE` on standard error, on one line.
     static func warning(_ message: String) {
         error("warning: " + message)

@@ -38,6 +38,8 @@ public enum TargetRefusal: Equatable, Sendable {
     case bcryptCost(Int, limit: Int)
     /// bcrypt hashes with this prefix letter (`$2b$`).
     case bcryptVariant(Character)
+    /// SHA-crypt hashes of this many rounds, above the target's limit.
+    case shaRounds(Int, limit: Int)
     /// Passwords of this length, over the target's limit for the format.
     case passwordLength(Int, limit: Int, format: HashFormat)
 }
@@ -48,6 +50,7 @@ extension TargetRefusal: CustomStringConvertible {
         case .format(let format): "\(format.name) hashes"
         case .bcryptCost(let cost, let limit): "bcrypt hashes of cost \(cost) (at most \(limit))"
         case .bcryptVariant(let letter): "bcrypt hashes written as $2\(letter)$"
+        case .shaRounds(let rounds, let limit): "SHA-crypt hashes of \(rounds) rounds (at most \(limit))"
         case .passwordLength(let length, let limit, let format):
             "\(format.name) hashes of \(length)-byte passwords (at most \(limit) bytes)"
         }

@@ -208,7 +208,7 @@ extension TargetProfile {
         target: .apache,
         families: libxcryptFamilies.union([.apr1, .sha1]),
         bcryptVariants: allBcrypt, bcryptCostLimit: ["a": 17, "y": 17], shaRoundsLimit: nil,
-        passwordLimit: limits(libxcryptFamilies.subtracting([.bcrypt]), libxcryptLimit).merging([.bcrypt: 511]) { a, _ in a },
+        passwordLimit: limits(libxcryptFamilies.subtracting([.bcrypt]), libxcryptLimit),
         cutsPasswordAtNUL: true, acceptsPlaintext: false,
         reading: .apache,
         workers: [

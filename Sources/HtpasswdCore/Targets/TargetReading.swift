@@ -18,7 +18,7 @@ public struct TargetReading: Equatable, Sendable {
         case firstWins
         case lastWins
         /// The server refuses the whole file.
-        refusesFile
+        case refusesFile
     }
 
     /// What a second `:` on a line does (`user:hash:extra`).
@@ -106,7 +106,7 @@ extension FileRefusal: CustomStringConvertible {
 extension TargetReading {
     /// What the server makes of a line, given its content (without the terminator) and its terminator.
     public func read(_ content: UnsafeBufferPointer<UInt8>, terminator: LineTerminator) -> TargetLine {
-        let length = content.count + terminator.bytes.count + (keepsCarriageReturn ? 0 : 0)
+        let length = content.count + terminator.bytes.count
         switch longLines {
         case .unlimited: break
         case .skipsOver(let limit): if length > limit { return .ignored }
@@ -133,7 +133,9 @@ extension TargetReading {
         if first < end && byte(content, first, terminator) == UInt8(ascii: "#") {
             if comments == .afterLeadingWhitespace || first == start { return .ignored }
         }
-        if !trimsLines && comments == .columnZero && (start..<end).allSatisfy({ isSpace(byte(content, $0, terminator)) }) {
+        if !trimsLines && comments == .columnZero
+            && (start..<end).allSatisfy({ isSpace(byte(content, $0, terminator)) })
+        {
             return lineWithoutColonRefusesFile ? .refusesFile(.lineWithoutColon) : .ignored
         }
         guard let colon = (start..<end).first(where: { byte(content, $0, terminator) == UInt8(ascii: ":") }) else {
