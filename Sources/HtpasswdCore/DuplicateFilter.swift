@@ -51,4 +51,21 @@ public struct DuplicateFilter: Sendable {
 
     /// How many names are tracked exactly (users listed twice, and false positives).
     public var trackedNames: Int { candidates.count }
+
+    /// Lines left of each tracked name, for ``isLastLine(_:)``.
+    private var remaining = ByteTable()
+
+    /// An optional second pass, before the one that asks ``isLastLine(_:)``: counts the lines of `name`.
+    public mutating func countInSecondPass(_ name: UnsafeBufferPointer<UInt8>) {
+        guard candidates.value(for: name) != nil else { return }
+        remaining.set((remaining.value(for: name) ?? 0) + 1, for: name)
+    }
+
+    /// After a counting pass, in the next pass and in the same order: whether this line is the last line
+    /// of `name` (for servers that use a user's last line).
+    public mutating func isLastLine(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let count = remaining.value(for: name) else { return true }
+        remaining.set(count - 1, for: name)
+        return count <= 1
+    }
 }

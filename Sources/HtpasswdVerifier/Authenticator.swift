@@ -1,8 +1,8 @@
 import HtpasswdCore
 import SystemPackage
 
-/// Answers "may this user, with this password, in?" for an htpasswd file, the way nginx would, in about
-/// the same time whether or not the user exists.
+/// Answers "may this user, with this password, in?" for an htpasswd file, as a given server would
+/// (nginx by default), in about the same time whether or not the user exists.
 ///
 /// ```swift
 /// let authenticator = Authenticator(path: "/etc/nginx/htpasswd")
@@ -10,36 +10,47 @@ import SystemPackage
 /// ```
 ///
 /// The file is read on every call (as nginx does, so an edit takes effect at once), line by line in
-/// constant memory. The user's first line wins. The password is checked against the user's hash; for
-/// an unknown user, against a stand-in hash from the same file (of the most common format among its
-/// first ``Verifier/timingSampleSize`` entries, with its cost), whose result is ignored — so that the
-/// time taken does not tell an attacker which users exist. Every comparison is constant-time.
+/// constant memory, the way the target reads it (``TargetReading``): which lines are comments, what is
+/// trimmed, which line of a user listed twice counts, what makes it refuse the whole file. The password is
+/// checked against the user's hash with the target's rules (``TargetProfile``): the formats and costs it
+/// verifies, a password cut at NUL by C servers. For an unknown user the password is checked against a
+/// stand-in hash from the same file (of the most common format among its first
+/// ``Verifier/timingSampleSize`` entries, with its cost), whose result is ignored — so that the time taken
+/// does not tell an attacker which users exist. Every comparison is constant-time.
 public struct Authenticator: Sendable {
     /// The file.
     public var store: HtpasswdStore
+    /// The server whose verdict is given.
+    public var target: Target
 
-    public init(store: HtpasswdStore) {
+    public init(store: HtpasswdStore, target: Target = .nginx) {
         self.store = store
+        self.target = target
     }
 
-    public init(path: FilePath) {
-        self.init(store: HtpasswdStore(path: path))
+    public init(path: FilePath, target: Target = .nginx) {
+        self.init(store: HtpasswdStore(path: path), target: target)
     }
 
-    public init(path: String) {
-        self.init(store: HtpasswdStore(path: FilePath(path)))
+    public init(path: String, target: Target = .nginx) {
+        self.init(store: HtpasswdStore(path: FilePath(path)), target: target)
     }
 
     /// The answer for a user and a password.
     public enum Decision: Equatable, Sendable {
         /// The password is right.
         case granted
-        /// The user exists and the password is wrong.
+        /// The user exists and the password is wrong (or one the target cannot take, such as a password too
+        /// long for its crypt(3)).
         case wrongPassword
-        /// No entry for the user.
+        /// No entry for the user, as the target reads the file.
         case unknownUser
         /// The user's entry (on `line`) can match no password: a failure token, an unknown format.
         case unverifiable(line: Int, format: HashFormat)
+        /// The user's entry (on `line`) is a hash the target cannot verify.
+        case notVerifiable(line: Int, TargetRefusal)
+        /// The target refuses the whole file, because of `line`: every user is refused.
+        case fileRefused(line: Int, FileRefusal)
     }
 
     /// Whether `user` may in with `password`.
@@ -60,32 +71,92 @@ public struct Authenticator: Sendable {
     /// for the password only once it knows the file can be read).
     public func candidate(for user: some Collection<UInt8>) throws(HtpasswdError) -> Candidate {
         let user = Array(user)
+        let profile = target.profile
+        let reading = profile.reading
         var found: (hash: [UInt8], line: Int)?
+        var refusal: (line: Int, reason: FileRefusal)?
         var sample = TimingSample()
+        var stopped = false
+        // Envoy refuses a file with any user listed twice: that takes a first pass.
+        var duplicates: DuplicateFilter?
+        if reading.duplicates == .refusesFile {
+            var filter = DuplicateFilter(fileSize: try store.contentSize())
+            try store.scan { line in
+                if case .entry(let name, _) = reading.read(line.content, terminator: line.terminator) {
+                    filter.noteInFirstPass(UnsafeBufferPointer(rebasing: line.content[name]))
+                }
+            }
+            duplicates = filter
+        }
         try store.scan { line in
-            guard line.kind == .entry else { return }
-            sample.consider(line.hash)
-            if found == nil, line.user.count == user.count, line.user.elementsEqual(user) {
-                found = (Array(line.hash), line.number)
+            guard !stopped else { return }
+            switch reading.read(line.content, terminator: line.terminator) {
+            case .ignored:
+                return
+            case .stopsReading:
+                stopped = true
+            case .refusesFile(let reason):
+                if refusal == nil { refusal = (line.number, reason) }
+            case .entry(let name, let hashRange):
+                let hash = reading.lineBytes(line.content, terminator: line.terminator)[hashRange]
+                let userBytes = UnsafeBufferPointer(rebasing: line.content[name])
+                if duplicates?.isLaterLine(userBytes) == true, refusal == nil {
+                    refusal = (line.number, .duplicateUser)
+                }
+                if reading.unverifiableEntryRefusesFile, refusal == nil,
+                    let reason = profile.refusal(for: HashFormat(hash)) ?? envoyLength(hash)
+                {
+                    refusal = (line.number, .unverifiableEntry(reason))
+                }
+                Array(hash).withUnsafeBufferPointer { sample.consider($0) }
+                guard userBytes.count == user.count, userBytes.elementsEqual(user) else { return }
+                if found == nil || reading.duplicates == .lastWins { found = (Array(hash), line.number) }
             }
         }
-        return Candidate(entry: found, dummy: sample.best)
+        return Candidate(target: target, entry: found, dummy: sample.best, refusal: refusal)
+    }
+
+    /// Envoy's own check of a `{SHA}` entry: 28 characters of base64 after the prefix.
+    private func envoyLength(_ hash: ArraySlice<UInt8>) -> TargetRefusal? {
+        hash.count == 5 + 28 ? nil : .format(HashFormat(hash))
     }
 
     /// A user's entry, or the stand-in for an unknown user, ready to check a password against.
     public struct Candidate: Sendable {
+        /// The server whose rules apply.
+        public let target: Target
         /// The user's hash and its line, or nil for an unknown user.
         public let entry: (hash: [UInt8], line: Int)?
         let dummy: [UInt8]?
+        /// The line that makes the target refuse the whole file, if any.
+        public let refusal: (line: Int, reason: FileRefusal)?
 
         /// The decision for `password`: always one hash computation, whether or not the user exists.
         public func check(_ password: some Collection<UInt8>) -> Decision {
             let verifier = Verifier()
-            guard let entry else {
+            let profile = target.profile
+            let password = profile.effectivePassword(Array(password))
+            guard let entry, refusal == nil else {
                 if let dummy { _ = verifier.verify(password, against: dummy) }
+                if let refusal { return .fileRefused(line: refusal.line, refusal.reason) }
                 return .unknownUser
             }
-            switch verifier.verify(password, against: entry.hash) {
+            let format = HashFormat(entry.hash)
+            guard format.isVerifiable else {
+                if let dummy { _ = verifier.verify(password, against: dummy) }
+                return .unverifiable(line: entry.line, format: format)
+            }
+            if let reason = profile.refusal(for: format) {
+                if let dummy { _ = verifier.verify(password, against: dummy) }
+                return .notVerifiable(line: entry.line, reason)
+            }
+            var hash = entry.hash
+            if case .bcrypt = format, profile.reading.bcryptIgnoresTrailingBytes, hash.count > 60 {
+                hash = Array(hash.prefix(60))
+            }
+            let verdict = verifier.verify(password, against: hash)
+            if profile.refusal(forPasswordOf: password.count, format: format) != nil { return .wrongPassword }
+            switch verdict {
             case .match: return .granted
             case .mismatch: return .wrongPassword
             case .unverifiable(let format): return .unverifiable(line: entry.line, format: format)

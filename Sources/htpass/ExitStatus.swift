@@ -71,6 +71,11 @@ enum Advice {
             case .invalidCost: "use --cost 4 to 31 (default 10)"
             case .invalidRounds: "use --rounds 1000 to 999999999 (default 5000)"
             case .parameterNotApplicable: "use --cost with bcrypt, --rounds with sha256 or sha512"
+            case .notVerifiable(let target, .passwordLength):
+                "use a shorter password, or another algorithm \(target.displayName) verifies"
+            case .notVerifiable(let target, _):
+                "leave out -a, --cost and --rounds to get the strongest format \(target.displayName) verifies ("
+                    + (Target.algorithms(verifiedByAll: [target]).first?.rawValue ?? "none") + ")"
             case .system(_, _, let errno) where errno == .readOnlyFileSystem:
                 "the file system is read-only here; edit the file where it is writable"
             case .system(_, _, let errno) where errno == .permissionDenied || errno == .notPermitted:

@@ -34,7 +34,7 @@ enum FastPath {
     private static let passwordOptions = ["--password-file", "--password-env"]
     private static let generationFlags = ["--generate"]
     private static let generationOptions = ["--length"]
-    private static let hashingOptions = ["--algorithm", "--cost", "--rounds"]
+    private static let hashingOptions = ["--algorithm", "--cost", "--rounds", "--target"]
     private static let newFileOptions = ["--mode", "--group"]
     private static let editOptions = ["--lock-timeout", "--write-mode"]
 
@@ -72,17 +72,23 @@ enum FastPath {
     }
 
     private static func verify(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(arguments, flags: passwordFlags, options: passwordOptions)
+        let scan = try Scan(arguments, flags: passwordFlags, options: passwordOptions + ["--as"])
         guard scan.positionals.count == 2 else { throw NotFast() }
+        let target = try scan.value("--as", TargetList.init(argument:))
+        guard target.map({ $0.targets.count == 1 }) ?? true else { throw NotFast() }
         return .verify(
             VerifyRequest(
-                file: scan.positionals[0], user: scan.positionals[1], password: try password(scan, generation: false)))
+                file: scan.positionals[0], user: scan.positionals[1], password: try password(scan, generation: false),
+                target: target?.targets.first))
     }
 
     private static func list(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(arguments, flags: ["--long", "--json"], options: [])
+        let scan = try Scan(arguments, flags: ["--long", "--json"], options: ["--target"])
         guard scan.positionals.count == 1 else { throw NotFast() }
-        return .list(try ListRequest(file: scan.positionals[0], long: scan.has("--long"), json: scan.has("--json")))
+        return .list(
+            try ListRequest(
+                file: scan.positionals[0], long: scan.has("--long"), json: scan.has("--json"),
+                targets: TargetChoice(targets: try scan.value("--target", TargetList.init(argument:))?.targets)))
     }
 
     private static func hash(_ arguments: ArraySlice<String>) throws -> Request {
@@ -107,8 +113,9 @@ enum FastPath {
 
     private static func hashing(_ scan: Scan) throws -> HashChoice {
         HashChoice(
-            algorithm: try scan.value("--algorithm", Algorithm.init(rawValue:)) ?? .bcrypt,
-            cost: try scan.value("--cost") { Int($0) }, rounds: try scan.value("--rounds") { Int($0) })
+            algorithm: try scan.value("--algorithm", Algorithm.init(rawValue:)),
+            cost: try scan.value("--cost") { Int($0) }, rounds: try scan.value("--rounds") { Int($0) },
+            targets: TargetChoice(targets: try scan.value("--target", TargetList.init(argument:))?.targets))
     }
 
     private static func newFile(_ scan: Scan) throws -> NewFileChoice {

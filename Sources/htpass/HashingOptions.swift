@@ -8,9 +8,10 @@ struct HashingOptions: ParsableArguments {
     @Option(
         name: [.short, .long],
         help: ArgumentHelp(
-            "Hash format: bcrypt (default), sha512, sha256, yescrypt, apr1, sha1 or des. apr1, sha1 and des are weak.",
+            "Hash format: bcrypt (default; with --target, the strongest every target verifies), sha512, sha256, "
+                + "yescrypt, apr1, sha1 or des. apr1, sha1 and des are weak.",
             valueName: "algorithm"))
-    var algorithm: Algorithm = .bcrypt
+    var algorithm: Algorithm?
 
     @Option(help: ArgumentHelp("bcrypt cost, 4 to 31 (default 10; above 17 Apache cannot verify).", valueName: "n"))
     var cost: Int?
@@ -18,5 +19,7 @@ struct HashingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("sha256/sha512 rounds, 1000 to 999999999 (default 5000).", valueName: "n"))
     var rounds: Int?
 
-    var choice: HashChoice { HashChoice(algorithm: algorithm, cost: cost, rounds: rounds) }
+    @OptionGroup var target: TargetOptions
+
+    var choice: HashChoice { HashChoice(algorithm: algorithm, cost: cost, rounds: rounds, targets: target.choice) }
 }

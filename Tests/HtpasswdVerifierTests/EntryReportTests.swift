@@ -15,10 +15,10 @@ struct EntryReportTests {
         arguments: [
             ("$2y$10$" + String(repeating: "a", count: 53), [String]()),
             ("$2y$18$" + String(repeating: "a", count: 53), ["apache-cannot-verify"]),
-            ("$2y$20$" + String(repeating: "a", count: 53), ["apache-cannot-verify", "alpine-cannot-verify"]),
+            ("$2y$20$" + String(repeating: "a", count: 53), ["apache-cannot-verify", "nginx-alpine-cannot-verify"]),
             ("$6$salt$hash", []),
-            ("$y$j9T$salt$hash", ["alpine-cannot-verify"]),
-            ("$gy$j9T$salt$hash", ["alpine-cannot-verify"]),
+            ("$y$j9T$salt$hash", ["nginx-alpine-cannot-verify"]),
+            ("$gy$j9T$salt$hash", ["nginx-alpine-cannot-verify"]),
             ("$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/", ["weak"]),
             ("$1$salt$hash", ["weak"]),
             ("{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", ["weak"]),
@@ -31,7 +31,7 @@ struct EntryReportTests {
     func flagsByFormat(hash: String, expected: [String]) {
         let reports = Self.reports("alice:\(hash)\n")
         #expect(reports.count == 1)
-        #expect(reports.first?.flags.names == expected)
+        #expect(reports.first?.flags == expected)
         #expect(reports.first?.format == HashFormat(Array(hash.utf8)))
     }
 
@@ -40,8 +40,7 @@ struct EntryReportTests {
         let reports = Self.reports("alice:\(Self.bcrypt10)\nbob:\(Self.bcrypt10)\n# comment\nalice:*0\n")
         #expect(reports.map { Array($0.entry.user) } == [Array("alice".utf8), Array("bob".utf8), Array("alice".utf8)])
         #expect(reports.map(\.entry.lineNumber) == [1, 2, 4])
-        #expect(reports.map(\.flags) == [[], [], [.unverifiable, .duplicate]])
-        #expect(reports[2].flags.names == ["unverifiable", "duplicate"])
+        #expect(reports.map(\.flags) == [[], [], ["unverifiable", "duplicate"]])
     }
 
     @Test("A record over 255 bytes, extra field included, is long")
@@ -51,7 +50,7 @@ struct EntryReportTests {
         let over = exact + "x"
         let reports = Self.reports(exact + "\n" + over.replacingFirstUser("carol") + "\n")
         #expect(reports[0].flags == [])
-        #expect(reports[1].flags == [.longRecord])
+        #expect(reports[1].flags == ["long-record"])
     }
 
     @Test("Malformed lines have no report")

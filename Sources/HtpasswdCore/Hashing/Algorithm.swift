@@ -36,12 +36,8 @@ public enum Algorithm: String, CaseIterable, Sendable {
 /// Something legal but risky about a hashing choice, printed as a warning.
 public enum HashWarning: Equatable, Sendable {
     case weakAlgorithm(Algorithm)
-    /// bcrypt cost above 17: Apache httpd and `htpasswd -v` cannot verify it.
-    case costAboveApacheLimit(Int)
-    /// bcrypt cost above 19: nginx on Alpine (musl) cannot verify it either.
-    case costAboveAlpineLimit(Int)
-    /// yescrypt: nginx on Alpine and Traefik answer 401 for every such user.
-    case yescryptNotPortable
+    /// These servers cannot verify the hashes (when the servers that read the file were not named).
+    case notVerified(by: [Target], TargetRefusal)
 }
 
 extension HashWarning: CustomStringConvertible {
@@ -49,12 +45,8 @@ extension HashWarning: CustomStringConvertible {
         switch self {
         case .weakAlgorithm(let algorithm):
             "\(algorithm.rawValue) is a weak format: a leaked file is cheap to crack; prefer bcrypt unless a consumer needs it"
-        case .costAboveApacheLimit(let cost):
-            "bcrypt cost \(cost) is above 17: Apache httpd and 'htpasswd -v' cannot verify it"
-        case .costAboveAlpineLimit(let cost):
-            "bcrypt cost \(cost) is above 19: neither Apache nor nginx on Alpine (musl) can verify it"
-        case .yescryptNotPortable:
-            "yescrypt is not accepted by nginx on Alpine (ingress-nginx) nor by Traefik: their users get 401"
+        case .notVerified(let targets, let refusal):
+            "\(targets.map(\.displayName).joined(separator: ", ")) cannot verify \(refusal): their users would get 401; name the servers that read the file with --target"
         }
     }
 }

@@ -10,10 +10,6 @@ import SystemPackage
 public struct PasswordHasher: Equatable, Sendable {
     public static let costRange = 4...31
     public static let defaultCost = 10
-    /// The highest bcrypt cost Apache httpd and `htpasswd -v` verify.
-    public static let apacheBcryptCostLimit = 17
-    /// The highest bcrypt cost nginx on Alpine (musl's crypt) verifies.
-    public static let alpineBcryptCostLimit = 19
     public static let roundsRange = 1000...999_999_999
     public static let defaultRounds = 5000
 
@@ -41,16 +37,32 @@ public struct PasswordHasher: Equatable, Sendable {
         self.rounds = (algorithm == .sha256 || algorithm == .sha512) ? (rounds ?? Self.defaultRounds) : nil
     }
 
-    /// What to tell the user about this choice before using it.
-    public var warnings: [HashWarning] {
+    /// What to tell the user about this choice before using it, when nothing is known of the servers that
+    /// read the file: a weak algorithm, and the common servers that cannot verify these hashes.
+    public var warnings: [HashWarning] { warnings(for: []) }
+
+    /// The servers whose refusal is worth a warning when the readers of a file are not named: nginx on a
+    /// host or in an image, on Alpine (ingress-nginx), and Apache. The others take few formats (Traefik,
+    /// the registry, Envoy) and would make most choices look wrong; name them with a target.
+    public static let commonTargets: [Target] = [.nginx, .nginxAlpine, .apache]
+
+    /// What to tell the user about this choice for files read by `targets`: a weak algorithm; and, when
+    /// no target is named, the common servers that cannot verify these hashes (with targets, that is an
+    /// error, not a warning).
+    public func warnings(for targets: [Target]) -> [HashWarning] {
         var result: [HashWarning] = []
         if algorithm.isWeak { result.append(.weakAlgorithm(algorithm)) }
-        if algorithm == .yescrypt { result.append(.yescryptNotPortable) }
-        if let cost, cost > Self.alpineBcryptCostLimit {
-            result.append(.costAboveAlpineLimit(cost))
-        } else if let cost, cost > Self.apacheBcryptCostLimit {
-            result.append(.costAboveApacheLimit(cost))
+        guard targets.isEmpty else { return result }
+        var refusals: [(refusal: TargetRefusal, targets: [Target])] = []
+        for target in Self.commonTargets {
+            guard let refusal = target.profile.refusal(for: self) else { continue }
+            if let index = refusals.firstIndex(where: { $0.refusal == refusal }) {
+                refusals[index].targets.append(target)
+            } else {
+                refusals.append((refusal, [target]))
+            }
         }
+        result += refusals.map { .notVerified(by: $0.targets, $0.refusal) }
         return result
     }
 

@@ -21,6 +21,19 @@ public enum SystemGroup {
         fileRecords().first(where: { $0.id == id })?.name ?? getent(String(id))?.name ?? String(id)
     }
 
+    /// The ids of the groups in /etc/group that list `user` as a member (its supplementary groups).
+    public static func memberships(of user: String) -> [UInt32] {
+        let fd = open("/etc/group", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        return readAll(fd).split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            guard fields.count >= 4, let id = UInt32(String(decoding: fields[2], as: UTF8.self)) else { return nil }
+            let members = fields[3].split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }
+            return members.contains(user) ? id : nil
+        }
+    }
+
     private typealias Record = (name: String, id: UInt32)
 
     /// `name:password:id:members` lines.

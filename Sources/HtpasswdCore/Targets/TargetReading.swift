@@ -61,6 +61,8 @@ public struct TargetReading: Equatable, Sendable {
     public var unverifiableEntryRefusesFile: Bool
     /// Whether a carriage return before the newline stays part of the line (and so of the hash).
     public var keepsCarriageReturn: Bool
+    /// Whether the hash ends at a carriage return anywhere on the line (nginx).
+    public var hashEndsAtCarriageReturn: Bool
     public var longLines: LongLines
     /// Whether a bcrypt hash followed by more bytes still verifies (Go's bcrypt reads the first 60).
     public var bcryptIgnoresTrailingBytes: Bool
@@ -149,7 +151,12 @@ extension TargetReading {
             }
         }
         var hashEnd = end
-        if let second = ((colon + 1)..<end).first(where: { byte(content, $0, terminator) == UInt8(ascii: ":") }) {
+        if hashEndsAtCarriageReturn,
+            let carriageReturn = ((colon + 1)..<end).first(where: { byte(content, $0, terminator) == 0x0D })
+        {
+            hashEnd = carriageReturn
+        }
+        if let second = ((colon + 1)..<hashEnd).first(where: { byte(content, $0, terminator) == UInt8(ascii: ":") }) {
             switch extraField {
             case .endsHash: hashEnd = second
             case .partOfHash: break
@@ -184,7 +191,8 @@ extension TargetReading {
     static let nginx = TargetReading(
         comments: .columnZero, trimsLines: false, duplicates: .firstWins, extraField: .endsHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: nil, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .unlimited,
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: true,
+        longLines: .unlimited,
         bcryptIgnoresTrailingBytes: false)
 
     /// Apache's mod_authn_file (ap_cfg_getline): lines trimmed, `#` after spaces, the first line wins,
@@ -192,7 +200,8 @@ extension TargetReading {
     static let apache = TargetReading(
         comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .firstWins, extraField: .endsHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .stopsAt(8191),
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        longLines: .stopsAt(8191),
         bcryptIgnoresTrailingBytes: false)
 
     /// lighttpd's mod_authn_file: `#` in column 0, nothing trimmed, the rest of the line is the hash,
@@ -200,7 +209,8 @@ extension TargetReading {
     static let lighttpd = TargetReading(
         comments: .columnZero, trimsLines: false, duplicates: .firstWins, extraField: .partOfHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .skipsOver(1024),
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        longLines: .skipsOver(1024),
         bcryptIgnoresTrailingBytes: false)
 
     /// Traefik's basicAuth users file: lines trimmed, `#` comments, the last line of a user wins, and a
@@ -208,7 +218,8 @@ extension TargetReading {
     static let traefik = TargetReading(
         comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .lastWins, extraField: .refusesFile,
         lineWithoutColonRefusesFile: true, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .unlimited,
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        longLines: .unlimited,
         bcryptIgnoresTrailingBytes: true)
 
     /// The Docker registry: lines trimmed, `#` comments, the last line of a user wins, a line without
@@ -216,7 +227,8 @@ extension TargetReading {
     static let registry = TargetReading(
         comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .lastWins, extraField: .partOfHash,
         lineWithoutColonRefusesFile: true, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, longLines: .refusesFileAt(65536),
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        longLines: .refusesFileAt(65536),
         bcryptIgnoresTrailingBytes: true)
 
     /// Envoy's basic_auth filter (source/extensions/filters/http/basic_auth/config.cc): `#` in column 0,
@@ -225,6 +237,7 @@ extension TargetReading {
     static let envoy = TargetReading(
         comments: .columnZero, trimsLines: false, duplicates: .refusesFile, extraField: .partOfHash,
         lineWithoutColonRefusesFile: true, emptyUserRefusesFile: true, emptyHashRefusesFile: true,
-        unverifiableEntryRefusesFile: true, keepsCarriageReturn: true, longLines: .unlimited,
+        unverifiableEntryRefusesFile: true, keepsCarriageReturn: true, hashEndsAtCarriageReturn: false,
+        longLines: .unlimited,
         bcryptIgnoresTrailingBytes: false)
 }

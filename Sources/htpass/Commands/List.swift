@@ -10,11 +10,13 @@ extension Htpass {
             commandName: "list",
             abstract: "List the users of an htpasswd file, in file order.",
             discussion: """
-                Without options: each user once, one per line, as raw bytes. --long adds the line number, \
-                hash format, cost or rounds and flags (weak, unverifiable, duplicate, long-record, \
-                apache-cannot-verify, alpine-cannot-verify), and reports malformed lines by number. --json \
-                prints the same as one JSON object; a name that is not valid UTF-8 has U+FFFD in "user" and \
-                its exact bytes in "user_base64". Hashes are never printed.
+                Without options: each user once, one per line: raw bytes into a pipe, control characters and \
+                invalid UTF-8 escaped as \\xNN on a terminal. --long adds the line number, hash format, cost or \
+                rounds and flags (weak, unverifiable, duplicate, long-record, and TARGET-cannot-verify for each \
+                target of --target that cannot verify the hash; by default apache and nginx-alpine), and reports \
+                malformed lines by number. --json prints the same as one JSON object; a name that is not valid \
+                UTF-8 has U+FFFD in "user" and its exact bytes in "user_base64". Hashes are never printed. The \
+                file is read twice, in constant memory.
 
                 EXAMPLES:
                   htpass list /etc/nginx/htpasswd
@@ -31,8 +33,11 @@ extension Htpass {
         @Flag(help: "Print a JSON object with the entries and malformed lines.")
         var json = false
 
+        @OptionGroup(title: "Targets")
+        var target: TargetOptions
+
         func makeRequest() throws -> Request {
-            .list(try ListRequest(file: file, long: long, json: json))
+            .list(try ListRequest(file: file, long: long, json: json, targets: target.choice))
         }
     }
 }
@@ -69,7 +74,7 @@ enum Listing {
     }
 
     /// Aligned columns: LINE USER FORMAT COST FLAGS; names are escaped for the terminal.
-    static func long(_ store: HtpasswdStore) throws(HtpasswdError) {
+    static func long(_ store: HtpasswdStore, targets: [Target]) throws(HtpasswdError) {
         let header = ["LINE", "USER", "FORMAT", "COST", "FLAGS"]
         var widths = header.map(\.count)
         var filter = try firstPass(store) { line in
@@ -97,11 +102,14 @@ enum Listing {
             case .entry:
                 let hash = line.hash
                 let format = HashFormat(buffer: hash)
-                let flags = EntryReport.Flags(
-                    format: format, recordLength: line.content.count, duplicate: filter.isLaterLine(line.user))
+                var flags: [String] = []
+                EntryReport.flags(
+                    format: format, recordLength: line.content.count, duplicate: filter.isLaterLine(line.user),
+                    targets: targets
+                ) { flags.append($0) }
                 emit([
                     String(line.number), displayText(line.user), format.name, format.parameter ?? "-",
-                    flags.isEmpty ? "-" : flags.names.joined(separator: ","),
+                    flags.isEmpty ? "-" : flags.joined(separator: ","),
                 ])
             case .malformed(let reason):
                 emit([String(line.number), "-", "malformed", "-", reason.explanation])
@@ -111,7 +119,7 @@ enum Listing {
     }
 
     /// One JSON object: `{"file": ..., "entries": [...], "malformed": [...]}`.
-    static func json(_ store: HtpasswdStore, path: [UInt8]) throws(HtpasswdError) {
+    static func json(_ store: HtpasswdStore, path: [UInt8], targets: [Target]) throws(HtpasswdError) {
         var filter = try firstPass(store) { _ in }
         var malformed: [MalformedLine] = []
         let out = Output.writer
@@ -124,8 +132,7 @@ enum Listing {
             case .entry:
                 let user = line.user
                 let format = HashFormat(buffer: line.hash)
-                let flags = EntryReport.Flags(
-                    format: format, recordLength: line.content.count, duplicate: filter.isLaterLine(user))
+                let duplicate = filter.isLaterLine(user)
                 out.write(first ? "\n{\"line\":" as StaticString : ",\n{\"line\":")
                 first = false
                 out.writeDecimal(line.number)
@@ -149,7 +156,9 @@ enum Listing {
                 }
                 out.write(",\"flags\":[" as StaticString)
                 var firstFlag = true
-                for (flag, name) in EntryReport.Flags.named where flags.contains(flag) {
+                EntryReport.flags(
+                    format: format, recordLength: line.content.count, duplicate: duplicate, targets: targets
+                ) { name in
                     out.write(firstFlag ? "\"" as StaticString : ",\"")
                     out.write(name)
                     out.write("\"" as StaticString)

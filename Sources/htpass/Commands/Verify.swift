@@ -13,12 +13,15 @@ extension Htpass {
                 output: the exit status is the answer.
 
                 Status: 0 the password matches, 1 it does not, 3 no such user (after the time a real check \
-                takes), 6 the entry cannot be verified (unknown format or a failure token such as '*0').
+                takes), 6 the entry cannot be verified (unknown format, a failure token such as '*0', or with \
+                --as a format, cost or prefix that server cannot verify), 4 the file cannot be read (with --as: \
+                that server refuses the whole file).
 
                 EXAMPLES:
                   htpass verify /etc/nginx/htpasswd alice                     # prompts once
                   printf '%s' "$PW" | htpass verify --stdin htpasswd bob && echo ok
                   htpass verify --password-env PW htpasswd carol
+                  htpass verify --as nginx-alpine --stdin htpasswd alice     # as nginx:alpine would
                 """)
 
         @Argument(help: "The htpasswd file.", completion: .file())
@@ -30,8 +33,20 @@ extension Htpass {
         @OptionGroup(title: "Password input")
         var password: PasswordSource
 
+        @Option(
+            name: .customLong("as"),
+            help: ArgumentHelp(
+                "Give the verdict of this server, reading the file as it does: nginx (default), nginx-alpine, apache, "
+                    + "lighttpd, traefik, registry, envoy.",
+                valueName: "target"))
+        var target: TargetList?
+
         func makeRequest() throws -> Request {
-            .verify(VerifyRequest(file: file, user: user, password: try password.choice()))
+            guard target.map({ $0.targets.count == 1 }) ?? true else {
+                throw ValidationError("--as takes one server")
+            }
+            return .verify(
+                VerifyRequest(file: file, user: user, password: try password.choice(), target: target?.targets.first))
         }
     }
 }

@@ -65,19 +65,41 @@ struct PasswordChoice: Equatable, Sendable {
     }
 }
 
-/// `-a/--algorithm`, `--cost` and `--rounds`: the plain value behind ``HashingOptions``.
+/// `-a/--algorithm`, `--cost`, `--rounds` and `--target`: the plain value behind ``HashingOptions``.
 ///
 /// Cost and rounds are checked by ``PasswordHasher`` when the command runs (status 2 or 5), not here.
 struct HashChoice: Equatable, Sendable {
-    var algorithm: Algorithm = .bcrypt
+    /// nil: bcrypt, or with targets the strongest algorithm all of them verify.
+    var algorithm: Algorithm?
     var cost: Int?
     var rounds: Int?
+    var targets = TargetChoice()
 
-    /// The hasher for this choice, after printing the warnings about it.
-    func hasher() throws(HtpasswdError) -> PasswordHasher {
+    /// The hasher for this choice, after checking that every target verifies what it makes and printing
+    /// the warnings about it.
+    ///
+    /// - Throws: ``HtpasswdError/notVerifiable(by:_:)`` (status 5) when a target cannot verify the
+    ///   algorithm, cost or rounds; ``CommandError`` (5) when no algorithm suits every target.
+    func hasher() throws -> (PasswordHasher, [Target]) {
+        let targets = try self.targets.resolved()
+        var algorithm = self.algorithm ?? .bcrypt
+        if self.algorithm == nil, !targets.isEmpty {
+            guard let strongest = Target.algorithms(verifiedByAll: targets).first else {
+                throw CommandError(
+                    .rejectedInput,
+                    "No hash format is verified by all of \(targets.map(\.rawValue).joined(separator: ", ")); give fewer targets"
+                )
+            }
+            algorithm = strongest
+        }
         let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
-        for warning in hasher.warnings { Output.warning(warning.description) }
-        return hasher
+        for target in targets {
+            if let refusal = target.profile.refusal(for: hasher) {
+                throw HtpasswdError.notVerifiable(by: target, refusal)
+            }
+        }
+        for warning in hasher.warnings(for: targets) { Output.warning(warning.description) }
+        return (hasher, targets)
     }
 }
 
@@ -88,9 +110,15 @@ struct NewPassword {
     let hash: PasswordHash
 
     init(for user: UserName?, _ password: PasswordChoice, _ hashing: HashChoice) throws {
-        let hasher = try hashing.hasher()
+        let (hasher, targets) = try hashing.hasher()
         secret = try password.read(for: .set(user, hasher: hasher))
         hash = try hasher.hash(secret.bytes)
+        // A password a target cannot take (musl's SHA-crypt stops at 256 bytes).
+        for target in targets {
+            if let refusal = target.profile.refusal(forPasswordOf: secret.bytes.count, format: hash.format) {
+                throw HtpasswdError.notVerifiable(by: target, refusal)
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import HtpasswdCore
+import HtpasswdVerifier
 
 /// `htpass list FILE`.
 struct ListRequest: Equatable, Sendable {
@@ -15,22 +16,26 @@ struct ListRequest: Equatable, Sendable {
 
     var file: String
     var style: Style
+    var targets: TargetChoice
 
     /// - Throws: `ValidationError` for both `--long` and `--json`.
-    init(file: String, long: Bool, json: Bool) throws {
+    init(file: String, long: Bool, json: Bool, targets: TargetChoice = TargetChoice()) throws {
         if long && json { throw ValidationError("Give --long or --json, not both") }
         self.file = file
         style = json ? .json : long ? .long : .users
+        self.targets = targets
     }
 
     func run() throws {
         let path = RawArguments.path(file)
         let store = HtpasswdStore(path: path)
+        let given = try targets.resolved()
+        let targets = given.isEmpty ? EntryReport.defaultTargets : given
         switch style {
         case .json:
-            try Listing.json(store, path: RawArguments.bytes(of: [file])[0])
+            try Listing.json(store, path: RawArguments.bytes(of: [file])[0], targets: targets)
         case .long:
-            try Listing.long(store)
+            try Listing.long(store, targets: targets)
         case .users:
             let (count, sample) = try Listing.users(store, toTerminal: isatty(STDOUT_FILENO) == 1)
             Warnings.malformed(count: count, sample: sample, in: path)

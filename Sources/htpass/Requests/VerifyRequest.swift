@@ -1,34 +1,48 @@
 import HtpasswdCore
 import HtpasswdVerifier
 
-/// `htpass verify FILE USER`.
+/// `htpass verify FILE USER [--as TARGET]`.
 ///
 /// The user is looked up by its exact bytes, without the rules for writing a name: a user written by
 /// another tool (`" bob"`) can be verified, and a name no entry can have (empty, with `:`) is not found.
+/// With `--as`, the file is read and the password checked the way that server does.
 struct VerifyRequest: Equatable, Sendable {
     var file: String
     var user: String
     var password: PasswordChoice
+    /// nil: nginx on Debian, htpass's own reading.
+    var target: Target? = nil
 
     func run() throws {
         let path = RawArguments.path(file)
         let user = RawArguments.bytes(of: [file, user])[1]
         let display = displayText(user)
         // The file first: a missing or unreadable file is said before a prompt.
-        let candidate = try Authenticator(path: path).candidate(for: user)
+        let candidate = try Authenticator(path: path, target: target ?? .nginx).candidate(for: user)
         let secret = try password.read(for: .verify(display))
+        let server = target.map { " for \($0.displayName)" } ?? ""
         switch candidate.check(secret.bytes) {
         case .granted:
             return
         case .wrongPassword:
-            throw CommandOutcome(status: .mismatch, message: "The password for '\(display)' does not match")
+            throw CommandOutcome(status: .mismatch, message: "The password for '\(display)' does not match\(server)")
         case .unknownUser:
             throw CommandError(
-                .noSuchUser, "No user '\(display)' in '\(path.display)'; check the name with 'htpass list'")
+                .noSuchUser, "No user '\(display)' in '\(path.display)'\(server); check the name with 'htpass list'")
         case .unverifiable(let line, let format):
             throw CommandError(
                 .unverifiable,
                 "The entry of '\(display)' (line \(line), format \(format.name)) cannot match any password; set one with 'htpass add'"
+            )
+        case .notVerifiable(let line, let refusal):
+            throw CommandError(
+                .unverifiable,
+                "\((target ?? .nginx).displayName) cannot verify \(refusal) (line \(line)): '\(display)' gets 401; set the password again with 'htpass add --target \((target ?? .nginx).rawValue)'"
+            )
+        case .fileRefused(let line, let reason):
+            throw CommandError(
+                .fileProblem,
+                "\((target ?? .nginx).displayName) refuses the whole file because of \(reason) on line \(line): every user gets 401 or 400; see 'htpass check --target \((target ?? .nginx).rawValue)'"
             )
         }
     }
