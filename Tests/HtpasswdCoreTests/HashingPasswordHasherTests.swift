@@ -203,7 +203,7 @@ struct HashingPasswordHasherTests {
     }
 
     @Test("Warnings say what breaks")
-    func warningText() {
+    func warningText() throws {
         #expect(HashWarning.notVerified(by: [.apache], .bcryptCost(18, limit: 17)).description.contains("Apache"))
         #expect(HashWarning.notVerified(by: [.nginxAlpine], .format(.yescrypt)).description.contains("Alpine"))
         #expect(try PasswordHasher(algorithm: .yescrypt).warnings(for: [.nginx]).isEmpty)
