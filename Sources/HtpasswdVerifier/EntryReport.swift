@@ -60,6 +60,7 @@ extension Target {
         case .traefik: "traefik-cannot-verify"
         case .registry: "registry-cannot-verify"
         case .envoy: "envoy-cannot-verify"
+        case .openshift: "openshift-cannot-verify"
         }
     }
 }

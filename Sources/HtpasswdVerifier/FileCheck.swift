@@ -17,10 +17,13 @@ import SystemPackage
 public struct FileCheck: Sendable {
     public var store: HtpasswdStore
     public var targets: [Target]
+    /// Whether the path is checked too (its permissions, mounts, links), or only the content.
+    public var checksPath: Bool
 
-    public init(store: HtpasswdStore, targets: [Target]) {
+    public init(store: HtpasswdStore, targets: [Target], checksPath: Bool = true) {
         self.store = store
         self.targets = targets
+        self.checksPath = checksPath
     }
 
     /// One thing a server would trip on, or that puts the file at risk.
@@ -83,8 +86,10 @@ public struct FileCheck: Sendable {
     ///
     /// - Throws: A file error other than a missing file or a directory (those are findings).
     public func run(_ report: (Finding) -> Void) throws(HtpasswdError) {
-        let placement = try store.placement()
-        if !checkPath(placement, report) { return }
+        if checksPath {
+            let placement = try store.placement()
+            if !checkPath(placement, report) { return }
+        }
         try checkContent(report)
     }
 

@@ -94,12 +94,14 @@ enum FastPath {
     private static func hash(_ arguments: ArraySlice<String>) throws -> Request {
         let scan = try Scan(
             arguments, flags: passwordFlags + generationFlags,
-            options: passwordOptions + generationOptions + hashingOptions)
+            options: passwordOptions + generationOptions + hashingOptions + ["--format"])
         guard scan.positionals.count <= 1 else { throw NotFast() }
+        let format = try scan.value("--format", TextFormat.init(rawValue:)) ?? .plain
+        guard format != .k8sSecret else { throw NotFast() }
         return .hash(
             HashRequest(
                 user: scan.positionals.first, password: try password(scan, generation: true),
-                hashing: try hashing(scan)))
+                hashing: try hashing(scan), format: format))
     }
 
     // MARK: The option groups

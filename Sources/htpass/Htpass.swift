@@ -22,7 +22,10 @@ struct Htpass: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: version,
-        subcommands: [Create.self, Add.self, Delete.self, Verify.self, List.self, Hash.self, Check.self, Htpasswd.self]
+        subcommands: [
+            Create.self, Add.self, Delete.self, Verify.self, List.self, Hash.self, Check.self, Apply.self, Export.self,
+            Htpasswd.self,
+        ]
     )
 
     /// Without a command there is nothing to do: a usage error, not help with status 0.

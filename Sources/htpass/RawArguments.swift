@@ -11,7 +11,8 @@ enum RawArguments {
     /// The options that take a value.
     static let valueOptions = [
         "--password-file", "--password-env", "--length", "--algorithm", "-a", "--cost", "--rounds", "--mode",
-        "--group", "--lock-timeout", "--write-mode", "--target", "--as",
+        "--group", "--lock-timeout", "--write-mode", "--target", "--as", "--format", "--for", "--name", "--namespace",
+        "--jobs",
     ]
 
     /// The raw bytes of `values`, the subcommand's positional arguments in order (the file first, for the

@@ -15,6 +15,8 @@ public enum Target: String, CaseIterable, Hashable, Sendable {
     case registry
     /// Envoy's basic_auth filter and Envoy Gateway.
     case envoy
+    /// OpenShift's OAuth server with an HTPasswd identity provider.
+    case openshift
 
     /// The name for messages: `nginx on Alpine (musl)`.
     public var displayName: String {
@@ -26,6 +28,7 @@ public enum Target: String, CaseIterable, Hashable, Sendable {
         case .traefik: "Traefik"
         case .registry: "the Docker registry"
         case .envoy: "Envoy"
+        case .openshift: "OpenShift's OAuth server"
         }
     }
 }

@@ -145,6 +145,7 @@ extension Target {
         case .traefik: .traefik
         case .registry: .registry
         case .envoy: .envoy
+        case .openshift: .openshift
         }
     }
 
@@ -251,4 +252,15 @@ extension TargetProfile {
         passwordLimit: [:], cutsPasswordAtNUL: false, acceptsPlaintext: false,
         reading: .envoy,
         workers: [WorkerAccount(name: "envoy", uid: 101, gid: 101, context: "the official envoy image")])
+
+    /// OpenShift's OAuth server (openshift/oauth-server, pkg/authenticator/password/htpasswd): apr1,
+    /// `$2y$`/`$2a$` bcrypt and `{SHA}`; not packaged, so from its source. It runs with an arbitrary uid
+    /// and reads the file from a Secret, so no worker account is checked.
+    static let openshift = TargetProfile(
+        target: .openshift,
+        families: [.bcrypt, .apr1, .sha1],
+        bcryptVariants: ["a", "y"], bcryptCostLimit: [:], shaRoundsLimit: nil,
+        passwordLimit: [:], cutsPasswordAtNUL: false, acceptsPlaintext: false,
+        reading: .openshift,
+        workers: [])
 }

@@ -7,6 +7,8 @@
 public struct TargetReading: Equatable, Sendable {
     /// Where a `#` starts a comment.
     public enum Comments: Equatable, Sendable {
+        /// Nowhere: `#alice:hash` is the user `#alice`, and a `#` line without `:` is skipped as malformed.
+        case none
         /// Only in column 0.
         case columnZero
         /// After any leading whitespace.
@@ -132,7 +134,7 @@ extension TargetReading {
         if comments == .afterLeadingWhitespace {
             while first < end && isSpace(byte(content, first, terminator)) { first += 1 }
         }
-        if first < end && byte(content, first, terminator) == UInt8(ascii: "#") {
+        if comments != .none && first < end && byte(content, first, terminator) == UInt8(ascii: "#") {
             if comments == .afterLeadingWhitespace || first == start { return .ignored }
         }
         if !trimsLines && comments == .columnZero
@@ -240,4 +242,15 @@ extension TargetReading {
         unverifiableEntryRefusesFile: true, keepsCarriageReturn: true, hashEndsAtCarriageReturn: false,
         longLines: .unlimited,
         bcryptIgnoresTrailingBytes: false)
+}
+
+extension TargetReading {
+    /// OpenShift's OAuth server (Go's bufio.Scanner: a CR before the newline is dropped): empty lines
+    /// skipped, no comments, nothing trimmed, the last line of a user wins, the rest of the line is the hash, lines without `:` skipped, and reading stops (silently)
+    /// at a line of 64 KiB or more.
+    static let openshift = TargetReading(
+        comments: .none, trimsLines: false, duplicates: .lastWins, extraField: .partOfHash,
+        lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
+        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        longLines: .stopsAt(65537), bcryptIgnoresTrailingBytes: true)
 }

@@ -5,6 +5,7 @@ struct HashRequest: Equatable, Sendable {
     var user: String?
     var password: PasswordChoice
     var hashing: HashChoice
+    var format: TextFormat = .plain
 
     func run() throws {
         let name = try user.map { user throws(HtpasswdError) in try UserName(RawArguments.bytes(of: [user])[0]) }
@@ -13,9 +14,9 @@ struct HashRequest: Equatable, Sendable {
         new.secret.printIfGenerated()
         if let name {
             Warnings.recordLength(name.bytes.count + 1 + hash.count, for: name)
-            Output.line(name.bytes + [UInt8(ascii: ":")] + hash)
+            Output.line(try format.escape(name.bytes + [UInt8(ascii: ":")] + hash))
         } else {
-            Output.line(hash)
+            Output.line(try format.escape(hash))
         }
     }
 }

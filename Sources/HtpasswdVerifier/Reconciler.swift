@@ -1,0 +1,348 @@
+import Dispatch
+import Glibc
+import HtpasswdCore
+import SystemPackage
+
+/// One user of a desired state, and how to know it: a password to hash (and to check an existing entry
+/// against), or a hash to write as it is.
+public struct DesiredUser: Equatable, Sendable {
+    public enum Credential: Equatable, Sendable {
+        case password([UInt8])
+        case hash(PasswordHash)
+    }
+
+    public var user: UserName
+    public var credential: Credential
+    /// Where the user was given (a line of a SPEC file), for messages; 0 if nowhere in particular.
+    public var line: Int
+
+    public init(user: UserName, credential: Credential, line: Int = 0) {
+        self.user = user
+        self.credential = credential
+        self.line = line
+    }
+}
+
+/// Brings an htpasswd file to a desired state in one locked write, without churn: a user whose line
+/// already verifies with the given password, in the wanted format and cost, keeps its line byte for byte,
+/// and nothing at all is written when nothing changes (the file keeps its inode and modification time).
+///
+/// ```swift
+/// let reconciler = Reconciler(store: HtpasswdStore(path: "/etc/nginx/htpasswd"), hasher: try PasswordHasher())
+/// let result = try reconciler.apply([DesiredUser(user: try UserName("alice"), credential: .password(pw))])
+/// print(result.added, result.changed, result.removed, result.unchanged.count)
+/// ```
+///
+/// Checking existing entries and hashing new passwords — the expensive part with bcrypt — run on all
+/// cores (``jobs``), before the file is locked; the write then checks that the entries it planned against
+/// have not changed in between (``HtpasswdChanges/expect(_:for:)``), and plans again if they have.
+public struct Reconciler: Sendable {
+    public var store: HtpasswdStore
+    /// How new hashes are made, and what an existing hash must be to be kept.
+    public var hasher: PasswordHasher
+    /// Whether users the desired state does not name are removed.
+    public var removesOthers = false
+    /// How many hashes to compute at once; the number of processors by default.
+    public var jobs: Int
+
+    public init(store: HtpasswdStore, hasher: PasswordHasher, removesOthers: Bool = false, jobs: Int? = nil) {
+        self.store = store
+        self.hasher = hasher
+        self.removesOthers = removesOthers
+        self.jobs = max(1, jobs ?? Reconciler.processorCount)
+    }
+
+    /// The number of processors online.
+    public static var processorCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Why a user's line changes.
+    public enum ChangeReason: String, Equatable, Sendable {
+        /// The password does not verify against the line.
+        case password
+        /// The line has another format than the one wanted.
+        case algorithm
+        /// The line has the wanted format with another bcrypt cost or SHA-crypt rounds.
+        case cost
+        /// `--hashed`: the line has another hash.
+        case hash
+        /// The line verifies, but the user has later lines too (which servers read differently).
+        case duplicates
+    }
+
+    /// What reconciling did, or (dry run) would do.
+    public struct Result: Equatable, Sendable {
+        public var added: [UserName] = []
+        public var changed: [(user: UserName, reason: ChangeReason)] = []
+        public var removed: [[UInt8]] = []
+        public var unchanged: [UserName] = []
+        /// Whether the file was written (false in a dry run, and when nothing changed).
+        public var written = false
+        /// How it was written, when it was.
+        public var write: HtpasswdStore.WriteReport?
+
+        /// Whether anything differs from the desired state.
+        public var hasChanges: Bool { !added.isEmpty || !changed.isEmpty || !removed.isEmpty }
+
+        public static func == (lhs: Result, rhs: Result) -> Bool {
+            lhs.added == rhs.added && lhs.changed.map(\.user) == rhs.changed.map(\.user)
+                && lhs.changed.map(\.reason) == rhs.changed.map(\.reason) && lhs.removed == rhs.removed
+                && lhs.unchanged == rhs.unchanged && lhs.written == rhs.written && lhs.write == rhs.write
+        }
+    }
+
+    /// Brings the file to `desired`: one locked write, or none.
+    ///
+    /// - Parameters:
+    ///   - desired: The users, each once.
+    ///   - creation: ``HtpasswdStore/Creation/createIfMissing`` to create a missing file.
+    ///   - dryRun: Only say what would change (no new hash is computed).
+    /// - Throws: A hashing error (the desired state holds a password the hasher refuses), or a file error.
+    public func apply(
+        _ desired: [DesiredUser], creation: HtpasswdStore.Creation = .mustExist,
+        attributes: HtpasswdStore.NewFileAttributes = HtpasswdStore.NewFileAttributes(), dryRun: Bool = false
+    ) throws(HtpasswdError) -> Result {
+        for user in desired {
+            if case .password(let password) = user.credential { try hasher.check(password) }
+        }
+        var attempts = 0
+        while true {
+            attempts += 1
+            let (plan, result) = try self.plan(desired, creation: creation)
+            if dryRun || (!result.hasChanges && !plan.dedupes && plan.exists) { return result }
+            var changes = HtpasswdChanges()
+            changes.removesUnlisted = removesOthers
+            let hashes = try newHashes(for: plan.toHash)
+            for (index, user) in plan.toHash.enumerated() { changes.set(hashes[index], for: user.user) }
+            for (user, hash) in plan.kept {
+                if plan.dedupeUsers.contains(user.bytes) {
+                    changes.set(hash, for: user)
+                } else {
+                    changes.keep(user.bytes)
+                }
+            }
+            for (user, hash) in plan.expectations { changes.expect(hash, for: user) }
+            do throws(HtpasswdError) {
+                let report = try store.apply(changes, creation: creation, attributes: attributes)
+                var done = result
+                done.written = report.write.method != .none
+                done.write = report.write
+                done.removed = report.outcome.removed
+                return done
+            } catch .changedSinceRead where attempts < 5 {
+                continue  // Someone edited those users meanwhile: plan again against the new file.
+            }
+        }
+    }
+
+    /// What the file holds and what must change.
+    private struct Plan {
+        var exists = true
+        /// Users whose new hash must be computed.
+        var toHash: [DesiredUser] = []
+        /// Users whose line stays, with its hash.
+        var kept: [(UserName, PasswordHash)] = []
+        /// Users whose line stays but whose later lines go.
+        var dedupeUsers: Set<[UInt8]> = []
+        var dedupes: Bool { !dedupeUsers.isEmpty }
+        /// The first-line hash of each desired user the plan was made against (nil: absent).
+        var expectations: [([UInt8], PasswordHash?)] = []
+    }
+
+    private func plan(
+        _ desired: [DesiredUser], creation: HtpasswdStore.Creation
+    ) throws(HtpasswdError) -> (Plan, Result) {
+        var index: [[UInt8]: Int] = [:]
+        for (position, user) in desired.enumerated() { index[user.user.bytes] = position }
+        var current = [(hash: [UInt8], lines: Int)?](repeating: nil, count: desired.count)
+        var others: [[UInt8]] = []
+        var seenOthers = Set<[UInt8]>()
+        var plan = Plan()
+        do throws(HtpasswdError) {
+            try store.scan { line in
+                guard line.kind == .entry else { return }
+                let user = Array(line.user)
+                if let position = index[user] {
+                    if let existing = current[position] {
+                        current[position] = (existing.hash, existing.lines + 1)
+                    } else {
+                        current[position] = (Array(line.hash), 1)
+                    }
+                } else if removesOthers, seenOthers.insert(user).inserted {
+                    others.append(user)
+                }
+            }
+        } catch .fileNotFound where creation == .createIfMissing || creation == .replace {
+            plan.exists = false
+        }
+
+        // Which existing lines can stay: the wanted format, and the password verifies (checked in parallel).
+        var result = Result()
+        var reasons = [ChangeReason?](repeating: nil, count: desired.count)
+        var toVerify: [Int] = []
+        for (position, user) in desired.enumerated() {
+            guard let existing = current[position] else { continue }
+            switch user.credential {
+            case .hash(let hash):
+                if hash.bytes != existing.hash { reasons[position] = .hash }
+            case .password:
+                if let reason = formatReason(HashFormat(existing.hash)) {
+                    reasons[position] = reason
+                } else {
+                    toVerify.append(position)
+                }
+            }
+        }
+        let snapshot = current
+        let verified = parallelMap(toVerify) { position -> Bool in
+            guard case .password(let password) = desired[position].credential, let existing = snapshot[position] else {
+                return false
+            }
+            return Verifier().verify(password, against: existing.hash) == .match
+        }
+        for (slot, position) in toVerify.enumerated() where !verified[slot] { reasons[position] = .password }
+
+        for (position, user) in desired.enumerated() {
+            let existing = current[position]
+            plan.expectations.append((user.user.bytes, existing.flatMap { try? PasswordHash($0.hash) }))
+            guard let existing else {
+                result.added.append(user.user)
+                plan.toHash.append(user)
+                continue
+            }
+            if let reason = reasons[position] {
+                result.changed.append((user.user, reason))
+                plan.toHash.append(user)
+            } else if existing.lines > 1, let hash = try? PasswordHash(existing.hash) {
+                result.changed.append((user.user, .duplicates))
+                plan.kept.append((user.user, hash))
+                plan.dedupeUsers.insert(user.user.bytes)
+            } else if let hash = try? PasswordHash(existing.hash) {
+                result.unchanged.append(user.user)
+                plan.kept.append((user.user, hash))
+            }
+        }
+        result.removed = others
+        return (plan, result)
+    }
+
+    /// Why a line of `format` is not one this reconciler writes; nil if it is.
+    private func formatReason(_ format: HashFormat) -> ChangeReason? {
+        guard let family = HashFamily(format), family == HashFamily(hasher.algorithm) else { return .algorithm }
+        switch format {
+        case .bcrypt(_, let cost): return cost == hasher.cost ? nil : .cost
+        case .sha512(let rounds), .sha256(let rounds): return rounds == hasher.rounds ? nil : .cost
+        default: return nil
+        }
+    }
+
+    /// The hashes of `users`, computed in parallel.
+    private func newHashes(for users: [DesiredUser]) throws(HtpasswdError) -> [PasswordHash] {
+        let results = parallelMap(Array(users.indices)) { index -> Swift.Result<PasswordHash, HtpasswdError> in
+            switch users[index].credential {
+            case .hash(let hash): return .success(hash)
+            case .password(let password):
+                return Swift.Result { () throws(HtpasswdError) -> PasswordHash in try hasher.hash(password) }
+            }
+        }
+        return try results.map { (result) throws(HtpasswdError) -> PasswordHash in try result.get() }
+    }
+
+    /// `transform` of every element, on ``jobs`` threads.
+    private func parallelMap<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+        guard !items.isEmpty else { return [] }
+        let buffer = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
+        buffer.initialize(repeating: nil)
+        defer { buffer.deallocate() }
+        nonisolated(unsafe) let output = buffer
+        let workers = min(jobs, items.count)
+        if workers == 1 {
+            for (index, item) in items.enumerated() { output[index] = transform(item) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var index = worker
+                while index < items.count {
+                    output[index] = transform(items[index])
+                    index += workers
+                }
+            }
+        }
+        return output.map { $0! }
+    }
+}
+
+extension DesiredUser {
+    /// Why a line of a SPEC is refused.
+    public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
+        public enum Problem: Equatable, Sendable {
+            case noColon
+            case invalidUserName(UserName.Problem)
+            case duplicateUser(firstLine: Int)
+            case invalidHash(PasswordHash.Problem)
+            case invalidPassword(PasswordProblem)
+        }
+
+        /// The 1-based line of the SPEC.
+        public var line: Int
+        public var problem: Problem
+
+        public var description: String {
+            let what: String =
+                switch problem {
+                case .noColon: "no ':' between the user and the password"
+                case .invalidUserName(let problem): "invalid user name: \(problem)"
+                case .duplicateUser(let first): "the user is already on line \(first)"
+                case .invalidHash(let problem): "invalid hash: \(problem)"
+                case .invalidPassword(let problem): "\(problem)"
+                }
+            return "SPEC line \(line): \(what)"
+        }
+    }
+
+    /// The users of a SPEC: `user:password` lines as chpasswd(8) reads them (the password is the rest of
+    /// the line, `:` included), or `user:hash` lines when `hashed`. A line ending is LF or CRLF; blank
+    /// lines and lines starting with `#` are skipped. An empty password is refused unless `allowEmpty`.
+    ///
+    /// - Throws: ``SpecError`` for the first line that is refused.
+    public static func parseSpec(
+        _ bytes: [UInt8], hashed: Bool, allowEmpty: Bool = false
+    ) throws(SpecError) -> [DesiredUser] {
+        var users: [DesiredUser] = []
+        var lines: [[UInt8]: Int] = [:]
+        var number = 0
+        for var line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            number += 1
+            if line.last == 0x0D { line = line.dropLast() }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) || line.first == UInt8(ascii: "#") { continue }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                throw SpecError(line: number, problem: .noColon)
+            }
+            let user: UserName
+            do throws(HtpasswdError) { user = try UserName(line[..<colon]) } catch {
+                if case .invalidUserName(let problem) = error {
+                    throw SpecError(line: number, problem: .invalidUserName(problem))
+                }
+                throw SpecError(line: number, problem: .invalidUserName(.empty))
+            }
+            if let first = lines[user.bytes] {
+                throw SpecError(line: number, problem: .duplicateUser(firstLine: first))
+            }
+            lines[user.bytes] = number
+            let secret = Array(line[(colon + 1)...])
+            let credential: Credential
+            if hashed {
+                guard let problem = PasswordHash.problem(with: secret) else {
+                    credential = .hash(try! PasswordHash(secret))
+                    users.append(DesiredUser(user: user, credential: credential, line: number))
+                    continue
+                }
+                throw SpecError(line: number, problem: .invalidHash(problem))
+            }
+            if secret.isEmpty && !allowEmpty { throw SpecError(line: number, problem: .invalidPassword(.empty)) }
+            if secret.contains(0) { throw SpecError(line: number, problem: .invalidPassword(.containsNUL)) }
+            users.append(DesiredUser(user: user, credential: .password(secret), line: number))
+        }
+        return users
+    }
+}

@@ -1,0 +1,190 @@
+import ArgumentParser
+import Glibc
+import HtpasswdCore
+import HtpasswdVerifier
+
+extension Htpass {
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apply",
+            abstract: "Bring a file to the users of a SPEC, in one locked write and without churn.",
+            discussion: """
+                SPEC (a file, or standard input for '-' or none) has one 'user:password' line per user, as \\
+                chpasswd(8) reads them (the password is the rest of the line); with --hashed, 'user:hash' lines. \\
+                Blank lines and lines starting with '#' are skipped; a line ending is LF or CRLF.
+
+                A user whose line already verifies with the given password, in the wanted format and cost \\
+                (-a, --cost, --rounds; by default bcrypt, or the strongest every --target verifies), keeps its \\
+                line as it is: a second run with the same SPEC writes nothing, and the file keeps its inode and \\
+                modification time. Checking existing lines and hashing new passwords use every processor \\
+                (--jobs). --exclusive removes the users SPEC does not name. Nothing is written if any SPEC line is \\
+                refused (status 5, naming the line): a bad name, an empty password without --allow-empty, a \\
+                password the format would truncate, a user named twice.
+
+                Standard error ends with 'added A, changed C, removed R, unchanged U'. --diff prints '+ user', \\
+                '- user' and '~ user (password|algorithm|cost|hash|duplicates)' on standard output (never a hash \\
+                or a password); --json prints {"file", "changed", "dry_run", "added", "updated", "removed", \\
+                "unchanged"} instead ("changed" is true when the file was, or with --dry-run would be, written).
+
+                EXAMPLES:
+                  printf 'alice:%s\\nbob:%s\\n' "$ALICE_PW" "$BOB_PW" | htpass apply --create /etc/nginx/htpasswd
+                  htpass apply --exclusive --diff htpasswd users.spec
+                  htpass apply --dry-run --json --target nginx-alpine htpasswd users.spec
+                  htpass apply --hashed htpasswd hashes.spec          # user:hash lines, e.g. from 'htpass hash'
+                """)
+
+        @Argument(help: "The htpasswd file.", completion: .file())
+        var file: String
+
+        @Argument(help: "The desired users: a file, or '-' (the default) for standard input.", completion: .file())
+        var spec: String = "-"
+
+        @Flag(help: "Remove users that SPEC does not name.")
+        var exclusive = false
+
+        @Flag(name: .customLong("dry-run"), help: "Say what would change; write nothing.")
+        var dryRun = false
+
+        @Flag(help: "Print the changes, a user per line.")
+        var diff = false
+
+        @Flag(help: "SPEC has user:hash lines, written as they are.")
+        var hashed = false
+
+        @Flag(help: "Print a JSON summary on standard output.")
+        var json = false
+
+        @Flag(help: "Create the file if it does not exist.")
+        var create = false
+
+        @Flag(help: "Accept empty passwords in SPEC.")
+        var allowEmpty = false
+
+        @Option(help: ArgumentHelp("Hashes computed at once (default: the number of processors).", valueName: "n"))
+        var jobs: Int?
+
+        @OptionGroup(title: "Hashing")
+        var hashing: HashingOptions
+
+        @OptionGroup(title: "Files")
+        var newFile: NewFileOptions
+
+        @OptionGroup(title: "Files")
+        var edit: EditOptions
+
+        func validate() throws {
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more") }
+            if diff && json { throw ValidationError("Give --diff or --json, not both") }
+        }
+
+        func run() throws {
+            let path = RawArguments.path(file)
+            let (hasher, targets) = try hashing.choice.hasher()
+            let bytes = try Self.readSpec(spec)
+            let desired: [DesiredUser]
+            do throws(DesiredUser.SpecError) {
+                desired = try DesiredUser.parseSpec(bytes, hashed: hashed, allowEmpty: allowEmpty)
+            } catch {
+                throw CommandError(.rejectedInput, error.description + "; nothing was written")
+            }
+            try Self.checkForTargets(desired, hasher: hasher, targets: targets)
+            let attributes = try newFile.choice.attributes()
+            let existed = Warnings.exists(path)
+            let reconciler = Reconciler(
+                store: try edit.choice().store(path), hasher: hasher, removesOthers: exclusive, jobs: jobs)
+            let result = try reconciler.apply(
+                desired, creation: create ? .createIfMissing : .mustExist, attributes: attributes, dryRun: dryRun)
+            if let write = result.write { Warnings.write(write, path: path) }
+            if result.written { Warnings.fileAttributes(path, existed: existed, newFile.choice, attributes) }
+            if json {
+                Self.printJSON(result, file: RawArguments.bytes(of: [file])[0], dryRun: dryRun)
+            } else if diff {
+                for user in result.added { Output.line("+ " + user.description) }
+                for (user, reason) in result.changed { Output.line("~ \(user) (\(reason.rawValue))") }
+                for user in result.removed { Output.line("- " + displayText(user)) }
+            }
+            Output.error(
+                "added \(result.added.count), changed \(result.changed.count), removed \(result.removed.count), unchanged \(result.unchanged.count)"
+                    + (dryRun ? " (dry run: nothing written)" : result.written ? "" : " (nothing to write)"))
+        }
+
+        /// The SPEC's bytes: from the file, or from standard input for '-'.
+        static func readSpec(_ spec: String) throws -> [UInt8] {
+            let fd = spec == "-" ? STDIN_FILENO : open(spec, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw CommandError(.fileProblem, "Cannot open the SPEC '\(spec)': \(String(cString: strerror(errno)))")
+            }
+            defer { if fd != STDIN_FILENO { close(fd) } }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n >= 0 else {
+                    throw CommandError(
+                        .fileProblem, "Cannot read the SPEC '\(spec)': \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { return bytes }
+                bytes += chunk[..<n]
+            }
+        }
+
+        /// Refuses, naming the SPEC line, a password the format would truncate or a target cannot take, and a
+        /// hash a target cannot verify.
+        static func checkForTargets(_ desired: [DesiredUser], hasher: PasswordHasher, targets: [Target]) throws {
+            let format = (try? hasher.hash(Array("x".utf8)))?.format
+            for user in desired {
+                switch user.credential {
+                case .password(let password):
+                    do throws(HtpasswdError) { try hasher.check(password) } catch {
+                        throw CommandError(.rejectedInput, "SPEC line \(user.line): \(error); nothing was written")
+                    }
+                    for target in targets {
+                        if let format,
+                            let refusal = target.profile.refusal(forPasswordOf: password.count, format: format)
+                        {
+                            throw CommandError(
+                                .rejectedInput,
+                                "SPEC line \(user.line): \(target.displayName) cannot verify \(refusal); nothing was written"
+                            )
+                        }
+                    }
+                case .hash(let hash):
+                    for target in targets {
+                        if let refusal = target.profile.refusal(for: hash.format) {
+                            throw CommandError(
+                                .rejectedInput,
+                                "SPEC line \(user.line): \(target.displayName) cannot verify \(refusal); nothing was written"
+                            )
+                        }
+                    }
+                }
+            }
+        }
+
+        static func printJSON(_ result: Reconciler.Result, file: [UInt8], dryRun: Bool) {
+            Output.write("{\"file\":" as StaticString)
+            JSON.write(file)
+            Output.write(",\"changed\":" + (result.hasChanges ? "true" : "false"))
+            Output.write(",\"dry_run\":" + (dryRun ? "true" : "false"))
+            Output.write(",\"added\":[" as StaticString)
+            for (index, user) in result.added.enumerated() {
+                if index > 0 { Output.write("," as StaticString) }
+                JSON.write(user.bytes)
+            }
+            Output.write("],\"updated\":[" as StaticString)
+            for (index, change) in result.changed.enumerated() {
+                if index > 0 { Output.write("," as StaticString) }
+                Output.write("{\"user\":" as StaticString)
+                JSON.write(change.user.bytes)
+                Output.write(",\"reason\":\"" + change.reason.rawValue + "\"}")
+            }
+            Output.write("],\"removed\":[" as StaticString)
+            for (index, user) in result.removed.enumerated() {
+                if index > 0 { Output.write("," as StaticString) }
+                JSON.write(user)
+            }
+            Output.line("],\"unchanged\":\(result.unchanged.count)}")
+        }
+    }
+}
