@@ -18,7 +18,9 @@ struct ConcurrencyTests {
         let path = directory + "/htpasswd"
         let original = StoreSupport.generatedFile(users: Self.existing, prefix: "old")
         try TestSupport.writeBytes(original, to: path)
-        let inode = try TestSupport.inode(path)
+        // Held open, the original inode cannot be freed and its number reused by a later file.
+        let opened = open(path, O_RDONLY)
+        defer { close(opened) }
 
         let log = directory + "/log"
         let pids = try (0..<Self.writers).map { index in
@@ -39,7 +41,9 @@ struct ConcurrencyTests {
         #expect(bytes.starts(with: original))
         #expect(try StoreSupport.leftovers(in: directory).isEmpty)
         // In place, the file keeps its inode; a rename gives it a new one.
-        #expect((try TestSupport.inode(path) == inode) == (mode == "in-place"))
+        var held = stat()
+        fstat(opened, &held)
+        #expect((try TestSupport.inode(path) == UInt64(held.st_ino)) == (mode == "in-place"))
         #expect(try TestSupport.extendedAttribute("user.htpass.journal", of: path) == nil)
     }
 
