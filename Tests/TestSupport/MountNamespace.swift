@@ -35,6 +35,7 @@ public final class MountNamespace: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Fails unless the tests run as root: `unshare -m` and `mount` need it.
