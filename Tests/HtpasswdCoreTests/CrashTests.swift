@@ -86,6 +86,7 @@ struct CrashTests {
         let path = directory + "/htpasswd"
         let temporary = directory + "/.htpasswd.htpass-tmp"
         let journal = directory + "/.htpasswd.htpass-journal"
+        let began = TestSupport.monotonicNanoseconds()
         let original = StoreSupport.generatedFile(users: 5_000)
         try TestSupport.writeBytes(original, to: path)
         let inode = try TestSupport.inode(path)
@@ -161,7 +162,9 @@ struct CrashTests {
             #expect(try StoreSupport.status(path).permissions == 0o644)
         }
         print(
-            "killed \(trials) in-place writers: \(states[0]) old files, \(states[1]) new files; "
+            "killed \(trials) in-place writers in "
+                + String(format: "%.1f s: ", Double(TestSupport.monotonicNanoseconds() - began) / 1e9)
+                + "\(states[0]) old files, \(states[1]) new files; "
                 + "\(afterCommit) after the commit point (rolled forward), \(beforeCommit) before it with a temporary "
                 + "file; \(damagedUntilNextRun) left the file neither old nor new until the next run")
         // Both recovery paths ran: roll forward, and clearing an edit that never reached its commit point.
