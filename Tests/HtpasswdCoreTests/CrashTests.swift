@@ -7,7 +7,7 @@ import Testing
 /// Writers killed with SIGKILL at random moments never leave a damaged file.
 @Suite("Killed writers", .serialized)
 struct CrashTests {
-    @Test("SIGKILL at random moments leaves the old or the new file, never a partial one")
+    @Test("SIGKILL at random moments leaves the old or the new file, never a partial one (by rename)")
     func killedWriters() throws {
         let directory = try TestSupport.temporaryDirectory("htpass-crash")
         let path = directory + "/htpasswd"
@@ -23,7 +23,7 @@ struct CrashTests {
         var states = [0, 0]
         for trial in 0..<trials {
             // `churn` adds then removes a user, over and over, until killed.
-            let pid = try StoreSupport.spawn(["churn", path, "churn"])
+            let pid = try StoreSupport.spawn(["churn", path, "churn"], writeMode: "rename")
             if trial.isMultiple(of: 2) {
                 // At a random moment.
                 var nap = timespec(tv_sec: 0, tv_nsec: Int.random(in: 1_000_000...100_000_000, using: &generator))
@@ -74,5 +74,101 @@ struct CrashTests {
         let users = try #require(StoreSupport.users(in: TestSupport.readBytes(path)))
         #expect(users.last == "after")
         #expect(users.count == 5_001 || users.count == 5_002)
+    }
+
+    /// In place, a writer killed after its commit point leaves a file that may be neither old nor new, and
+    /// a journal: the next run (here a reader, `StoreTool read`) finishes the write before it reads. What
+    /// differs from a rename: between the kill and that next run, a reader that does not run htpass (a
+    /// web server) can see the half-written file.
+    @Test("SIGKILL during in-place edits: after the next run, the old or the new file, and no journal, temp or mark")
+    func killedInPlaceWriters() throws {
+        let directory = try TestSupport.temporaryDirectory("htpass-crash-in-place")
+        let path = directory + "/htpasswd"
+        let temporary = directory + "/.htpasswd.htpass-tmp"
+        let journal = directory + "/.htpasswd.htpass-journal"
+        let began = TestSupport.monotonicNanoseconds()
+        let original = StoreSupport.generatedFile(users: 5_000)
+        try TestSupport.writeBytes(original, to: path)
+        let inode = try TestSupport.inode(path)
+        let withChurn = original + Array("churn:$apr1$churn...$0123456789abcdefghijkl\n".utf8)
+
+        var generator = SystemRandomNumberGenerator()
+        let trials = 40
+        var afterCommit = 0
+        var beforeCommit = 0
+        var damagedUntilNextRun = 0
+        var states = [0, 0]
+        for trial in 0..<trials {
+            let pid = try StoreSupport.spawn(["churn", path, "churn"], writeMode: "in-place")
+            func nap(_ nanoseconds: Int) {
+                var pause = timespec(tv_sec: 0, tv_nsec: nanoseconds)
+                nanosleep(&pause, nil)
+            }
+            func waitFor(_ file: String) {
+                var polls = 0
+                while access(file, F_OK) != 0 && polls < 200_000 {
+                    polls += 1
+                    nap(10_000)
+                }
+            }
+            switch trial % 4 {
+            case 0:
+                // At a random moment.
+                nap(Int.random(in: 1_000_000...100_000_000, using: &generator))
+            case 1:
+                // Before the commit point: while the new content goes to the temporary file.
+                waitFor(temporary)
+                nap(Int.random(in: 0...500_000, using: &generator))
+            case 2:
+                // Right after the commit point.
+                waitFor(journal)
+            default:
+                // During the write over the file, its fsync, or the journal's removal.
+                waitFor(journal)
+                nap(Int.random(in: 0...1_500_000, using: &generator))
+            }
+            kill(pid, SIGKILL)
+            #expect(StoreSupport.wait(pid) == 128 + SIGKILL)
+
+            let before = try TestSupport.readBytes(path)
+            let journaled = (try? TestSupport.readBytes(journal)).map { Array($0.dropFirst(256)) }
+            if journaled != nil {
+                afterCommit += 1
+            } else if access(temporary, F_OK) == 0 {
+                beforeCommit += 1
+            }
+            if before != original && before != withChurn { damagedUntilNextRun += 1 }
+
+            // The next run, a reader, finishes the edit first.
+            let read = try StoreSupport.run(["read", path])
+            #expect(read.status == 0, "trial \(trial): \(read.stderrText)")
+            let bytes = try TestSupport.readBytes(path)
+            if let journaled {
+                #expect(bytes == journaled, "trial \(trial): not rolled forward")
+            } else {
+                #expect(bytes == before, "trial \(trial): changed without a journal")
+            }
+            if bytes == original {
+                states[0] += 1
+            } else if bytes == withChurn {
+                states[1] += 1
+            } else {
+                Issue.record("trial \(trial): damaged file of \(bytes.count) bytes after the next run")
+                break
+            }
+            #expect(try StoreSupport.leftovers(in: directory).isEmpty, "trial \(trial)")
+            #expect(try TestSupport.extendedAttribute("user.htpass.journal", of: path) == nil, "trial \(trial)")
+            #expect(try TestSupport.inode(path) == inode)
+            #expect(try StoreSupport.status(path).permissions == 0o644)
+        }
+        print(
+            "killed \(trials) in-place writers in "
+                + String(format: "%.1f s: ", Double(TestSupport.monotonicNanoseconds() - began) / 1e9)
+                + "\(states[0]) old files, \(states[1]) new files; "
+                + "\(afterCommit) after the commit point (rolled forward), \(beforeCommit) before it with a temporary "
+                + "file; \(damagedUntilNextRun) left the file neither old nor new until the next run")
+        // Both recovery paths ran: roll forward, and clearing an edit that never reached its commit point.
+        #expect(afterCommit > 0 && beforeCommit > 0)
+        #expect(states[0] > 0 && states[1] > 0)
     }
 }

@@ -48,8 +48,12 @@ enum StoreSupport {
     }
 
     /// Starts StoreTool with stdout and stderr sent to `output` (or /dev/null) and returns its process id.
-    /// - Parameter lockTimeout: The store's lock timeout in the child, in seconds; nil for the default (10).
-    static func spawn(_ arguments: [String], output: String = "/dev/null", lockTimeout: Double? = nil) throws -> pid_t {
+    /// - Parameters:
+    ///   - lockTimeout: The store's lock timeout in the child, in seconds; nil for the default (10).
+    ///   - writeMode: The store's write mode in the child (`auto`, `rename`, `in-place`); nil for auto.
+    static func spawn(
+        _ arguments: [String], output: String = "/dev/null", lockTimeout: Double? = nil, writeMode: String? = nil
+    ) throws -> pid_t {
         let tool = try requireStoreTool()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -61,6 +65,7 @@ enum StoreSupport {
         defer { argv.forEach { free($0) } }
         var environment = ProcessInfo.processInfo.environment
         environment["STORETOOL_LOCK_TIMEOUT"] = lockTimeout.map { "\($0)" }
+        environment["STORETOOL_WRITE_MODE"] = writeMode
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
@@ -143,6 +148,50 @@ enum StoreSupport {
     /// Names in `directory` that look like a temporary file of the store.
     static func temporaryFiles(in directory: String) throws -> [String] {
         try listing(directory).filter { $0.contains("htpass-tmp") }
+    }
+
+    /// Names in `directory` that an interrupted edit leaves: a temporary file or a journal.
+    static func leftovers(in directory: String) throws -> [String] {
+        try listing(directory).filter { $0.contains("htpass-tmp") || $0.contains("htpass-journal") }
+    }
+
+    /// One read of a file by a reader racing writers: when it started and ended (monotonic clock, ns),
+    /// and whether what it read was a state the file may be in (old or new).
+    struct Read {
+        var start: UInt64
+        var end: UInt64
+        var whole: Bool
+    }
+
+    /// The runs of consecutive reads that saw neither old nor new content: how many reads each, and how
+    /// long each lasted (from the start of its first read to the end of its last, an upper bound).
+    static func transientEpisodes(_ reads: [Read]) -> [(reads: Int, nanoseconds: UInt64)] {
+        var episodes: [(reads: Int, nanoseconds: UInt64)] = []
+        var current: (first: Read, last: Read, count: Int)?
+        for read in reads.sorted(by: { $0.start < $1.start }) {
+            if !read.whole {
+                if let open = current {
+                    current = (open.first, read, open.count + 1)
+                } else {
+                    current = (read, read, 1)
+                }
+            } else if let open = current {
+                episodes.append((open.count, open.last.end - open.first.start))
+                current = nil
+            }
+        }
+        if let open = current { episodes.append((open.count, open.last.end - open.first.start)) }
+        return episodes
+    }
+
+    /// A one-line summary of ``transientEpisodes(_:)`` for the test log.
+    static func describeEpisodes(_ episodes: [(reads: Int, nanoseconds: UInt64)]) -> String {
+        guard !episodes.isEmpty else { return "no read saw a mix" }
+        let spans = episodes.map(\.nanoseconds).sorted()
+        let microseconds = { (value: UInt64) in String(format: "%.0f µs", Double(value) / 1000) }
+        return "\(episodes.map(\.reads).reduce(0, +)) reads in \(episodes.count) episodes saw a mix; "
+            + "episode length median \(microseconds(spans[spans.count / 2])), max \(microseconds(spans.last!)), "
+            + "at most \(episodes.map(\.reads).max()!) consecutive reads"
     }
 
     /// Lines of the form `user:hash` (user and hash without `:`), as the generated files hold.

@@ -7,12 +7,18 @@
 //     StoreTool read FILE                 parse FILE; print "<lines> <entries> <malformed>"
 //     StoreTool users FILE                print the users, one per line, in file order
 //     StoreTool churn FILE USER           add then delete USER, over and over, until killed
+//     StoreTool toggle FILE USER H1 H2    set USER's hash to H1, then H2, over and over, until killed
+//     StoreTool watch FILE STOP STATE...  read FILE as a web server does (open, read all, close), over and
+//                                         over until the file STOP exists; print one line a read:
+//                                         "START END INDEX SIZE" (CLOCK_MONOTONIC ns; INDEX: the STATE file
+//                                         whose bytes it equals, -1 for none)
 //     StoreTool hold-lock DIR SECONDS     hold the edit lock on DIR; print "locked" once held
 //     StoreTool hold-edit FILE SECONDS    start an edit of FILE through the store and sleep inside it
 //
 // $STORETOOL_LOCK_TIMEOUT sets the store's lock timeout in seconds (default: the store's own, 10);
 // $STORETOOL_WRITE_MODE its write mode (auto, rename, in-place; default auto). add and delete go through
-// HtpasswdStore.apply, the streaming path the command uses; churn and hold-edit through edit.
+// HtpasswdStore.apply, the streaming path the command uses, and so does toggle; churn and hold-edit go
+// through edit.
 //
 // Exit status: 0 on success; 1 for a store error, whose description goes to stderr after a line
 // "error: <case>" naming the HtpasswdError case; 2 for a usage error. No Foundation: arguments are
@@ -28,7 +34,7 @@ func writeOut(_ text: String, to fd: CInt = 1) {
 }
 
 func usage() -> Never {
-    writeOut("usage: StoreTool add|delete|read|users|churn|hold-lock|hold-edit ...", to: 2)
+    writeOut("usage: StoreTool add|delete|placement|read|users|churn|toggle|watch|hold-lock|hold-edit ...", to: 2)
     exit(2)
 }
 
@@ -70,6 +76,57 @@ func store(_ path: String) -> HtpasswdStore {
         store.writeMode = mode
     }
     return store
+}
+
+/// The whole content of `path`, read with one descriptor as nginx does; nil if it cannot be opened.
+func readWhole(_ path: String, into buffer: inout [UInt8]) -> Int? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var count = 0
+    while true {
+        if count == buffer.count { buffer += [UInt8](repeating: 0, count: max(buffer.count, 1 << 16)) }
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return n == 0 ? count : nil }
+        count += n
+    }
+}
+
+func readWhole(_ path: String) -> [UInt8]? {
+    var buffer: [UInt8] = []
+    return readWhole(path, into: &buffer).map { Array(buffer[..<$0]) }
+}
+
+func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
+/// Reads `path` over and over until `stop` exists, printing for each read its start and end on the
+/// monotonic clock, which of `states` it equals (-1: none), and its size.
+func watch(_ path: String, stop: String, states: [[UInt8]]) {
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var line: [UInt8] = []
+    while access(stop, F_OK) != 0 {
+        let start = monotonicNanoseconds()
+        let size = readWhole(path, into: &buffer) ?? -1
+        let end = monotonicNanoseconds()
+        var index = -1
+        if size >= 0 {
+            index =
+                buffer.withUnsafeBytes { read in
+                    states.firstIndex { state in
+                        state.count == size
+                            && (size == 0
+                                || state.withUnsafeBytes { memcmp(read.baseAddress!, $0.baseAddress!, size) == 0 })
+                    }
+                } ?? -1
+        }
+        line = Array("\(start) \(end) \(index) \(size)\n".utf8)
+        line.withUnsafeBytes { raw in _ = write(1, raw.baseAddress!, raw.count) }
+    }
 }
 
 let arguments = CommandLine.arguments
@@ -117,6 +174,19 @@ do throws(HtpasswdError) {
             try store.edit { file in file.setHash(hash, for: user) }
             try store.edit { file in file.removeEntries(for: user.bytes) }
         }
+
+    case "toggle" where arguments.count == 6:
+        let user = try UserName(argumentBytes(3))
+        let hashes = [try PasswordHash(argumentBytes(4)), try PasswordHash(argumentBytes(5))]
+        let store = store(path)
+        for index in 0... {
+            var changes = HtpasswdChanges()
+            changes.set(hashes[index % 2], for: user)
+            try store.apply(changes)
+        }
+
+    case "watch" where arguments.count >= 4:
+        watch(path, stop: arguments[3], states: arguments.dropFirst(4).map { readWhole($0) ?? [] })
 
     case "hold-lock" where arguments.count == 4:
         guard let seconds = Double(arguments[3]) else { usage() }

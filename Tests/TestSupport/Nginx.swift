@@ -14,17 +14,26 @@ public final class Nginx: @unchecked Sendable {
     private let process: Process
 
     /// Starts nginx protecting `/` with `userFile`, runs `body`, and stops nginx whatever happens.
-    public static func with<T>(userFile: String, _ body: (Nginx) throws -> T) throws -> T {
-        let server = try Nginx(userFile: userFile)
+    ///
+    /// - Parameter commandPrefix: A command that nginx is started through, which must exec it in the
+    ///   same process (such as ``MountNamespace/command(privateDirectory:binds:)``, to run nginx in a
+    ///   mount namespace of its own); empty to start nginx directly.
+    public static func with<T>(userFile: String, commandPrefix: [String] = [], _ body: (Nginx) throws -> T) throws
+        -> T
+    {
+        let server = try Nginx(userFile: userFile, commandPrefix: commandPrefix)
         defer { server.stop() }
         return try body(server)
     }
+
+    /// The process id of nginx (after a command prefix, still nginx's: the prefix execs it).
+    public var processID: Int32 { process.processIdentifier }
 
     public struct StartFailure: Error, CustomStringConvertible {
         public var description: String
     }
 
-    private init(userFile: String) throws {
+    private init(userFile: String, commandPrefix: [String]) throws {
         let binary = try TestSupport.locate("nginx")
         self.userFile = userFile
         var lastError = ""
@@ -65,11 +74,15 @@ public final class Nginx: @unchecked Sendable {
             try Data(config.utf8).write(to: URL(fileURLWithPath: prefix + "/nginx.conf"))
 
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["-p", prefix, "-c", prefix + "/nginx.conf", "-e", prefix + "/logs/error.log"]
+            let command =
+                commandPrefix + [binary, "-p", prefix, "-c", prefix + "/nginx.conf", "-e", prefix + "/logs/error.log"]
+            process.executableURL = URL(fileURLWithPath: try TestSupport.locate(command[0]))
+            process.arguments = Array(command.dropFirst())
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            // What the prefix says when it fails (a mount refused); nginx itself logs to error.log.
+            _ = FileManager.default.createFile(atPath: prefix + "/logs/launch.log", contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: prefix + "/logs/launch.log")
             try process.run()
 
             // Wait until it accepts connections, or has exited (a taken port, a bad configuration).
@@ -92,7 +105,9 @@ public final class Nginx: @unchecked Sendable {
                 process.terminate()
                 process.waitUntilExit()
             }
-            lastError = (try? String(contentsOfFile: prefix + "/logs/error.log", encoding: .utf8)) ?? "no error log"
+            lastError =
+                ((try? String(contentsOfFile: prefix + "/logs/error.log", encoding: .utf8)) ?? "no error log")
+                + ((try? String(contentsOfFile: prefix + "/logs/launch.log", encoding: .utf8)) ?? "")
         }
         throw StartFailure(description: "nginx did not start: \(lastError)")
     }

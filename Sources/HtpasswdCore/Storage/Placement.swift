@@ -129,16 +129,17 @@ enum Placement {
         var pathInFilesystem = mount.root
         let relative = realPath.components.dropFirst(mount.mountPoint.components.count)
         pathInFilesystem.append(relative)
-        let deleted = FilePath(bytes: pathInFilesystem.bytes + Array("//deleted".utf8))
+        // Raw bytes: a FilePath would fold the "//" into "/", and never match.
+        let deleted = pathInFilesystem.bytes + Array("//deleted".utf8)
 
         func examine(_ table: [MountTable.Mount], process: Int32, namespace: UInt64, own: Bool) {
             for entry in table where entry.device == device && entry.id != mount.id {
-                guard entry.root == pathInFilesystem || entry.rootBytes == deleted.bytes else { continue }
+                guard entry.root == pathInFilesystem || entry.rootBytes == deleted else { continue }
                 if own && entry.mountPoint == realPath { continue }
                 let found = BindMount(
                     processID: process, namespace: namespace, mountPoint: entry.mountPoint,
                     readOnly: entry.readOnly, inOwnNamespace: own)
-                if entry.rootBytes == deleted.bytes {
+                if entry.rootBytes == deleted {
                     placement.staleBindMounts.append(found)
                 } else {
                     placement.bindMounts.append(found)
