@@ -64,7 +64,7 @@ enum Advice {
             case .userNotFound: "check the name with 'htpass list', or pass '--missing-ok'"
             case .changedSinceRead: "run the command again"
             case .interruptedEditElsewhere:
-                "run any htpass command on the file in that namespace to finish it, or, if that namespace is gone, remove the mark with 'setfattr -x user.htpass.journal FILE'"
+                "run any htpass command on the file where that journal is (inside the container) to finish the edit; if that place is gone for good, remove the mark with 'setfattr -x user.htpass.journal FILE' and check the file with 'htpass check'"
             case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"
             case .invalidPassword(.tooLong): "use a shorter password or another algorithm (-a sha512)"
             case .invalidPassword(.containsNUL): "remove it"

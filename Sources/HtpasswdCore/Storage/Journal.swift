@@ -19,10 +19,12 @@ import SystemPackage
 /// the mark and the temporary file.
 ///
 /// The mark lives on the inode, so every path to the file sees it: another hard link, and the same file
-/// bind-mounted into a container, whose htpass writes its journal in the container's directory. A run
-/// that finds a mark left in another mount namespace cannot reach that journal, and refuses to edit
-/// (``HtpasswdError/interruptedEditElsewhere(path:journal:)``) rather than write over content that
-/// would then be rolled back. On a file system without extended attributes (rare: ext4, XFS, btrfs and
+/// bind-mounted into a container, whose htpass writes its journal in the container's directory. Any run
+/// that can reach the journal the mark names (same token, same inode) finishes the edit — a restarted
+/// container too, since its directory survives. A run that cannot reach it (the host, for a container's
+/// journal) refuses to edit (``HtpasswdError/interruptedEditElsewhere(path:journal:)``) rather than write
+/// over content that would then be rolled back; it clears a mark only when the mark names its own journal
+/// path and that journal is not there (the edit never reached its commit point). On a file system without extended attributes (rare: ext4, XFS, btrfs and
 /// tmpfs since Linux 6.6 have them), the journal is found by its name next to the file only.
 enum Journal {
     static let headerSize = 256
@@ -233,20 +235,28 @@ enum Journal {
         let ownJournal = path(for: target)
 
         if let targetFD, let mark = mark(of: targetFD) {
-            guard mark.namespace == ownNamespace else {
-                throw .interruptedEditElsewhere(path: target, journal: mark.journal)
-            }
             if let (journal, header) = openJournal(mark.journal), header.token == mark.token,
                 sameInode(header, targetFD)
             {
+                // The journal is reachable from here (this mount namespace, or a restarted container that
+                // sees the same directory): finish the edit, whoever started it.
                 try Syscall.closeAfter(journal) { (journal) throws(HtpasswdError) in
                     try copy(from: journal, header, journalPath: mark.journal, onto: target)
                 }
                 try finish(journalPath: mark.journal, target: target, targetFD: targetFD, marked: true)
                 found.append(.rolledForward)
-            } else {
+            } else if let own = Placement.realPath(ownJournal.split.directory).map({
+                $0.appending(ownJournal.lastComponent!)
+            }),
+                own == mark.journal
+            {
+                // The mark names our own journal, which is not there: the edit never reached its commit
+                // point (the file was not touched), or it was finished but for the mark.
                 try removeMark(targetFD, target)
                 found.append(.clearedMark)
+            } else {
+                // Another view of the file (a container, the host) holds the journal: only it can finish.
+                throw .interruptedEditElsewhere(path: target, journal: mark.journal)
             }
         }
 
