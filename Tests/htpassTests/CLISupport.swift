@@ -82,8 +82,8 @@ func lines(_ text: String) -> [String] {
     return result
 }
 
-/// A stderr line that is a warning rather than the error.
-func isWarning(_ line: String) -> Bool { line.lowercased().contains("warning") }
+/// A stderr line that is a warning or a note (`htpass: note: ...`) rather than the error.
+func isWarning(_ line: String) -> Bool { line.lowercased().contains("warning") || line.hasPrefix("htpass: note: ") }
 
 /// The failure contract: `expected` status, nothing on stdout, exactly one error line on stderr starting
 /// `htpass: ` (warnings aside), and every file in `sandbox` byte-for-byte as before, none added or removed.

@@ -103,7 +103,7 @@ extension Htpass {
                 for (user, reason) in result.changed { Output.line("~ \(user) (\(reason.rawValue))") }
                 for user in result.removed { Output.line("- " + displayText(user)) }
             }
-            Output.error(
+            Output.note(
                 "added \(result.added.count), changed \(result.changed.count), removed \(result.removed.count), unchanged \(result.unchanged.count)"
                     + (dryRun ? " (dry run: nothing written)" : result.written ? "" : " (nothing to write)"))
         }
