@@ -22,6 +22,7 @@ have hyperfine               || need_apt+=(hyperfine)
 have script                  || need_apt+=(bsdutils)
 have setpriv && have setsid  || need_apt+=(util-linux)   # tests run htpass as nobody, and without a tty
 have curl                    || need_apt+=(curl)
+have strace                  || need_apt+=(strace)     # the fault-injection test (Tests/htpassTests/FaultInjectionTests.swift)
 have python3                 || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)   # scripts/test-venv.sh
 [ -x /usr/bin/time ]         || need_apt+=(time)
