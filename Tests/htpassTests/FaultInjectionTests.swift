@@ -12,8 +12,11 @@ import Testing
 /// each, and once killed (SIGKILL) at that call. Whatever fails, the command exits 0 or 4 with one line
 /// saying what failed, and after the next command (`htpass list`, which finishes an interrupted in-place
 /// edit) the file is the old content or the new one, byte for byte, with its mode and owner, nothing
-/// left next to it and no journal mark on it. The same faults then hit `htpass list` while it finishes an
-/// in-place edit killed half-way.
+/// left next to it and no journal mark on it. The same faults then hit `htpass list` while it cleans up
+/// after a killed edit: finishing an in-place edit killed after its journal was complete, removing the
+/// temporary file of an edit by rename killed before its rename. Retried calls must survive EINTR, and
+/// the tolerated errors (EINVAL from a directory's fsync, EXDEV/ENOSYS from copy_file_range, EOPNOTSUPP
+/// from the extended attribute calls, anything from close) must not fail the edit.
 ///
 /// Which calls: a first run of each command is traced with `-P` for those four paths, which lists the
 /// calls and counts their occurrences. strace's `-P` also matches calls on descriptors open on those
@@ -56,7 +59,8 @@ struct FaultInjectionTests {
     enum Stage: String, Sendable {
         /// The edit itself, on the old file.
         case edit
-        /// `htpass list` finishing the in-place edit, which was killed after its journal was complete.
+        /// `htpass list` after the edit was killed: in place after its journal was complete (list finishes
+        /// it), by rename before the rename (list removes the temporary file).
         case recovery
     }
 
@@ -80,7 +84,7 @@ struct FaultInjectionTests {
         }
 
         var description: String {
-            let what = stage == .edit ? "\(edit) --write-mode \(mode)" : "list after an interrupted in-place \(edit)"
+            let what = stage == .edit ? "\(edit) --write-mode \(mode)" : "list after an interrupted \(edit) (\(mode))"
             return "\(what): \(call) #\(occurrence) \(injection) on \(traced)"
         }
     }
@@ -150,7 +154,7 @@ struct FaultInjectionTests {
         "EXDEV": EXDEV, "ENOSYS": ENOSYS, "EOPNOTSUPP": EOPNOTSUPP,
     ]
 
-    @Test("add and delete, by rename and in place, and the recovery of an in-place edit: each file call fails in turn")
+    @Test("add, delete, and list after a killed edit, by rename and in place: each file call fails in turn")
     func everyFileSystemCallFailsInTurn() throws {
         let strace = try TestSupport.locate("strace")
         let binary = TestSupport.htpassBinary
@@ -193,21 +197,26 @@ struct FaultInjectionTests {
             }
             newListings[edit] = try Self.listing(of: newFiles[edit]!, tools)
 
-            // The in-place edit killed after its journal was complete; `list` finishes it.
-            let directory = try Self.prepare(base, "trace-recovery-\(edit)")
-            try Self.interrupt(edit, directory, tools)
-            let log = base + "/trace-recovery-\(edit).log"
-            let output = try tools.strace(["-y", "-o", log], directory, ["list", Self.file(directory)])
-            try #require(output.status == 0, "list after an interrupted \(edit): \(output.stderrText)")
-            #expect(output.stdout == newListings[edit], "list shows the finished edit")
-            #expect(try TestSupport.readBytes(Self.file(directory)) == newFiles[edit])
-            #expect(try Self.names(directory) == [Self.fileName])
-            let calls = try Self.tracedCalls(log)
-            #expect(
-                ["fgetxattr", "copy_file_range", "ftruncate", "fsync", "unlink", "fremovexattr"].allSatisfy {
-                    calls.map(\.name).contains($0)
-                }, "recovery calls \(calls.map(\.name))")
-            planned += Self.faults(.recovery, edit, "in-place", calls, directory: directory)
+            // The edit killed: in place, after its journal was complete (`list` finishes it); by rename,
+            // before the rename (`list` removes the temporary file).
+            for mode in Self.modes {
+                let directory = try Self.prepare(base, "trace-recovery-\(edit)-\(mode)")
+                try Self.interrupt(edit, mode, directory, tools)
+                let log = base + "/trace-recovery-\(edit)-\(mode).log"
+                let output = try tools.strace(["-y", "-o", log], directory, ["list", Self.file(directory)])
+                try #require(output.status == 0, "list after an interrupted \(edit): \(output.stderrText)")
+                let finished = mode == "in-place"
+                #expect(output.stdout == (finished ? newListings[edit] : oldListing), "list after \(edit) \(mode)")
+                #expect(
+                    try TestSupport.readBytes(Self.file(directory)) == (finished ? newFiles[edit] : Self.oldContent))
+                #expect(try Self.names(directory) == [Self.fileName])
+                let calls = try Self.tracedCalls(log).map(\.name)
+                let expected =
+                    finished
+                    ? ["fgetxattr", "copy_file_range", "ftruncate", "fsync", "unlink", "fremovexattr"] : ["unlink"]
+                #expect(expected.allSatisfy(calls.contains), "recovery calls \(calls)")
+                planned += Self.faults(.recovery, edit, mode, try Self.tracedCalls(log), directory: directory)
+            }
         }
 
         // 2. Each fault in a fresh directory, then the next command; a small pool of threads.
@@ -235,14 +244,19 @@ struct FaultInjectionTests {
         // 3. The rules, for every fault.
         var perCall: [String: [String: Int]] = [:]
         var outcomes: [String: Int] = [:]
+        var interruptedCalls: Set<String> = []
         for (index, fault) in faults.enumerated() {
             let observation = try results.value(index).get()
-            Self.check(observation, oldListing: oldListing, newListing: newListings[fault.edit]!)
-            let key = fault.stage == .edit ? "--write-mode \(fault.mode)" : "recovery by list"
+            if fault.injection == "EINTR" && observation.status == 4 { interruptedCalls.insert(fault.call) }
+            let finished = fault.stage == .edit || fault.mode == "in-place"
+            Self.check(
+                observation, oldListing: oldListing, newListing: finished ? newListings[fault.edit]! : oldListing,
+                expected: fault.stage == .recovery ? (finished ? "new" : "old") : nil)
+            let key = "\(fault.stage == .edit ? "edit" : "recovery by list"), --write-mode \(fault.mode)"
             perCall[key, default: [:]][fault.call, default: 0] += 1
-            let finished = observation.before == "neither" ? ", finished by the next command" : ""
+            let repaired = observation.before == "neither" ? ", finished by the next command" : ""
             let status = fault.kills ? "killed" : "status \(observation.status)"
-            outcomes["\(fault.stage): \(status), \(observation.after) content\(finished)", default: 0] += 1
+            outcomes["\(fault.stage): \(status), \(observation.after) content\(repaired)", default: 0] += 1
         }
 
         let seconds = Date().timeIntervalSince(started)
@@ -262,6 +276,7 @@ struct FaultInjectionTests {
         let byInjection = Dictionary(grouping: faults, by: \.injection).mapValues(\.count)
         print("  " + byInjection.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         for (outcome, count) in outcomes.sorted(by: { $0.key < $1.key }) { print("  \(outcome): \(count)") }
+        print("  EINTR exits 4 at: \(interruptedCalls.sorted().joined(separator: ", "))")
     }
 
     // MARK: One fault
@@ -286,7 +301,7 @@ struct FaultInjectionTests {
     static func inject(_ fault: Fault, index: Int, _ tools: Tools, new: [UInt8]) throws -> Observation {
         let directory = try prepare(tools.base, "fault-\(index)")
         let file = file(directory)
-        if fault.stage == .recovery { try interrupt(fault.edit, directory, tools) }
+        if fault.stage == .recovery { try interrupt(fault.edit, fault.mode, directory, tools) }
         let log = tools.base + "/fault-\(index).log"
         let output = try tools.strace(
             ["-o", log, "-e", "trace=\(fault.call)", "-e", fault.straceInjection], directory,
@@ -309,7 +324,10 @@ struct FaultInjectionTests {
             directory: directory)
     }
 
-    static func check(_ observation: Observation, oldListing: [UInt8], newListing: [UInt8]) {
+    /// - Parameters:
+    ///   - newListing: What `list` prints once the command is done.
+    ///   - expected: The content the file must have after the next command, if only one will do.
+    static func check(_ observation: Observation, oldListing: [UInt8], newListing: [UInt8], expected: String?) {
         let fault = observation.fault
         #expect(observation.injected, "\(fault): the fault was not injected once")
         // The warning that sha1 is weak comes before the edit; anything else is the error.
@@ -348,8 +366,8 @@ struct FaultInjectionTests {
             let shown = observation.after == "old" ? oldListing : newListing
             #expect(next.stdout == shown, "\(fault): the next list shows \(next.stdoutText.debugDescription)")
         }
-        if fault.stage == .recovery {
-            #expect(observation.after == "new", "\(fault): the interrupted edit was not finished")
+        if let expected {
+            #expect(observation.after == expected, "\(fault): the file is \(observation.after), not \(expected)")
         }
         #expect(observation.leftovers.isEmpty, "\(fault): left \(observation.leftovers)")
         #expect(!observation.marked, "\(fault): the journal mark is still on the file")
@@ -391,18 +409,20 @@ struct FaultInjectionTests {
         return directory
     }
 
-    /// Kills the in-place `edit` of the file in `directory` when it truncates the file: after its journal
-    /// is complete, with the file written but not truncated.
-    static func interrupt(_ edit: Edit, _ directory: String, _ tools: Tools) throws {
+    /// Kills `edit` of the file in `directory`: in place when it truncates the file (its journal complete,
+    /// the file written but not truncated), by rename when it renames the temporary file over the file.
+    static func interrupt(_ edit: Edit, _ mode: String, _ directory: String, _ tools: Tools) throws {
+        let call = mode == "in-place" ? "ftruncate" : "rename"
         let output = try tools.strace(
-            ["-o", "/dev/null", "-e", "trace=ftruncate", "-e", "inject=ftruncate:signal=KILL:when=1"], directory,
-            edit.arguments(file(directory), mode: "in-place"))
+            ["-o", "/dev/null", "-e", "trace=\(call)", "-e", "inject=\(call):signal=KILL:when=1"], directory,
+            edit.arguments(file(directory), mode: mode))
         // Runs on the pool's threads, outside the test's task: an error, not an expectation.
         let left = try names(directory)
-        guard output.status == 128 + SIGKILL, left == [".\(fileName).htpass-journal", fileName] else {
+        let expected = mode == "in-place" ? ".\(fileName).htpass-journal" : ".\(fileName).htpass-tmp"
+        guard output.status == 128 + SIGKILL, left == [expected, fileName] else {
             throw SetupFailure(
-                description: "the in-place \(edit) was not killed after its journal (status \(output.status), "
-                    + "files \(left)): \(output.stderrText)")
+                description: "\(edit) \(mode) was not killed at \(call) (status \(output.status), files \(left)): "
+                    + output.stderrText)
         }
     }
 
