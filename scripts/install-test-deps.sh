@@ -25,6 +25,7 @@ have unshare && have nsenter || need_apt+=(util-linux)   # deployment tests: ngi
 have mount                   || need_apt+=(mount)        # ... with the file bind-mounted alone
 have getfattr                || need_apt+=(attr)         # the in-place journal's mark (an extended attribute)
 have curl                    || need_apt+=(curl)
+have strace                  || need_apt+=(strace)     # the fault-injection test (Tests/htpassTests/FaultInjectionTests.swift)
 have python3                 || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)   # scripts/test-venv.sh
 [ -x /usr/bin/time ]         || need_apt+=(time)

@@ -87,11 +87,6 @@ enum Warnings {
             "'\(path.display)' already exists and keeps its mode, owner and group; --mode and --group apply to new files"
         )
     }
-
-    /// Whether something is at `path` now (following links), for telling a new file from an existing one.
-    static func exists(_ path: FilePath) -> Bool {
-        path.withPlatformString { access($0, F_OK) } == 0
-    }
 }
 
 extension FilePath {

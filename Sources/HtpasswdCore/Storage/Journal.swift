@@ -97,11 +97,20 @@ enum Journal {
     }
 
     /// The mark on the open file `fd`, or nil.
-    static func mark(of fd: CInt) -> Mark? {
+    static func mark(of fd: CInt) -> Mark? { try? readMark(fd) }
+
+    /// The mark on the open file `fd`; nil if it has none. Throws when the attribute cannot be read (the
+    /// mark may then be there), and ENOTSUP or EOPNOTSUPP where the file system has no extended attributes.
+    static func readMark(_ fd: CInt) throws(SystemError) -> Mark? {
         var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 64)
-        let count = buffer.withUnsafeMutableBytes { htpass_fgetxattr(fd, markName, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return Mark(Array(buffer[..<count]))
+        while true {
+            let count = buffer.withUnsafeMutableBytes { htpass_fgetxattr(fd, markName, $0.baseAddress, $0.count) }
+            if count >= 0 { return count == 0 ? nil : Mark(Array(buffer[..<count])) }
+            if errno == EINTR { continue }
+            // ERANGE: longer than any mark we write, so not ours.
+            if errno == ENODATA || errno == ERANGE { return nil }
+            throw SystemError(.read, errno: errno)
+        }
     }
 
     /// The writer's mount namespace, for the mark.
@@ -212,7 +221,12 @@ enum Journal {
         var info = stat()
         if path(for: target).withPlatformString({ lstat($0, &info) }) == 0 { return true }
         if temporaryPath(for: target).withPlatformString({ lstat($0, &info) }) == 0 { return true }
-        if let fd { return htpass_fgetxattr(fd, markName, nil, 0) > 0 }
+        // A mark that cannot be read may be there: recovery then says why it cannot proceed.
+        if let fd {
+            do throws(SystemError) { return try readMark(fd) != nil } catch {
+                return !unsupported(error)
+            }
+        }
         return false
     }
 
@@ -234,10 +248,17 @@ enum Journal {
         }
         let ownJournal = path(for: target)
 
-        if let targetFD, let mark = mark(of: targetFD) {
-            if let (journal, header) = openJournal(mark.journal), header.token == mark.token,
-                sameInode(header, targetFD)
-            {
+        // A mark, journal or inode that cannot be read is an error, never taken for absent: that would
+        // discard a complete journal and leave the file half-written.
+        var mark: Mark?
+        var marksUnsupported = false
+        do throws(SystemError) { mark = try targetFD.flatMap(readMark) } catch {
+            guard unsupported(error) else { throw error.at(target) }
+            marksUnsupported = true
+        }
+        if let targetFD, let mark {
+            let opened = try openJournal(mark.journal)
+            if let (journal, header) = opened, header.token == mark.token, try sameInode(header, targetFD, target) {
                 // The journal is reachable from here (this mount namespace, or a restarted container that
                 // sees the same directory): finish the edit, whoever started it.
                 try Syscall.closeAfter(journal) { (journal) throws(HtpasswdError) in
@@ -252,20 +273,30 @@ enum Journal {
             {
                 // The mark names our own journal, which is not there: the edit never reached its commit
                 // point (the file was not touched), or it was finished but for the mark.
+                if let (journal, _) = opened { close(journal) }
                 try removeMark(targetFD, target)
                 found.append(.clearedMark)
             } else {
                 // Another view of the file (a container, the host) holds the journal: only it can finish.
+                if let (journal, _) = opened { close(journal) }
                 throw .interruptedEditElsewhere(path: target, journal: mark.journal)
             }
         }
 
         // A journal by name: unmarked (no extended attributes where it was written), or stale.
-        guard let (journal, header) = openJournal(ownJournal) else {
+        guard let (journal, header) = try openJournal(ownJournal) else {
             if (try? Syscall.lstat(ownJournal)) != nil { try discard(ownJournal, &found) }
             return found
         }
-        let rollForward = !header.marked && targetFD.map { sameInode(header, $0) } == true
+        // A marked journal whose mark cannot be seen here (no extended attributes now) is rolled forward
+        // as an unmarked one.
+        var rollForward = false
+        if !header.marked || marksUnsupported, let targetFD {
+            do throws(HtpasswdError) { rollForward = try sameInode(header, targetFD, target) } catch {
+                close(journal)
+                throw error
+            }
+        }
         if rollForward {
             try Syscall.closeAfter(journal) { (journal) throws(HtpasswdError) in
                 try copy(from: journal, header, journalPath: ownJournal, onto: target)
@@ -279,16 +310,43 @@ enum Journal {
         return found
     }
 
+    private static func unsupported(_ error: SystemError) -> Bool {
+        error.errno.rawValue == ENOTSUP || error.errno.rawValue == EOPNOTSUPP
+    }
+
     private static func sameInode(_ header: Header, _ fd: CInt) -> Bool {
         var info = stat()
         return fstat(fd, &info) == 0 && header.device == UInt64(info.st_dev) && header.inode == UInt64(info.st_ino)
     }
 
-    /// The journal at `path`, open, with its header; nil if there is none or it cannot be read.
-    private static func openJournal(_ path: FilePath) -> (CInt, Header)? {
-        guard let fd = try? Syscall.open(path, O_RDONLY | O_NOFOLLOW) else { return nil }
+    /// ``sameInode(_:_:)`` for recovery, where a failed `fstat` must not pass for another file.
+    private static func sameInode(_ header: Header, _ fd: CInt, _ target: FilePath) throws(HtpasswdError) -> Bool {
+        let info: stat
+        do throws(SystemError) { info = try Syscall.fstat(fd) } catch { throw error.at(target) }
+        return header.device == UInt64(info.st_dev) && header.inode == UInt64(info.st_ino)
+    }
+
+    /// The journal at `path`, open, with its header; nil if there is none, or what is there is not a
+    /// journal (one under its name is complete, header first).
+    ///
+    /// - Throws: When it is there but cannot be opened or read.
+    private static func openJournal(_ path: FilePath) throws(HtpasswdError) -> (CInt, Header)? {
+        let fd: CInt
+        do throws(SystemError) { fd = try Syscall.open(path, O_RDONLY | O_NOFOLLOW) } catch {
+            // Missing, or a symbolic link or a path through a non-directory: no journal of ours.
+            if [ENOENT, ENOTDIR, ELOOP].contains(error.errno.rawValue) { return nil }
+            throw error.at(path)
+        }
         var bytes = [UInt8](repeating: 0, count: headerSize)
-        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerSize, 0) }
+        var read: Int
+        repeat {
+            read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerSize, 0) }
+        } while read < 0 && errno == EINTR
+        if read < 0 {
+            let code = errno
+            close(fd)
+            throw .system(.read, path: path, errno: Errno(rawValue: code))
+        }
         guard read == headerSize, let header = decode(bytes) else {
             close(fd)
             return nil
@@ -308,7 +366,7 @@ enum Journal {
     static func openContent(for target: FilePath, targetFD: CInt) -> (CInt, Int)? {
         let candidates = [mark(of: targetFD)?.journal, path(for: target)].compactMap { $0 }
         for candidate in candidates {
-            guard let (fd, header) = openJournal(candidate) else { continue }
+            guard let (fd, header) = try? openJournal(candidate) else { continue }
             if sameInode(header, targetFD), lseek(fd, off_t(headerSize), SEEK_SET) == off_t(headerSize) {
                 return (fd, header.size)
             }

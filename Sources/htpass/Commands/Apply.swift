@@ -89,13 +89,14 @@ extension Htpass {
             }
             try Self.checkForTargets(desired, hasher: hasher, targets: targets)
             let attributes = try newFile.choice.attributes()
-            let existed = Warnings.exists(path)
             let reconciler = Reconciler(
                 store: try edit.choice().store(path), hasher: hasher, removesOthers: exclusive, jobs: jobs)
             let result = try reconciler.apply(
                 desired, creation: create ? .createIfMissing : .mustExist, attributes: attributes, dryRun: dryRun)
             if let write = result.write { Warnings.write(write, path: path) }
-            if result.written { Warnings.fileAttributes(path, existed: existed, newFile.choice, attributes) }
+            if let write = result.write, result.written {
+                Warnings.fileAttributes(path, existed: !write.created, newFile.choice, attributes)
+            }
             if json {
                 Self.printJSON(result, file: RawArguments.bytes(of: [file])[0], dryRun: dryRun)
             } else if diff {

@@ -16,13 +16,12 @@ struct AddRequest: Equatable, Sendable {
         let user = try UserName(RawArguments.bytes(of: [file, user])[1])
         let attributes = try newFile.attributes()
         let new = try NewPassword(for: user, password, hashing)
-        let existed = Warnings.exists(path)
         var changes = HtpasswdChanges()
         changes.set(new.hash, for: user)
         let report = try edit.store(path).apply(
             changes, creation: create ? .createIfMissing : .mustExist, attributes: attributes)
         Warnings.afterEdit(report, path: path)
-        Warnings.fileAttributes(path, existed: existed, newFile, attributes)
+        Warnings.fileAttributes(path, existed: !report.write.created, newFile, attributes)
         new.secret.printIfGenerated()
     }
 }

@@ -39,11 +39,10 @@ struct CreateRequest: Equatable, Sendable {
             changes.set(new.hash, for: name)
             generated = new.secret
         }
-        let existed = Warnings.exists(path)
         let report = try edit.store(path).apply(
             changes, creation: force ? .replace : .mustNotExist, attributes: attributes)
         Warnings.afterEdit(report, path: path)
-        Warnings.fileAttributes(path, existed: existed, newFile, attributes)
+        Warnings.fileAttributes(path, existed: !report.write.created, newFile, attributes)
         generated?.printIfGenerated()
     }
 }
