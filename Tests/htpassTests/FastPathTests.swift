@@ -45,6 +45,13 @@ struct FastPathTests {
         ["list", "-l", "FILE"],
         ["list", "--json", "FILE"],
         ["list", "FILE", "--long"],
+        ["list", "--json", "FILE", "--target", "apache,nginx-alpine"],
+        ["verify", "--as", "traefik", "FILE", "alice", "--stdin"],
+        ["verify", "FILE", "alice", "--as=ingress-nginx", "--stdin"],
+        ["add", "FILE", "carol", "--stdin", "--target", "nginx-alpine", "--write-mode", "in-place"],
+        ["create", "FILE", "alice", "--stdin", "--write-mode=rename", "--target=envoy"],
+        ["delete", "FILE", "alice", "--write-mode", "auto"],
+        ["hash", "--stdin", "--format", "compose", "alice"], ["hash", "--stdin", "--format=dotenv"],
     ]
 
     static let rejected: [[String]] = [
@@ -73,6 +80,10 @@ struct FastPathTests {
         ["add", "FILE", "carol", "--stdin", "--lock-timeout", "inf"],
         ["add", "FILE", "carol", "--stdin", "--mode", "999"], ["add", "FILE", "carol", "--stdin", "--mode", "0o"],
         ["add", "FILE", "carol", "--stdin", "--mode", "4755"],
+        ["add", "FILE", "carol", "--stdin", "--target", "iis"], ["add", "FILE", "carol", "--stdin", "--target", ""],
+        ["verify", "--as", "nginx,apache", "FILE", "alice"], ["verify", "--as", "iis", "FILE", "alice"],
+        ["delete", "FILE", "alice", "--write-mode", "copy"], ["hash", "--stdin", "--format", "k8s-secret"],
+        ["hash", "--stdin", "--format", "yaml"], ["list", "FILE", "--target", "nginx,,apache"],
     ]
 
     @Test("Hand-picked valid command lines take the fast path, with argument-parser's request")
@@ -142,6 +153,11 @@ struct CommandLineGenerator {
     )
     static let modes = (valid: ["640", "0640", "0o600", "777"], invalid: ["8", "4755", "77777", "0o", "", "-1"])
     static let strings = (valid: ["PW", "pw.txt", "www-data", "a=b", "help"], invalid: ["-x", ""])
+    static let targets = (
+        valid: ["nginx", "nginx-alpine", "apache,traefik", "ingress-nginx", "envoy"], invalid: ["iis", "nginx,", ""]
+    )
+    static let writeModes = (valid: ["auto", "rename", "in-place"], invalid: ["copy", "", "in_place"])
+    static let formats = (valid: ["plain", "compose", "dotenv"], invalid: ["k8s-secret", "yaml", ""])
     static let positionals = ["FILE", "alice", "bob", "b:ob", " carol", "help"]
     /// How many positional arguments each command takes.
     static let positionalCounts = [
@@ -157,14 +173,15 @@ struct CommandLineGenerator {
         "hash": ["--stdin", "--allow-empty", "--generate"],
     ]
     static let passwordOptions = ["--password-file", "--password-env"]
-    static let hashingOptions = ["--algorithm", "-a", "--cost", "--rounds"]
+    static let hashingOptions = ["--algorithm", "-a", "--cost", "--rounds", "--target"]
+    static let editOptions = ["--lock-timeout", "--write-mode"]
     static let options: [String: [String]] = [
-        "create": passwordOptions + ["--length"] + hashingOptions + ["--mode", "--group", "--lock-timeout"],
-        "add": passwordOptions + ["--length"] + hashingOptions + ["--mode", "--group", "--lock-timeout"],
-        "delete": ["--lock-timeout"],
-        "verify": passwordOptions,
-        "list": [],
-        "hash": passwordOptions + ["--length"] + hashingOptions,
+        "create": passwordOptions + ["--length"] + hashingOptions + ["--mode", "--group"] + editOptions,
+        "add": passwordOptions + ["--length"] + hashingOptions + ["--mode", "--group"] + editOptions,
+        "delete": editOptions,
+        "verify": passwordOptions + ["--as"],
+        "list": ["--target"],
+        "hash": passwordOptions + ["--length"] + hashingOptions + ["--format"],
     ]
     static let everyOption = Set(options.values.joined()).sorted()
     static let everyFlag = Set(flags.values.joined()).sorted()
@@ -176,6 +193,9 @@ struct CommandLineGenerator {
             case "--lock-timeout": Self.seconds
             case "--algorithm", "-a": Self.algorithms
             case "--mode": Self.modes
+            case "--target", "--as": Self.targets
+            case "--write-mode": Self.writeModes
+            case "--format": Self.formats
             default: Self.strings
             }
         return random(5) == 0 ? pick(pool.invalid) : pick(pool.valid)
