@@ -36,10 +36,10 @@ release:
 deps:
 	./scripts/install-test-deps.sh
 
-# PackagingTests install .deb files and need make dist/deb/oci first: make test-packaging runs them.
-test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip PackagingTests
+# Every suite, each step timed (scripts/run-tests.sh): the slow ones (real servers, Apache's htpasswd,
+# packaging, examples) run as their own steps, after the main suite.
+test:
+	./scripts/run-tests.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
