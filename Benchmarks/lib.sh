@@ -34,8 +34,9 @@ PY
 
 # The machine, for the record.
 describe_machine() {
+    local pids=(/proc/[0-9]*)
     echo "Files in $1 on $(df -T "$1" | awk 'NR==2 {print $2}'); $(nproc) cores; kernel $(uname -r);" \
-        "load average $(cut -d' ' -f1-3 /proc/loadavg); $(ls -d /proc/[0-9]* | wc -l) processes"
+        "load average $(cut -d' ' -f1-3 /proc/loadavg); ${#pids[@]} processes"
 }
 
 export BENCH_PASSWORD=${BENCH_PASSWORD:-correct-horse-battery}

@@ -45,7 +45,8 @@ OWN_NS=$(readlink /proc/self/ns/mnt)
 
 census() {
     local processes namespaces
-    processes=$(ls -d /proc/[0-9]* | wc -l)
+    local pids=(/proc/[0-9]*)
+    processes=${#pids[@]}
     namespaces=$(for p in /proc/[0-9]*; do readlink "$p/ns/mnt" 2>/dev/null; done | sort -u | wc -l)
     echo "$processes $namespaces"
 }
