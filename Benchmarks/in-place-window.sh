@@ -9,20 +9,22 @@
 # again (open, pread to the end, close, as a web server does on each request) and counts what it saw.
 # Then ROUNDS more edits while the reader samples only the window's edges (the first changed bytes and the
 # file's size, every few microseconds: `in-place-reader --edges`), the same edit once under `strace -T` to
-# time the overwrite from the writer's side, and what the first torn read looked like, line by line.
+# time the overwrite from the writer's side, and what the torn reads looked like, line by line.
+# For comparison, the same with Apache's `htpasswd -D`, which also rewrites the file in place: it writes
+# the new content to a temporary file, then opens the file with O_TRUNC and copies it back, 8 KiB a write.
 #
 # Usage: Benchmarks/in-place-window.sh [ROUNDS]     (default 10)
 #   LINES=n        lines in the file (default 1000000)
 #   HTPASS=path    the htpass binary (default .build/release/htpass)
 #   WORKDIR=dir    where the file goes (default: a new directory under $TMPDIR or /tmp)
-# Needs cc, python3, openssl, strace.
+# Needs cc, python3, openssl, strace, htpasswd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . Benchmarks/lib.sh
 
 ROUNDS=${1:-10}
 LINES=${LINES:-1000000}
-need_tools cc python3 openssl strace
+need_tools cc python3 openssl strace htpasswd
 resolve_htpass
 
 WORK=$(mktemp -d "${WORKDIR:-${TMPDIR:-/tmp}}/htpass-window.XXXXXX")
@@ -38,37 +40,47 @@ cp "$WORK/old" "$WORK/new"
 echo "In-place write window: delete $USER (line 101) from a $LINES-line file ($(stat -c %s "$WORK/old") bytes)"
 describe_machine "$WORK"
 
-# round N [--edges]: one in-place delete while the reader (whole reads, or --edges) runs.
+# edit WRITER: the in-place delete, by htpass or by Apache's htpasswd.
+edit() {
+    case $1 in
+        htpass) "$HTPASS" delete --write-mode in-place "$FILE" $USER ;;
+        apache) htpasswd -D "$FILE" $USER 2>/dev/null ;;
+    esac
+}
+
+# round WRITER N [--edges]: one delete while the reader (whole reads, or --edges) runs.
 round() {
-    local n=$1 mode=${2:-} start end figures
+    local writer=$1 n=$2 mode=${3:-} start end figures
     cp "$WORK/old" "$FILE"
     sync "$FILE"
     : >"$WORK/reader.out"
     if [ "$mode" = --edges ]; then
         "$WORK/reader" --edges "$FILE" "$WORK/old" "$WORK/new" >"$WORK/reader.out" &
     else
-        "$WORK/reader" "$FILE" "$WORK/old" "$WORK/new" "$WORK/mixed-$n" >"$WORK/reader.out" &
+        "$WORK/reader" "$FILE" "$WORK/old" "$WORK/new" "$WORK/mixed-$writer-$n" >"$WORK/reader.out" &
     fi
     reader_pid=$!
     until grep -q ready "$WORK/reader.out"; do sleep 0.01; done
     sleep 0.2
     start=$(date +%s%N)
-    "$HTPASS" delete --write-mode in-place "$FILE" $USER
+    edit "$writer"
     end=$(date +%s%N)
     sleep 0.2
     kill -TERM "$reader_pid"
     wait "$reader_pid"
     reader_pid=""
-    cmp -s "$FILE" "$WORK/new" || { echo "in-place-window.sh: the in-place delete gave other bytes" >&2; exit 1; }
+    cmp -s "$FILE" "$WORK/new" || { echo "in-place-window.sh: the $writer delete gave other bytes" >&2; exit 1; }
     figures="$(grep _us= "$WORK/reader.out") edit_us=$(((end - start) / 1000))"
-    echo "round $n${mode:+ ($mode)}: $figures"
-    echo "$figures" >>"$WORK/rounds${mode}"
+    echo "$writer round $n${mode:+ ($mode)}: $figures"
+    echo "$figures" >>"$WORK/rounds-$writer$mode"
 }
 
-: >"$WORK/rounds"
-: >"$WORK/rounds--edges"
-for n in $(seq "$ROUNDS"); do round "$n"; done
-for n in $(seq "$ROUNDS"); do round "$n" --edges; done
+for writer in htpass apache; do
+    : >"$WORK/rounds-$writer"
+    : >"$WORK/rounds-$writer--edges"
+    for n in $(seq "$ROUNDS"); do round $writer "$n"; done
+    for n in $(seq "$ROUNDS"); do round $writer "$n" --edges; done
+done
 
 # The writer's side: the overwrite phase (copy into the file, truncate) and its fsync, from strace -T.
 for n in $(seq "$ROUNDS"); do
@@ -106,47 +118,52 @@ def overwrite(path):
 runs = [overwrite(os.path.join(work, f"strace-{n}")) for n in range(1, rounds + 1)]
 windows, fsyncs = sorted(r[0] for r in runs), sorted(r[1] for r in runs)
 print()
-print(f"writer (strace -T), {rounds} edits: {runs[0][2]} {runs[0][3]} call(s) of {runs[0][4]:,} bytes each time; "
-      f"first write into the file to end of ftruncate: median {windows[rounds // 2]:.0f} µs, max {windows[-1]:.0f} µs; "
-      f"then fsync of the file: median {fsyncs[rounds // 2]:.0f} µs")
+print(f"htpass, writer's side (strace -T), {rounds} edits: {runs[0][2]} {runs[0][3]} call(s) of {runs[0][4]:,} bytes "
+      f"each time; first write into the file to end of ftruncate: median {windows[rounds // 2]:.0f} µs, "
+      f"max {windows[-1]:.0f} µs; then fsync of the file: median {fsyncs[rounds // 2]:.0f} µs")
 
-# Reader: the rounds.
-rows = [dict(kv.split("=") for kv in line.split()) for line in open(os.path.join(work, "rounds"))]
-total = {k: sum(int(r[k]) for r in rows) for k in ("reads", "old", "new", "mixed")}
-print(f"reader, {rounds} rounds: {total['reads']} whole-file reads, {total['old']} old, {total['new']} new, "
-      f"{total['mixed']} neither (mixed) in {sum(int(r['mixed_runs']) for r in rows)} window(s)")
-print(f"longest run of mixed reads: {max(int(r['longest_mixed_us']) for r in rows)} µs; "
-      f"window bound per round (end of first new read - start of last old read): "
-      f"{', '.join(r['bound_us'] for r in rows)} µs; median whole read {rows[0]['read_median_us']} µs; "
-      f"in-place edit {', '.join(r['edit_us'] for r in rows)} µs")
-edges = [dict(kv.split("=") for kv in line.split()) for line in open(os.path.join(work, "rounds--edges"))]
-def stats(key):
-    values = sorted(int(r[key]) for r in edges)
-    return f"median {values[len(values) // 2]} µs, max {values[-1]} µs ({', '.join(map(str, values))})"
-print(f"window seen by the --edges reader, {len(edges)} rounds: at most {stats('window_us')}; at least "
-      f"{stats('window_min_us')}; longest pause of the reader {max(int(r['max_gap_us']) for r in edges)} µs")
+old = open(os.path.join(work, "old"), "rb").read().split(b"\n")
+new = open(os.path.join(work, "new"), "rb").read().split(b"\n")
+known = set(old) | set(new)
+kept = set(l.split(b":")[0] for l in new if l)
 
-# What each mixed read looked like, against the old and the new lines.
-samples = [os.path.join(work, f"mixed-{i}") for i in range(1, rounds + 1) if os.path.exists(os.path.join(work, f"mixed-{i}"))]
-if samples:
-    old = open(os.path.join(work, "old"), "rb").read().split(b"\n")
-    new = open(os.path.join(work, "new"), "rb").read().split(b"\n")
-    known = set(old) | set(new)
-    kept = set(l.split(b":")[0] for l in new if l)
-for number, sample in enumerate(samples):
-    seen = open(sample, "rb").read()
-    lines = seen.split(b"\n")
-    torn = [i for i, l in enumerate(lines) if l and l not in known]
-    users = [l.split(b":")[0] for l in lines if l]
-    duplicates = len(users) - len(set(users))
-    missing = len(kept - set(users))
-    has_deleted = any(l.startswith(b"user0000100:") for l in lines)
-    last_complete = seen.endswith(b"\n")
-    print(f"mixed read {os.path.basename(sample)}: {len(seen):,} bytes, {len(users):,} lines; "
-          f"{len(torn)} torn line(s) (in neither file) at line(s) {[i + 1 for i in torn][:5]}; "
-          f"{duplicates} user(s) twice, {missing} other user(s) missing; the deleted user "
-          f"{'still' if has_deleted else 'no longer'} there; last line {'complete' if last_complete else 'cut'}")
-    if number == 0:
-        for i in torn[:2]:
-            print(f"  torn line {i + 1}: {lines[i][:90].decode(errors='replace')}")
+for writer in ("htpass", "apache"):
+    name = {"htpass": "htpass delete --write-mode in-place", "apache": "htpasswd -D"}[writer]
+    print()
+    print(f"== {name}")
+    rows = [dict(kv.split("=") for kv in line.split()) for line in open(os.path.join(work, f"rounds-{writer}"))]
+    total = {k: sum(int(r[k]) for r in rows) for k in ("reads", "old", "new", "mixed")}
+    print(f"whole-file reader, {rounds} rounds: {total['reads']} reads, {total['old']} old, {total['new']} new, "
+          f"{total['mixed']} neither (mixed) in {sum(int(r['mixed_runs']) for r in rows)} run(s) of mixed reads; "
+          f"longest run {max(int(r['longest_mixed_us']) for r in rows)} µs; median read "
+          f"{sorted(int(r['read_median_us']) for r in rows)[rounds // 2]} µs; edits "
+          f"{', '.join(str(int(r['edit_us']) // 1000) for r in rows)} ms")
+    edges = [dict(kv.split("=") for kv in line.split()) for line in open(os.path.join(work, f"rounds-{writer}--edges"))]
+    def stats(key):
+        values = sorted(int(r[key]) for r in edges)
+        return f"median {values[len(values) // 2]} µs, max {values[-1]} µs ({', '.join(map(str, values))})"
+    print(f"window seen by the --edges reader, {len(edges)} rounds: at most {stats('window_us')}; at least "
+          f"{stats('window_min_us')}; longest pause of the reader {max(int(r['max_gap_us']) for r in edges)} µs")
+    # What each mixed read looked like, against the old and the new lines.
+    shown = 0
+    for n in range(1, rounds + 1):
+        sample = os.path.join(work, f"mixed-{writer}-{n}")
+        if not os.path.exists(sample):
+            continue
+        seen = open(sample, "rb").read()
+        lines = seen.split(b"\n")
+        torn = [i for i, l in enumerate(lines) if l and l not in known]
+        users = [l.split(b":")[0] for l in lines if l]
+        duplicates = len(users) - len(set(users))
+        missing = len(kept - set(users))
+        has_deleted = any(l.startswith(b"user0000100:") for l in lines)
+        last_complete = seen.endswith(b"\n")
+        print(f"mixed read (round {n}): {len(seen):,} bytes, {len(users):,} lines; "
+              f"{len(torn)} torn line(s) (in neither file) at line(s) {[i + 1 for i in torn][:5]}; "
+              f"{duplicates} user(s) twice, {missing:,} other user(s) missing; the deleted user "
+              f"{'still' if has_deleted else 'no longer'} there; last line {'complete' if last_complete else 'cut'}")
+        if shown == 0:
+            for i in torn[:2]:
+                print(f"  torn line {i + 1}: {lines[i][:90].decode(errors='replace')}")
+        shown += 1
 PY
