@@ -108,6 +108,7 @@ bench-hash:
 	$(SWIFT) run -c release --package-path Benchmarks hash-timing
 
 bench-files: release
+	./scripts/install-test-deps.sh --bench
 	HTPASS="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" Benchmarks/file-edits.sh
 
 bench-auth: release

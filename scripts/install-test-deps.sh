@@ -5,10 +5,13 @@ set -euo pipefail
 
 # --mlflow: also what the MLflow example stack and the auth throughput benchmark need.
 # --packaging: also what make dist/deb/oci and their tests (make test-packaging) need.
+# --bench: also what Benchmarks/file-edits.sh needs (make bench-files), and not the tests' Python.
 mlflow=false
 packaging=false
+bench=false
 [ "${1:-}" = --mlflow ] && mlflow=true
 [ "${1:-}" = --packaging ] && packaging=true
+[ "${1:-}" = --bench ] && bench=true
 
 need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -41,6 +44,12 @@ if $packaging; then
     have git                      || need_apt+=(git)         # the last commit's time, for reproducible archives
 fi
 
+if $bench; then
+    have cc                       || need_apt+=(gcc)         # Benchmarks/in-place-reader.c
+    have strace                   || need_apt+=(strace)      # the in-place write, timed from the writer's side
+    have unshare && have nsenter  || need_apt+=(util-linux)  # the mount namespaces of placement-cost.sh
+fi
+
 if $mlflow; then
     have ss                  || need_apt+=(iproute2)
     have wrk                 || need_apt+=(wrk)
@@ -58,4 +67,4 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # The tests' own Python (passlib and a bcrypt it can load, pinned), whatever the system's python3 has.
-"$(dirname "$0")/test-venv.sh"
+$bench || "$(dirname "$0")/test-venv.sh"
