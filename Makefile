@@ -19,6 +19,9 @@ help:
 	@echo "make install    install binary, man page and completions under PREFIX ($(PREFIX))"
 	@echo "make uninstall  remove what make install installed"
 	@echo "make bench-startup  start-up time of htpass against Apache's htpasswd (hyperfine)"
+	@echo "make test-consumers  htpass's targets against the real servers (nginx, nginx on musl, Apache,"
+	@echo "                     lighttpd, Traefik, the Docker registry); installs and builds them first"
+	@echo "make test-consumers-slow  the same with bcrypt costs 17 to 20 (minutes per server)"
 
 build:
 	$(SWIFT) build
@@ -31,7 +34,7 @@ deps:
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip ConsumerTests
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
@@ -94,3 +97,17 @@ mlflow-test:
 	./scripts/install-test-deps.sh --mlflow
 	$(SWIFT) build --product htpass
 	HTPASS="$$($(SWIFT) build --show-bin-path)/htpass" examples/mlflow-nginx/test-stack.sh
+
+# The real consumers of htpasswd files against htpass's targets (Tests/ConsumerTests). The servers come from
+# scripts/install-server-deps.sh (Debian packages, plus nginx on musl and the Traefik oracle built into
+# .build/oracles). Prints how long the suite took.
+.PHONY: test-consumers test-consumers-slow
+test-consumers: deps
+	./scripts/install-server-deps.sh
+	$(SWIFT) build --build-tests
+	@start=$$(date +%s); status=0; \
+	$(SWIFT) test --skip-build --filter ConsumerTests || status=$$?; \
+	echo "test-consumers: $$(( $$(date +%s) - start )) s"; exit $$status
+
+test-consumers-slow:
+	HTPASS_CONSUMER_SLOW=1 $(MAKE) test-consumers

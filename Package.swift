@@ -50,6 +50,9 @@ let package = Package(
             name: "htpassTests",
             dependencies: ["htpass", "HtpasswdCore", "HtpasswdVerifier", "TestSupport"]
         ),
+        // The real servers (nginx, nginx on musl, Apache, lighttpd, Traefik, the registry) against htpass's
+        // targets: slow, run on their own by `make test-consumers` (scripts/install-server-deps.sh first).
+        .testTarget(name: "ConsumerTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
