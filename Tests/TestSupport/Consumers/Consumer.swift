@@ -190,6 +190,9 @@ extension ConsumerRecipe {
         logs: ["error.log"])
 
     /// lighttpd 1.4 with mod_auth and mod_authn_file's htpasswd backend, in the foreground (`-D`).
+    ///
+    /// lighttpd holds every 401 for about a second (feature flag `auth.delay-invalid-creds`, on by default);
+    /// the flag is off here so that the corpus runs in seconds: it changes when the answer comes, not what it is.
     static let lighttpd = ConsumerRecipe(
         name: "lighttpd", path: "/", reload: .everyRequest,
         configure: { directory, port, userFile in
@@ -205,6 +208,7 @@ extension ConsumerRecipe {
                 auth.backend = "htpasswd"
                 auth.backend.htpasswd.userfile = "\(userFile)"
                 auth.require = ( "/" => ( "method" => "basic", "realm" => "htpass test", "require" => "valid-user" ) )
+                server.feature-flags = ( "auth.delay-invalid-creds" => "disable" )
 
                 """
             try write(config, directory + "/lighttpd.conf")
