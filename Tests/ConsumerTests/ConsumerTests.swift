@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import TestSupport
 import Testing
 
@@ -100,11 +101,14 @@ struct ConsumerTests {
         let answers = try RealAnswers.shared.answers(target, corpus: Self.corpus)
         var agreed = 0
         var total = 0
+        var refusedByReal = 0
         var problems: [String] = []
         var notes: [String] = []
         for (file, cases) in Self.corpus.byFile() {
             let entries = Self.entries(cases, answers: answers, notes: &notes)
             guard !entries.isEmpty else { continue }
+            total += entries.count
+            refusedByReal += entries.filter(\.refused).count
             let output = try htpass(["check", Corpus.path(of: file), "--target", target, "--json"])
             guard let findings = Finding.parse(output.stdout) else {
                 problems.append(
@@ -117,7 +121,6 @@ struct ConsumerTests {
             }
             let wholeFile = errors.contains { $0.user == nil }
             for entry in entries {
-                total += 1
                 let reported = wholeFile || errors.contains { $0.line == entry.line }
                 if reported == entry.refused {
                     agreed += 1
@@ -136,8 +139,10 @@ struct ConsumerTests {
                     "\(file): htpass check --target \(target) exit \(output.status) with \(errors.count) errors")
             }
         }
-        print("check --target \(target): \(agreed) of \(total) entries agree with the real \(target)")
-        for note in notes { print("check --target \(target): \(note)") }
+        print(
+            "check --target \(target): \(agreed) of \(total) entries agree with the real \(target) "
+                + "(which refuses \(refusedByReal) of them with their right password)")
+        for note in Set(notes).sorted() { print("check --target \(target): \(note)") }
         for line in problems { Issue.record(Comment(rawValue: line)) }
     }
 
@@ -204,14 +209,16 @@ struct ConsumerTests {
 
     // MARK: (a) what htpass hash --target T writes, the real T verifies
 
-    struct GridPoint: CustomStringConvertible {
+    struct GridPoint: CustomStringConvertible, Sendable {
         var options: [String]
         /// Whether to also ask with a wrong password (each ask costs one full hash computation).
         var askWrong: Bool
         var description: String { options.joined(separator: " ") }
+        var password: String { options.contains("des") ? "Pw-1234" : "pw-Ö-grid!" }
+        var wrongPassword: String { options.contains("des") ? "Pw-1235" : "pw-Ö-grid?" }
     }
 
-    static var grid: [GridPoint] {
+    static let grid: [GridPoint] = {
         var points: [GridPoint] = []
         var costs = [4, 10, 17]
         if Corpus.slowTier { costs += [18, 19, 20] }
@@ -227,7 +234,37 @@ struct ConsumerTests {
             points.append(GridPoint(options: ["-a", algorithm], askWrong: true))
         }
         return points
+    }()
+
+    /// One hash per grid point made by `htpass hash` without a target (which writes any of them), shared by
+    /// every target: the hash a refusal is checked against.
+    static let genuine = GenuineHashes()
+
+    final class GenuineHashes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String: Result<String, any Error>] = [:]
+
+        func line(_ point: GridPoint) throws -> String {
+            lock.lock()
+            defer { lock.unlock() }
+            if let known = lines[point.description] { return try known.get() }
+            let result = Result<String, any Error> {
+                let output = try htpass(
+                    ["hash"] + point.options + ["--stdin", "alice"], stdin: Array((point.password + "\n").utf8),
+                    environment: ["HTPASS_TARGET": nil])
+                guard output.status == 0 else {
+                    throw Corpus.CorpusError(description: "htpass hash \(point) (no target): \(output.stderrText)")
+                }
+                return output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            lines[point.description] = result
+            return try result.get()
+        }
     }
+
+    /// Whether to ask the real server about every grid point's genuine hash and print the answers (the facts
+    /// behind Docs/targets.md), not only about the points htpass refuses: `HTPASS_CONSUMER_REPORT` set.
+    static var reportGrid: Bool { ProcessInfo.processInfo.environment["HTPASS_CONSUMER_REPORT"] != nil }
 
     @Test(
         "Every hash htpass hash --target T writes, the real T verifies; every one it refuses, T cannot verify",
@@ -241,27 +278,33 @@ struct ConsumerTests {
         try TestSupport.writeBytes(try bcryptLine("alice", "alice-pw"), to: userFile)
         var accepted = 0
         var refused = 0
+        var facts: [String] = []
         try Consumers.with(target, userFile: userFile) { server in
+            /// The real answer to the genuine hash of `point` with its password.
+            func realAnswer(_ point: GridPoint) throws -> (line: String, status: Int) {
+                let line = try Self.genuine.line(point)
+                try server.serve(Array((line + "\n").utf8))
+                return (line, try server.status(user: "alice", password: point.password))
+            }
             for point in Self.grid {
-                let password = point.options.contains("des") ? "Pw-1234" : "pw-Ö-\(target)!"
-                let wrong = point.options.contains("des") ? "Pw-1235" : "pw-Ö-\(target)?"
+                if Self.reportGrid {
+                    facts.append("\(point): \(try realAnswer(point).status)")
+                }
                 let output = try htpass(
                     ["hash", "--target", target] + point.options + ["--stdin", "alice"],
-                    stdin: Array((password + "\n").utf8),
-                    environment: ["HTPASS_TARGET": nil])
+                    stdin: Array((point.password + "\n").utf8), environment: ["HTPASS_TARGET": nil])
                 switch output.status {
                 case 0:
                     accepted += 1
                     let line = output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
                     #expect(line.hasPrefix("alice:"), "\(point): \(output.stdoutText)")
                     try server.serve(Array((line + "\n").utf8))
-                    let right = try server.status(user: "alice", password: password)
+                    let right = try server.status(user: "alice", password: point.password)
                     #expect(
                         right == 200,
-                        "htpass hash --target \(target) \(point) wrote \(line); the real \(target) answered \(right): \(server.log.suffix(400))"
-                    )
+                        "htpass hash --target \(target) \(point) wrote \(line); the real \(target) answered \(right)")
                     if point.askWrong {
-                        let answer = try server.status(user: "alice", password: wrong)
+                        let answer = try server.status(user: "alice", password: point.wrongPassword)
                         #expect(answer == 401, "\(point): a wrong password got \(answer) from the real \(target)")
                     }
                 case 5:
@@ -271,13 +314,7 @@ struct ConsumerTests {
                         !message.isEmpty && !message.contains("\n"),
                         "\(point): exit 5 wants one line on stderr: \(output.stderrText)")
                     // The refusal is justified only if the real server cannot verify such a hash either.
-                    let genuine = try htpass(
-                        ["hash"] + point.options + ["--stdin", "alice"], stdin: Array((password + "\n").utf8),
-                        environment: ["HTPASS_TARGET": nil])
-                    try #require(genuine.status == 0, "htpass hash \(point) (no target): \(genuine.stderrText)")
-                    let line = genuine.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-                    try server.serve(Array((line + "\n").utf8))
-                    let answer = try server.status(user: "alice", password: password)
+                    let (line, answer) = try realAnswer(point)
                     #expect(
                         answer != 200,
                         "htpass hash --target \(target) refuses \(point) (\(message)), but the real \(target) lets \(line) in"
@@ -287,7 +324,30 @@ struct ConsumerTests {
                 }
             }
         }
+        if !facts.isEmpty { print("real \(target) on htpass's own hashes: " + facts.joined(separator: "; ")) }
         print("hash --target \(target): \(accepted) grid points written and verified, \(refused) refused and confirmed")
+    }
+
+    @Test("The registry parses its file again when it changes, and after a broken change serves its last good copy")
+    func registryReload() throws {
+        let sandbox = try TestSupport.temporaryDirectory("htpass-registry")
+        let file = sandbox + "/htpasswd"
+        let good = try bcryptLine("alice", "alice-pw")
+        try TestSupport.writeBytes(good, to: file)
+        try Consumers.with("registry", userFile: file) { server in
+            #expect(try server.status(user: "alice", password: "alice-pw") == 200)
+            // Written in place, as a text editor or htpasswd does, with a modification time of its own.
+            try TestSupport.writeBytes(good + Array("no-colon-here\n".utf8), to: file)
+            var times = [timespec(tv_sec: 2_000_000_000, tv_nsec: 0), timespec(tv_sec: 2_000_000_000, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, file, &times, 0) == 0)
+            #expect(try server.status(user: "alice", password: "alice-pw") == 400, "\(server.log)")
+            #expect(try server.status(user: "alice", password: "alice-pw") == 200, "the last good copy")
+            try TestSupport.writeBytes(try bcryptLine("bob", "bob-pw"), to: file)
+            times = [timespec(tv_sec: 2_000_000_100, tv_nsec: 0), timespec(tv_sec: 2_000_000_100, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, file, &times, 0) == 0)
+            #expect(try server.status(user: "bob", password: "bob-pw") == 200)
+            #expect(try server.status(user: "alice", password: "alice-pw") == 401)
+        }
     }
 }
 

@@ -111,6 +111,7 @@ enum HTTPProbe {
         }
         request += "\r\n"
         let response = try exchange(port: port, request: Array(request.utf8))
+        if response.isEmpty { throw Failure(description: "no answer on port \(port) (closed, or 600 s passed)") }
         // "HTTP/1.1 200 OK"
         let text = String(decoding: response.prefix(64), as: UTF8.self)
         let parts = text.split(separator: " ", maxSplits: 2)
@@ -173,7 +174,8 @@ enum HTTPProbe {
             throw Failure(description: "cannot connect to 127.0.0.1:\(port)")
         }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        // bcrypt at cost 20 takes a minute a request on a busy machine.
+        var timeout = timeval(tv_sec: 600, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var sent = 0
         while sent < request.count {
