@@ -53,8 +53,10 @@ struct ConsumerTests {
             Issue.record("\(target): case \(id) answered \(first), then \(second)")
         }
         // The control: a bcrypt $2y$ cost-4 entry made by htpasswd, which every one of them verifies.
-        let control = Self.corpus.cases.filter { $0.file == "bcrypt-2y-cost04.htpasswd" }
-        try #require(!control.isEmpty)
+        let control = Self.corpus.cases.filter {
+            $0.file == "bcrypt-2y-cost04.htpasswd" && Corpus.selected($0.file)
+        }
+        if Corpus.fileFilter == nil { try #require(!control.isEmpty) }
         for item in control {
             let expected = item.kind == "right" ? 200 : 401
             #expect(answers.status[item.id] == expected, "\(target): \(item)")

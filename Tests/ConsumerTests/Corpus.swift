@@ -20,7 +20,9 @@ struct Corpus: Sendable {
         var slow: Bool
 
         var description: String {
-            "case \(id) [\(file) user \(Escaped(user)) password \(Escaped(password, limit: 24))]: \(about)"
+            let place = line.map { " line \($0)" } ?? ""
+            return
+                "case \(id) [\(file)\(place) user \(Escaped(user)) password \(Escaped(password, limit: 24))]: \(about)"
         }
     }
 
@@ -53,11 +55,25 @@ struct Corpus: Sendable {
         return Corpus(cases: cases)
     }
 
+    /// `HTPASS_CONSUMER_FILES=REGEX`: only the corpus files whose name matches (to look at a few cases, or run
+    /// the slow ones for one target).
+    static let fileFilter: NSRegularExpression? = {
+        guard let pattern = ProcessInfo.processInfo.environment["HTPASS_CONSUMER_FILES"], !pattern.isEmpty else {
+            return nil
+        }
+        return try? NSRegularExpression(pattern: pattern)
+    }()
+
+    static func selected(_ file: String) -> Bool {
+        guard let filter = fileFilter else { return true }
+        return filter.firstMatch(in: file, range: NSRange(file.startIndex..., in: file)) != nil
+    }
+
     /// The cases this run covers (the slow ones only in the slow tier), grouped by file in manifest order.
     func byFile(includeSlow: Bool = Corpus.slowTier) -> [(file: String, cases: [Case])] {
         var order: [String] = []
         var groups: [String: [Case]] = [:]
-        for item in cases where includeSlow || !item.slow {
+        for item in cases where (includeSlow || !item.slow) && Corpus.selected(item.file) {
             if groups[item.file] == nil { order.append(item.file) }
             groups[item.file, default: []].append(item)
         }
