@@ -155,15 +155,16 @@ struct ConsumerTests {
     }
 
     /// The entries (lines) of one file that (c) judges for `target`, from the real answers: a line is refused
-    /// when none of the cases made for it with its right password got in (every user name a case gives for
-    /// it: servers read names differently). For a user listed twice, only the line the server uses counts:
-    /// the one that let its password in; when none did, the user's lines are left out (the server's choice
-    /// cannot be told), unless the server refused the whole file.
+    /// when its first case (the user name as the tool wrote it, the name meant) does not get in with the line's
+    /// own password; the other cases of the line only show how servers read it. For a user listed twice, only
+    /// the line the server uses counts: the one that let its password in; when none did, the user's lines are
+    /// left out (the server's choice cannot be told), unless the server refused the whole file. Cases about the
+    /// password (its length, a NUL byte) are left out: a file cannot tell.
     static func entries(_ cases: [Corpus.Case], answers: RealAnswers.Answers, notes: inout [String]) -> [Entry] {
         let statuses = cases.compactMap { answers.status[$0.id] }
         let fileRefused = !statuses.isEmpty && statuses.allSatisfy { RealVerdict(status: $0) == .fileRefused }
         var byLine: [Int: [Corpus.Case]] = [:]
-        for item in cases {
+        for item in cases where !item.passwordSpecific {
             guard let line = item.line, answers.status[item.id] != nil else { continue }
             byLine[line, default: []].append(item)
         }
@@ -181,7 +182,7 @@ struct ConsumerTests {
         }
         return byLine.keys.sorted().filter { !skipped.contains($0) }.map { line in
             let lineCases = byLine[line]!
-            let refused = !lineCases.contains { answers.status[$0.id] == 200 }
+            let refused = answers.status[lineCases[0].id] != 200
             return Entry(line: line, cases: lineCases, refused: refused)
         }
     }

@@ -18,6 +18,9 @@ struct Corpus: Sendable {
         var linesForUser: [Int]
         var about: String
         var slow: Bool
+        /// The server's answer depends on the password (its length, a NUL byte), not only on the file:
+        /// left out of what `htpass check` must report.
+        var passwordSpecific: Bool
 
         var description: String {
             let place = line.map { " line \($0)" } ?? ""
@@ -50,7 +53,8 @@ struct Corpus: Sendable {
                 Case(
                     id: id, file: file, user: Array(user), password: Array(password), kind: kind,
                     line: item["line"] as? Int, linesForUser: item["lines_for_user"] as? [Int] ?? [], about: about,
-                    slow: item["slow"] as? Bool ?? false))
+                    slow: item["slow"] as? Bool ?? false,
+                    passwordSpecific: item["password_specific"] as? Bool ?? false))
         }
         return Corpus(cases: cases)
     }

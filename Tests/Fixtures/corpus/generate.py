@@ -110,7 +110,8 @@ class Corpus:
             "about": "Cases for Tests/ConsumerTests: user and password are base64 of the bytes a client sends. "
                      "'line' is the 1-based line whose hash was made from this password for this user (null for "
                      "a wrong password or an unknown user); 'lines_for_user' lists every line written for the "
-                     "user (more than one: the user is listed twice). 'slow' cases (bcrypt cost 18 and up) take "
+                     "user (more than one: the user is listed twice). Where several cases share a line, the first names the "
+                     "user as the tool wrote it (the name meant); the others, how some servers read that line. 'slow' cases (bcrypt cost 17 and up) take "
                      "seconds to minutes per server and run only in the slow tier. No server's answer is "
                      "recorded here: the tests ask the real servers.",
             "generator": "Tests/Fixtures/corpus/generate.py",
@@ -160,6 +161,8 @@ class CorpusFile:
             "about": f"{self.about}: {about}",
             "made_with": made_with,
             "slow": slow or self.slow,
+            # The server's answer depends on this password (its length, a NUL), not only on the file.
+            "password_specific": self.name.startswith(("long-", "nul-")),
         })
         self.corpus.cases[-1]["_file"] = self
 
