@@ -26,6 +26,9 @@ help:
 	@echo "make deb        dist/htpass_VERSION_ARCH.deb and dist/htpass-htpasswd_VERSION_all.deb (dpkg-deb)"
 	@echo "make oci        dist/oci: a FROM-scratch OCI image of the static binary (umoci; no Docker needed)"
 	@echo "make test-packaging  make dist deb oci, then install, run and remove them (PackagingTests; root)"
+	@echo "make test-consumers  htpass's targets against the real servers (nginx, nginx on musl, Apache,"
+	@echo "                     lighttpd, Traefik, the Docker registry); installs and builds them first"
+	@echo "make test-consumers-slow  the same with bcrypt costs 17 to 20 (minutes per server)"
 
 build:
 	$(SWIFT) build
@@ -134,9 +137,24 @@ oci: release
 	scripts/package.sh oci $(RELEASE_BIN)
 
 # Installs the .deb files with apt-get (and removes them), runs the binary in an empty chroot and in the
-# OCI image under runc: needs root. Not part of make test, whose suites would see the installed packages.
+# OCI image under runc: needs root. make test runs it as its own step, after the suites that use Apache's
+# htpasswd (the htpass-htpasswd package diverts it while installed).
 test-packaging:
 	./scripts/install-test-deps.sh --packaging
 	$(MAKE) dist deb oci
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter PackagingTests
+
+# The real consumers of htpasswd files against htpass's targets (Tests/ConsumerTests). The servers come from
+# scripts/install-server-deps.sh (Debian packages, plus nginx on musl and the Traefik oracle built into
+# .build/oracles). Prints how long the suite took.
+.PHONY: test-consumers test-consumers-slow
+test-consumers: deps
+	./scripts/install-server-deps.sh
+	$(SWIFT) build --build-tests
+	@start=$$(date +%s); status=0; \
+	$(SWIFT) test --skip-build --filter ConsumerTests || status=$$?; \
+	echo "test-consumers: $$(( $$(date +%s) - start )) s"; exit $$status
+
+test-consumers-slow:
+	HTPASS_CONSUMER_SLOW=1 $(MAKE) test-consumers

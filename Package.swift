@@ -70,6 +70,9 @@ let package = Package(
         .testTarget(name: "PackagingTests", dependencies: ["TestSupport"]),
         // Apache's htpasswd against the built `htpass htpasswd`, run as processes on copies of the same files.
         .testTarget(name: "ApacheCompatTests", dependencies: ["TestSupport"]),
+        // The real servers (nginx, nginx on musl, Apache, lighttpd, Traefik, the registry) against htpass's
+        // targets: slow, run on their own by `make test-consumers` (scripts/install-server-deps.sh first).
+        .testTarget(name: "ConsumerTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,9 +29,11 @@ step() {
     if [ "$status" != ok ] && [ "$failed" = 0 ]; then failed=1; fi
 }
 
-step deps "test dependencies (apt, the Python venv)" ./scripts/install-test-deps.sh
+deps() { ./scripts/install-test-deps.sh && ./scripts/install-server-deps.sh; }
+step deps "dependencies: apt, the Python venv, the servers" deps
 step build "debug build with the tests" $SWIFT build --build-tests
 step unit "unit, property, process and nginx tests" $SWIFT test --skip-build --skip "$SLOW"
+step servers "the real servers against the targets" $SWIFT test --skip-build --filter ConsumerTests
 step apache "Apache htpasswd differential" $SWIFT test --skip-build --filter ApacheCompatTests
 step packaging "make dist deb oci; install, run, remove" make test-packaging
 
