@@ -216,7 +216,8 @@ public struct FileCheck: Sendable {
                 summary.sawBOM = true
                 report(
                     Finding(
-                        line: 1, user: nil, severity: .error, id: .byteOrderMark, target: nil,
+                        line: 1, user: Self.intendedEntry(line.content)?.user, severity: .error, id: .byteOrderMark,
+                        target: nil,
                         message:
                             "The file starts with a UTF-8 byte-order mark, which becomes part of the first user's name for every server: save it without one"
                     ))
@@ -261,13 +262,10 @@ public struct FileCheck: Sendable {
         }
 
         // As htpass (and nginx) reads the line.
-        var ownUser: [UInt8]?
-        var ownHash: [UInt8] = []
         switch line.kind {
         case .entry:
             let user = Array(line.user)
-            ownUser = user
-            ownHash = Array(line.hash)
+            let ownHash = Array(line.hash)
             let shown = displayText(user)
             let format = HashFormat(ownHash)
             switch format {
@@ -320,16 +318,17 @@ public struct FileCheck: Sendable {
             }
         }
 
-        // As each target reads it.
+        // As each target reads it, against the entry the line's writer most likely meant: the line
+        // without white space around it, the name and the hash without white space around them.
+        let intended = Self.intendedEntry(line.content)
         for (index, target) in targets.enumerated() {
             let profile = target.profile
             let reading = profile.reading
-            if state[index].stoppedAt != nil {
-                if let ownUser {
+            if let stop = state[index].stoppedAt {
+                if let intended {
                     entry(
-                        .lineNotRead, .error, ownUser, target,
-                        "\(target.displayName) stops reading at line \(state[index].stoppedAt!): '\(displayText(ownUser))' gets 401"
-                    )
+                        .lineNotRead, .error, intended.user, target,
+                        "\(target.displayName) stops reading at line \(stop): '\(displayText(intended.user))' gets 401")
                 }
                 continue
             }
@@ -337,30 +336,26 @@ public struct FileCheck: Sendable {
             case .stopsReading:
                 state[index].stoppedAt = number
                 entry(
-                    .lineNotRead, .error, nil, target,
-                    "\(target.displayName) stops reading the file at this \(line.content.count)-byte line: the users after it get 401; shorten it"
+                    .lineNotRead, .error, intended?.user, target,
+                    "\(target.displayName) stops reading the file at this \(line.content.count)-byte line: the users from here on get 401; shorten it"
                 )
             case .refusesFile(let reason):
                 entry(
                     .fileRefused, .error, nil, target,
-                    "\(target.displayName) refuses the whole file because of \(reason): every user gets 401 (or 400/500); fix this line"
+                    "\(target.displayName) refuses the whole file because of \(reason): every user gets 401 (or 400/404); fix this line"
                 )
             case .ignored:
-                if let ownUser {
+                if let intended {
+                    let why = intended.user.isEmpty ? "never lets an empty user name in" : "skips this line"
                     entry(
-                        .lineNotRead, .error, ownUser, target,
-                        "\(target.displayName) skips this line: '\(displayText(ownUser))' gets 401")
+                        .lineNotRead, .error, intended.user, target,
+                        "\(target.displayName) \(why): '\(displayText(intended.user))' gets 401")
                 }
             case .entry(let userRange, let hashRange):
                 let bytes = reading.lineBytes(line.content, terminator: line.terminator)
                 let user = Array(bytes[userRange])
                 var hash = Array(bytes[hashRange])
                 let shown = displayText(user)
-                if let ownUser, user != ownUser {
-                    entry(
-                        .nameReadDifferently, .error, ownUser, target,
-                        "\(target.displayName) reads the user '\(displayText(ownUser))' as '\(shown)'")
-                }
                 if user.isEmpty {
                     entry(
                         .emptyUser, .warning, user, target,
@@ -382,16 +377,21 @@ public struct FileCheck: Sendable {
                         used = false
                     }
                 }
+                if let intended, user != intended.user {
+                    entry(
+                        .nameReadDifferently, .error, intended.user, target,
+                        "\(target.displayName) reads the user '\(displayText(intended.user))' as '\(shown)' (white space around it counts): '\(displayText(intended.user))' gets 401; remove the white space"
+                    )
+                    continue
+                }
                 guard used else { continue }
                 if case .bcrypt = HashFormat(hash), reading.bcryptIgnoresTrailingBytes, hash.count > 60 {
                     hash = Array(hash.prefix(60))
                 }
-                if hash != ownHash, ownUser != nil,
-                    HashFormat(hash) != HashFormat(ownHash) || hash.count != ownHash.count
-                {
+                if let intended, hash != intended.hash {
                     entry(
                         .hashReadDifferently, .error, user, target,
-                        "\(target.displayName) reads the hash of '\(shown)' with what follows it ('\(displayText(hash.suffix(max(0, hash.count - ownHash.count))))'): '\(shown)' gets 401; remove the extra field"
+                        "\(target.displayName) reads the hash of '\(shown)' as '\(displayText(hash))': '\(shown)' gets 401; remove what surrounds the hash"
                     )
                     continue
                 }
@@ -418,6 +418,27 @@ public struct FileCheck: Sendable {
                 )
             }
         }
+    }
+
+    /// The entry a line's writer most likely meant: the line without white space around it (not a
+    /// comment), the name before the first `:` and the hash up to the next, each without white space
+    /// around it; nil for a line that is no entry.
+    static func intendedEntry(_ content: UnsafeBufferPointer<UInt8>) -> (user: [UInt8], hash: [UInt8])? {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        func trim(_ bytes: some BidirectionalCollection<UInt8>) -> [UInt8] {
+            Array(bytes.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+        }
+        guard let first = content.first, first != UInt8(ascii: "#") else { return nil }
+        var line = trim(content)
+        // A '#' after white space: a comment for Apache and the Go servers, an entry for nginx and
+        // lighttpd, which keep the spaces: taken as they read it.
+        if line.first == UInt8(ascii: "#") { line = Array(content) }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let rest = line[(colon + 1)...]
+        let hashEnd = rest.firstIndex(of: UInt8(ascii: ":")) ?? rest.endIndex
+        let user =
+            line.first(where: { !isSpace($0) }) == UInt8(ascii: "#") ? Array(line[..<colon]) : trim(line[..<colon])
+        return (user, trim(rest[..<hashEnd]))
     }
 }
 

@@ -32,10 +32,20 @@ struct HashingAPR1Tests {
         #expect(APR1.hash(bytes("x"), salt: []) == "$apr1$$jYtXyIcDHukcQfHjblNhq/")
     }
 
-    @Test("A setting that is not apr1 gives nil")
+    @Test("A setting that is neither apr1 nor md5crypt gives nil")
     func notAPR1() {
-        #expect(APR1.hash(bytes("x"), setting: bytes("$1$abcdefgh$W/8r1SWbVzbnNV3h1/PUK1")) == nil)
+        #expect(APR1.hash(bytes("x"), setting: bytes("$5$abcdefgh$W/8r1SWbVzbnNV3h1/PUK1")) == nil)
         #expect(APR1.hash(bytes("x"), setting: bytes("apr1$abc")) == nil)
+    }
+
+    @Test(
+        "md5crypt ($1$) made in Swift is libxcrypt's, for passwords of any length libxcrypt takes",
+        arguments: [0, 1, 7, 16, 17, 64, 100, 511])
+    func md5cryptMatchesLibxcrypt(length: Int) {
+        let password = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+        let setting = bytes("$1$abcdefgh$")
+        let swift = APR1.hash(password, setting: setting).map { Array($0.utf8) }
+        #expect(swift != nil && swift == Crypt.hash(password, setting: setting).hash)
     }
 
     @Test("Long passwords (several MD5 blocks per round) match openssl")

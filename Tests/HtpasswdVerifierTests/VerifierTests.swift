@@ -73,7 +73,7 @@ struct VerifierTests {
         KnownHash(
             .scrypt, "$7$CU..../....MXCwJPAdS4w8ufwMb0fB91$6L.gkk6Cw.b46qLm4xCgjDwsyayEmRlZkd5YNnApCF9", "myPassword"),
         // mkpasswd -m bsdicrypt myPassword: another method libxcrypt knows.
-        KnownHash(.otherCrypt(prefix: "_"), "_J9..7D.jjxHq.BFa7T2", "myPassword"),
+        KnownHash(.bsdiDES, "_J9..7D.jjxHq.BFa7T2", "myPassword"),
         // passlib's des_crypt vectors; only 8 bytes count, so the wrong password differs early.
         KnownHash(.des, "N1tQbOFcM5fpg", "test", wrong: "tesT"),
         KnownHash(.des, "cEpWz5IUCShqM", "AlOtBsOl", wrong: "AlOtBsOk"),
@@ -216,7 +216,7 @@ struct VerifierHashFormatTests {
             ("N1tQbOFcM5fpg!", .unknown),
             ("$md5$rounds=904$salt$hash", .otherCrypt(prefix: "$md5$")),
             ("$sha1$40000$salt$hash", .otherCrypt(prefix: "$sha1$")),
-            ("_J9..7D.jjxHq.BFa7T2", .otherCrypt(prefix: "_")),
+            ("_J9..7D.jjxHq.BFa7T2", .bsdiDES),
             ("*0", .failureToken),
             ("*1", .failureToken),
             ("plaintext", .unknown),

@@ -5,8 +5,17 @@ package enum APR1 {
     package static let magic: [UInt8] = Array("$apr1$".utf8)
     package static let saltLength = 8
 
+    /// md5crypt's magic (`$1$`): the same algorithm, which C libraries implement (libxcrypt refuses passwords
+    /// of 512 bytes or more; musl and Go do not), so htpass computes it here for every password length.
+    package static let md5cryptMagic: [UInt8] = Array("$1$".utf8)
+
     /// The `$apr1$salt$hash` string for `password` and `salt` (at most 8 bytes are used, up to a `$`).
     package static func hash(_ password: [UInt8], salt: some Collection<UInt8>) -> String {
+        hash(password, salt: salt, magic: magic)
+    }
+
+    /// The `MAGICsalt$hash` string for `password`, `salt` and `magic` (`$apr1$` or md5crypt's `$1$`).
+    package static func hash(_ password: [UInt8], salt: some Collection<UInt8>, magic: [UInt8]) -> String {
         let salt = Array(salt.prefix { $0 != UInt8(ascii: "$") }.prefix(saltLength))
         var alternate = MD5()
         alternate.update(password)
@@ -81,10 +90,13 @@ package enum APR1 {
         }
     }
 
-    /// Hashes `password` with the salt of an existing `$apr1$salt$...` entry; nil if `setting` is not apr1.
+    /// Hashes `password` with the salt of an existing `$apr1$salt$...` or `$1$salt$...` entry; nil for
+    /// another format.
     package static func hash(_ password: [UInt8], setting: some Collection<UInt8>) -> String? {
         let bytes = Array(setting)
-        guard bytes.starts(with: magic) else { return nil }
-        return hash(password, salt: bytes[magic.count...])
+        for magic in [magic, md5cryptMagic] where bytes.starts(with: magic) {
+            return hash(password, salt: bytes[magic.count...], magic: magic)
+        }
+        return nil
     }
 }

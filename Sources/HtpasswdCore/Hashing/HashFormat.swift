@@ -24,6 +24,8 @@ public enum HashFormat: Equatable, Sendable {
     case plain
     /// Traditional DES crypt: 13 characters of `./0-9A-Za-z`.
     case des
+    /// BSDi extended DES: `_`, 4 characters of rounds, 4 of salt, 11 of hash.
+    case bsdiDES
     /// Another method libxcrypt may know (`$md5`, `$sha1$`, `_` BSDi DES...); decided by libxcrypt.
     case otherCrypt(prefix: String)
     /// A failure token of crypt(3) such as `*0` or `*1`: an account nobody can log in to.
@@ -80,6 +82,9 @@ public enum HashFormat: Equatable, Sendable {
             self = .plain
         } else if count == 13, bytes.allSatisfy({ isCryptCharacter($0) }) {
             self = .des
+        } else if count == 20 && bytes[0] == UInt8(ascii: "_") && bytes.dropFirst().allSatisfy({ isCryptCharacter($0) })
+        {
+            self = .bsdiDES
         } else if count > 0 && (bytes[0] == UInt8(ascii: "$") || bytes[0] == UInt8(ascii: "_")) {
             var end = 1
             while end < count && bytes[end] != UInt8(ascii: "$") { end += 1 }
@@ -105,6 +110,7 @@ public enum HashFormat: Equatable, Sendable {
         case .saltedSHA1: "ssha"
         case .plain: "plain"
         case .des: "des"
+        case .bsdiDES: "bsdicrypt"
         case .otherCrypt(let prefix): "crypt(\(prefix))"
         case .failureToken: "failure-token"
         case .unknown: "unknown"
@@ -123,7 +129,7 @@ public enum HashFormat: Equatable, Sendable {
     /// Formats cheap enough to crack at scale from a leaked file, or stored in clear.
     public var isWeak: Bool {
         switch self {
-        case .apr1, .md5crypt, .sha1, .saltedSHA1, .plain, .des: true
+        case .apr1, .md5crypt, .sha1, .saltedSHA1, .plain, .des, .bsdiDES: true
         default: false
         }
     }

@@ -77,7 +77,7 @@ extension PasswordHash {
         switch HashFormat(stored) {
         case .failureToken, .unknown:
             return nil
-        case .apr1:
+        case .apr1, .md5crypt:
             return APR1.hash(password, setting: stored).map { Array($0.utf8) }
         case .sha1:
             guard let digest = Base64.decode(stored.dropFirst(5)), digest.count == SHA1.digestSize else { return nil }
@@ -91,6 +91,16 @@ extension PasswordHash {
             return Array(("{SSHA}" + Base64.encode(SHA1.digest(password + salt) + salt)).utf8)
         case .plain:
             return Array("{PLAIN}".utf8) + password
+        case .bcrypt:
+            // bcrypt uses the first 72 bytes; libxcrypt would refuse 512 bytes or more, which servers
+            // with their own bcrypt (Apache's APR, musl, Go) accept. Which servers refuse long passwords
+            // is in their profiles (TargetProfile.passwordLimit).
+            guard !password.contains(0) else { return [] }
+            return Crypt.hash(Array(password.prefix(72)), setting: stored).hash
+        case .des:
+            // Traditional DES uses the first 8 bytes.
+            guard !password.contains(0) else { return [] }
+            return Crypt.hash(Array(password.prefix(8)), setting: stored).hash
         default:
             // crypt(3) stops at a NUL: the servers would see another password; such a password never matches.
             guard !password.contains(0) else { return [] }

@@ -37,7 +37,9 @@ public struct TargetProfile: Sendable {
 /// Hash formats grouped as servers implement them.
 public enum HashFamily: String, CaseIterable, Hashable, Sendable {
     case bcrypt, sha512, sha256, yescrypt, gostYescrypt, scrypt, apr1, md5crypt, sha1, saltedSHA1, plain, des
-    /// Other methods of libxcrypt (`$md5`, `$sha1$`, `_` BSDi DES...).
+    /// BSDi extended DES (`_` and 19 characters).
+    case bsdiDES
+    /// Other methods of libxcrypt (`$md5`, `$sha1$`, `$3$`...).
     case otherCrypt
 
     public init?(_ format: HashFormat) {
@@ -54,6 +56,7 @@ public enum HashFamily: String, CaseIterable, Hashable, Sendable {
         case .saltedSHA1: self = .saltedSHA1
         case .plain: self = .plain
         case .des: self = .des
+        case .bsdiDES: self = .bsdiDES
         case .otherCrypt: self = .otherCrypt
         case .failureToken, .unknown: return nil
         }
@@ -75,7 +78,7 @@ public enum HashFamily: String, CaseIterable, Hashable, Sendable {
     /// The crypt(3) methods, which C servers hand to their C library.
     var isCrypt: Bool {
         switch self {
-        case .bcrypt, .sha512, .sha256, .yescrypt, .gostYescrypt, .scrypt, .md5crypt, .des, .otherCrypt: true
+        case .bcrypt, .sha512, .sha256, .yescrypt, .gostYescrypt, .scrypt, .md5crypt, .des, .bsdiDES, .otherCrypt: true
         case .apr1, .sha1, .saltedSHA1, .plain: false
         }
     }
@@ -171,7 +174,7 @@ private let allBcrypt: Set<Character> = ["a", "b", "x", "y"]
 private let libxcryptLimit = 511
 
 private let libxcryptFamilies: Set<HashFamily> = [
-    .bcrypt, .sha512, .sha256, .yescrypt, .gostYescrypt, .scrypt, .md5crypt, .des, .otherCrypt,
+    .bcrypt, .sha512, .sha256, .yescrypt, .gostYescrypt, .scrypt, .md5crypt, .des, .bsdiDES, .otherCrypt,
 ]
 
 private func limits(_ families: Set<HashFamily>, _ limit: Int) -> [HashFamily: Int] {
@@ -194,7 +197,7 @@ extension TargetProfile {
     /// nginx with musl: no yescrypt, bcrypt up to cost 19, SHA-crypt passwords up to 256 bytes.
     static let nginxAlpine = TargetProfile(
         target: .nginxAlpine,
-        families: [.bcrypt, .sha512, .sha256, .md5crypt, .des, .apr1, .sha1, .saltedSHA1, .plain],
+        families: [.bcrypt, .sha512, .sha256, .md5crypt, .des, .bsdiDES, .apr1, .sha1, .saltedSHA1, .plain],
         bcryptVariants: allBcrypt, bcryptCostLimit: ["a": 19, "b": 19, "x": 19, "y": 19],
         shaRoundsLimit: 9_999_999,
         passwordLimit: [.sha512: 256, .sha256: 256], cutsPasswordAtNUL: true, acceptsPlaintext: false,
@@ -230,7 +233,7 @@ extension TargetProfile {
     static let traefik = TargetProfile(
         target: .traefik,
         families: [.bcrypt, .apr1, .md5crypt, .sha1],
-        bcryptVariants: ["a", "b", "y"], bcryptCostLimit: [:], shaRoundsLimit: nil,
+        bcryptVariants: allBcrypt, bcryptCostLimit: [:], shaRoundsLimit: nil,
         passwordLimit: [:], cutsPasswordAtNUL: false, acceptsPlaintext: false,
         reading: .traefik,
         workers: [WorkerAccount(name: "root", uid: 0, gid: 0, context: "the official traefik image")])
@@ -239,7 +242,7 @@ extension TargetProfile {
     static let registry = TargetProfile(
         target: .registry,
         families: [.bcrypt],
-        bcryptVariants: ["a", "b", "y"], bcryptCostLimit: [:], shaRoundsLimit: nil,
+        bcryptVariants: allBcrypt, bcryptCostLimit: [:], shaRoundsLimit: nil,
         passwordLimit: [:], cutsPasswordAtNUL: false, acceptsPlaintext: false,
         reading: .registry,
         workers: [WorkerAccount(name: "root", uid: 0, gid: 0, context: "the official registry image")])

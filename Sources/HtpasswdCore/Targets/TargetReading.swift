@@ -37,10 +37,10 @@ public struct TargetReading: Equatable, Sendable {
     public enum LongLines: Equatable, Sendable {
         /// Nothing: any length is read.
         case unlimited
-        /// Lines of more than this many bytes (with the terminator) are skipped.
+        /// Lines of more than this many bytes (without the terminator) are skipped.
         case skipsOver(Int)
-        /// Reading stops at the first line of this many bytes or more (with the terminator): later users
-        /// do not exist for the server.
+        /// Reading stops at the first line of this many bytes or more (without the terminator): later
+        /// users do not exist for the server.
         case stopsAt(Int)
         /// A line of this many bytes or more (without the terminator) makes the server refuse the file.
         case refusesFileAt(Int)
@@ -110,7 +110,7 @@ extension FileRefusal: CustomStringConvertible {
 extension TargetReading {
     /// What the server makes of a line, given its content (without the terminator) and its terminator.
     public func read(_ content: UnsafeBufferPointer<UInt8>, terminator: LineTerminator) -> TargetLine {
-        let length = content.count + terminator.bytes.count
+        let length = content.count
         switch longLines {
         case .unlimited: break
         case .skipsOver(let limit): if length > limit { return .ignored }
@@ -252,5 +252,5 @@ extension TargetReading {
         comments: .none, trimsLines: false, duplicates: .lastWins, extraField: .partOfHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
         unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
-        longLines: .stopsAt(65537), bcryptIgnoresTrailingBytes: true)
+        longLines: .stopsAt(65536), bcryptIgnoresTrailingBytes: true)
 }
