@@ -19,6 +19,9 @@ public struct DuplicateFilter: Sendable {
     private let mask: UInt64
     /// Names seen twice or more by the filter, with 1 once the second pass has met them.
     private var candidates = ByteTable()
+    /// A small filter of the candidates (64 Kibit, cache-resident), so that the second pass looks up the
+    /// table only for names that may be in it.
+    private var candidateBits = [UInt64](repeating: 0, count: 1024)
 
     /// A filter sized for a file of `fileSize` bytes: a bit per byte of the file, from 64 Kibit to 8 Mibit
     /// (1 MiB, which stays in a processor's level-2 cache: the filter is probed at random).
@@ -38,12 +41,23 @@ public struct DuplicateFilter: Sendable {
         for round in 0..<4 as Range<UInt64> { flags |= 1 << ((hash >> (40 + 6 * round)) & 63) }
         let present = bits[word] & flags == flags
         bits[word] |= flags
-        if present && candidates.value(for: name) == nil { candidates.set(0, for: name) }
+        if present && candidates.value(for: name) == nil {
+            candidates.set(0, for: name)
+            let bit = Int(hash >> 48) & 0xFFFF
+            candidateBits[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+    }
+
+    /// Whether `name`, of hash `hash`, may be a candidate (no false negatives).
+    @inline(__always)
+    private func mayBeCandidate(_ hash: UInt64) -> Bool {
+        let bit = Int(hash >> 48) & 0xFFFF
+        return candidateBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
     /// The second pass, in the same order: whether `name` was already met earlier in this pass.
     public mutating func isLaterLine(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let state = candidates.value(for: name) else { return false }
+        guard mayBeCandidate(ByteTable.hash(name)), let state = candidates.value(for: name) else { return false }
         if state == 1 { return true }
         candidates.set(1, for: name)
         return false
@@ -57,14 +71,14 @@ public struct DuplicateFilter: Sendable {
 
     /// An optional second pass, before the one that asks ``isLastLine(_:)``: counts the lines of `name`.
     public mutating func countInSecondPass(_ name: UnsafeBufferPointer<UInt8>) {
-        guard candidates.value(for: name) != nil else { return }
+        guard mayBeCandidate(ByteTable.hash(name)), candidates.value(for: name) != nil else { return }
         remaining.set((remaining.value(for: name) ?? 0) + 1, for: name)
     }
 
     /// After a counting pass, in the next pass and in the same order: whether this line is the last line
     /// of `name` (for servers that use a user's last line).
     public mutating func isLastLine(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let count = remaining.value(for: name) else { return true }
+        guard mayBeCandidate(ByteTable.hash(name)), let count = remaining.value(for: name) else { return true }
         remaining.set(count - 1, for: name)
         return count <= 1
     }

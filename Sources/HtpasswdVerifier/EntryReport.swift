@@ -30,13 +30,39 @@ public struct EntryReport: Equatable, Sendable {
     public static func flags(
         format: HashFormat, recordLength: Int, duplicate: Bool, targets: [Target], _ body: (String) -> Void
     ) {
+        var cache = TargetFlags(targets: targets)
+        flags(format: format, recordLength: recordLength, duplicate: duplicate, targets: &cache, body)
+    }
+
+    /// The same, with the targets' verdicts remembered per format across calls (a listing of a million
+    /// entries asks the profiles once per distinct format, not once per entry).
+    public static func flags(
+        format: HashFormat, recordLength: Int, duplicate: Bool, targets: inout TargetFlags, _ body: (String) -> Void
+    ) {
         if format.isWeak { body("weak") }
         if !format.isVerifiable { body("unverifiable") }
         if duplicate { body("duplicate") }
         if recordLength > HtpasswdFile.apacheRecordLimit { body("long-record") }
         guard format.isVerifiable else { return }
-        for target in targets where target.profile.refusal(for: format) != nil {
-            body(target.cannotVerifyFlag)
+        for flag in targets.flags(for: format) { body(flag) }
+    }
+
+    /// The `TARGET-cannot-verify` flags of each hash format met, for a set of targets.
+    public struct TargetFlags: Sendable {
+        public let targets: [Target]
+        private var known: [(format: HashFormat, flags: [String])] = []
+
+        public init(targets: [Target]) {
+            self.targets = targets
+        }
+
+        /// The flags for `format`: computed the first time, remembered for the next (up to 16 formats).
+        public mutating func flags(for format: HashFormat) -> [String] {
+            if let index = known.firstIndex(where: { $0.format == format }) { return known[index].flags }
+            let flags = targets.filter { $0.profile.refusal(for: format) != nil }.map(\.cannotVerifyFlag)
+            if known.count == 16 { known.removeFirst() }
+            known.append((format, flags))
+            return flags
         }
     }
 

@@ -97,6 +97,7 @@ enum Listing {
             Output.line(text)
         }
         emit(header)
+        var targetFlags = EntryReport.TargetFlags(targets: targets)
         try store.scan { line in
             switch line.kind {
             case .entry:
@@ -105,7 +106,7 @@ enum Listing {
                 var flags: [String] = []
                 EntryReport.flags(
                     format: format, recordLength: line.content.count, duplicate: filter.isLaterLine(line.user),
-                    targets: targets
+                    targets: &targetFlags
                 ) { flags.append($0) }
                 emit([
                     String(line.number), displayText(line.user), format.name, format.parameter ?? "-",
@@ -122,6 +123,7 @@ enum Listing {
     static func json(_ store: HtpasswdStore, path: [UInt8], targets: [Target]) throws(HtpasswdError) {
         var filter = try firstPass(store) { _ in }
         var malformed: [MalformedLine] = []
+        var targetFlags = EntryReport.TargetFlags(targets: targets)
         let out = Output.writer
         out.write("{\"file\":" as StaticString)
         JSON.write(path)
@@ -157,7 +159,7 @@ enum Listing {
                 out.write(",\"flags\":[" as StaticString)
                 var firstFlag = true
                 EntryReport.flags(
-                    format: format, recordLength: line.content.count, duplicate: duplicate, targets: targets
+                    format: format, recordLength: line.content.count, duplicate: duplicate, targets: &targetFlags
                 ) { name in
                     out.write(firstFlag ? "\"" as StaticString : ",\"")
                     out.write(name)
