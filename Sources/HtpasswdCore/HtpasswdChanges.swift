@@ -118,6 +118,11 @@ public struct HtpasswdChanges: Sendable {
         kept.append(bytes)
     }
 
+    /// Keeps `user`'s lines (its UTF-8 bytes) as they are when ``removesUnlisted`` is on.
+    public mutating func keep(_ user: String) {
+        keep(Array(user.utf8))
+    }
+
     /// Forgets `user`'s removal or keeping, and renumbers the others.
     private mutating func rebuild(dropping user: [UInt8]) {
         removals.removeAll { $0 == user }
@@ -133,6 +138,12 @@ public struct HtpasswdChanges: Sendable {
     /// Makes the edit conditional: `user`'s first line must have `hash`, or, with nil, `user` must be absent.
     public mutating func expect(_ hash: PasswordHash?, for user: some Collection<UInt8>) {
         expectations.append((Array(user), hash?.bytes))
+    }
+
+    /// Makes the edit conditional on the first line of `user` (its UTF-8 bytes); see
+    /// ``expect(_:for:)-(_,Collection<UInt8>)``.
+    public mutating func expect(_ hash: PasswordHash?, for user: String) {
+        expect(hash, for: Array(user.utf8))
     }
 
     /// Whether these changes can change nothing at all.

@@ -116,6 +116,11 @@ public struct Authenticator: Sendable {
         return Candidate(target: target, entry: found, dummy: sample.best, refusal: refusal)
     }
 
+    /// What the file holds for `user` (its UTF-8 bytes), read now; see ``candidate(for:)-(Collection<UInt8>)``.
+    public func candidate(for user: String) throws(HtpasswdError) -> Candidate {
+        try candidate(for: Array(user.utf8))
+    }
+
     /// Envoy's own check of a `{SHA}` entry: 28 characters of base64 after the prefix.
     private func envoyLength(_ hash: ArraySlice<UInt8>) -> TargetRefusal? {
         hash.count == 5 + 28 ? nil : .format(HashFormat(hash))
@@ -161,6 +166,11 @@ public struct Authenticator: Sendable {
             case .mismatch: return .wrongPassword
             case .unverifiable(let format): return .unverifiable(line: entry.line, format: format)
             }
+        }
+
+        /// The decision for `password` (its UTF-8 bytes).
+        public func check(_ password: String) -> Decision {
+            check(Array(password.utf8))
         }
     }
 }

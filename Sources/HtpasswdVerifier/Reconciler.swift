@@ -21,6 +21,21 @@ public struct DesiredUser: Equatable, Sendable {
         self.credential = credential
         self.line = line
     }
+
+    /// A user known by a password (its UTF-8 bytes).
+    public init(user: UserName, password: String) {
+        self.init(user: user, credential: .password(Array(password.utf8)))
+    }
+
+    /// A user known by a password.
+    public init(user: UserName, password: some Collection<UInt8>) {
+        self.init(user: user, credential: .password(Array(password)))
+    }
+
+    /// A user whose line gets `hash` as it is.
+    public init(user: UserName, hash: PasswordHash) {
+        self.init(user: user, credential: .hash(hash))
+    }
 }
 
 /// Brings an htpasswd file to a desired state in one locked write, without churn: a user whose line
