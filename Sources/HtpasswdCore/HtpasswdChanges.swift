@@ -189,7 +189,9 @@ public struct EditOutcome: Equatable, Sendable {
     public var malformedSample: [MalformedLine] = []
     /// Whether the content changed (and so was written).
     public var changedFile = false
-    /// The offset of the first byte that differs from the old content, when the content changed.
+    /// Where the new content starts to differ from the old, when the content changed: the first differing
+    /// byte for ``HtpasswdFile/apply(_:)``, the start of its line for ``HtpasswdStore/apply(_:creation:attributes:)``
+    /// (an in-place write rewrites the file from there).
     public var firstChange = 0
     /// The size of the new content.
     public var size = 0
