@@ -66,6 +66,14 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The libraries as another package uses them: public API only, never @testable.
+        .testTarget(
+            name: "LibraryAPITests",
+            dependencies: [
+                "HtpasswdCore", "HtpasswdVerifier", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // The artifacts of make dist/deb/oci, installed and run as users get them (make test-packaging).
         .testTarget(name: "PackagingTests", dependencies: ["TestSupport"]),
         // Apache's htpasswd against the built `htpass htpasswd`, run as processes on copies of the same files.
