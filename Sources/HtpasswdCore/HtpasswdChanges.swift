@@ -14,7 +14,7 @@ import Glibc
 ///   later lines are removed (nginx and Apache only ever used the first). A user not in the file is added
 ///   at the end, in the order of the `set` calls, with the file's line ending.
 /// - `u` is removed: every line of `u` goes.
-/// - ``removesUnlisted`` is on and `u` is neither set nor ``keep(_:)``-ed: every line of `u` goes.
+/// - ``removesUnlisted`` is on and `u` is neither set nor ``keep(_:)-(Collection<UInt8>)``-ed: every line of `u` goes.
 /// - Otherwise, and for every comment, blank or malformed line: the line stays byte for byte.
 ///
 /// When anything changed, every line ends with a newline, the last one too. When nothing changed, nothing

@@ -1,14 +1,14 @@
-/// ``HtpasswdStore/edit(creation:attributes:_:)-(_,_,(inout HtpasswdFile) throws(HtpasswdError) -> Result)``
-/// and ``HtpasswdStore/scan(_:)-((ScannedLine) throws(HtpasswdError) -> Void)`` for closures that throw
-/// other errors than ``HtpasswdError``.
-///
-/// A closure whose type is not written out is inferred to throw `any Error` as soon as it contains a `try`,
-/// even if everything it tries throws ``HtpasswdError``: `store.edit { file in ... try UserName(name) ... }`
-/// would not compile against the typed variant alone. Write `{ (file) throws(HtpasswdError) in ... }` to
-/// keep the typed error; otherwise these variants take the closure, and rethrow its error as it was thrown.
+// The variants of `edit` and `scan` for closures that throw other errors than HtpasswdError.
+
 extension HtpasswdStore {
     /// Edits the file in memory under the lock and writes the result if it changed; `change` may throw any
-    /// error, in which case nothing is written and that error is rethrown.
+    /// error, in which case nothing is written and that error is rethrown as it was thrown.
+    ///
+    /// A closure whose type is not written out is inferred to throw `any Error` as soon as it contains a
+    /// `try`, even if everything it tries throws ``HtpasswdError``: `store.edit { file in ... try
+    /// UserName(name) ... }` takes this variant. Write the closure's type, `{ (file) throws(HtpasswdError) in
+    /// ... }`, to get ``edit(creation:attributes:_:)-6fuqo`` and its
+    /// typed error.
     ///
     /// - Throws: The error of `change`, or an ``HtpasswdError``; the file is then byte-for-byte as before.
     @discardableResult
@@ -35,8 +35,11 @@ extension HtpasswdStore {
         }
     }
 
-    /// Reads the file line by line, in constant memory, as ``scan(_:)-((ScannedLine) throws(HtpasswdError) -> Void)``
-    /// does; `body` may throw any error, which ends the scan and is rethrown.
+    /// Reads the file line by line, in constant memory, as ``scan(_:)-7k6tq``
+    /// does; `body` may throw any error, which ends the scan and is rethrown as it was thrown.
+    ///
+    /// A closure with a `try` and no written type takes this variant; see
+    /// ``edit(creation:attributes:_:)-31vnl``.
     @discardableResult
     public func scan(_ body: (ScannedLine) throws -> Void) throws -> ScanSummary {
         var failure: (any Error)?

@@ -10,9 +10,9 @@ import SystemPackage
 /// ```
 ///
 /// The file is read on every call (as nginx does, so an edit takes effect at once), line by line in
-/// constant memory, the way the target reads it (``TargetReading``): which lines are comments, what is
+/// constant memory, the way the target reads it (``/HtpasswdCore/TargetReading``): which lines are comments, what is
 /// trimmed, which line of a user listed twice counts, what makes it refuse the whole file. The password is
-/// checked against the user's hash with the target's rules (``TargetProfile``): the formats and costs it
+/// checked against the user's hash with the target's rules (``/HtpasswdCore/TargetProfile``): the formats and costs it
 /// verifies, a password cut at NUL by C servers. For an unknown user the password is checked against a
 /// stand-in hash from the same file (of the most common format among its first
 /// ``Verifier/timingSampleSize`` entries, with its cost), whose result is ignored — so that the time taken
@@ -55,7 +55,7 @@ public struct Authenticator: Sendable {
 
     /// Whether `user` may in with `password`.
     ///
-    /// - Throws: A file error of ``HtpasswdStore/scan(_:)``.
+    /// - Throws: A file error of ``/HtpasswdCore/HtpasswdStore/scan(_:)-7k6tq``.
     public func authenticate(
         user: some Collection<UInt8>, password: some Collection<UInt8>
     ) throws(HtpasswdError) -> Decision {
