@@ -6,7 +6,7 @@ MANDIR = $(PREFIX)/share/man/man1
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 
 .PHONY: help build release test deps lint format man completions install uninstall install-htpasswd-link \
-	uninstall-htpasswd-link clean dist deb oci test-packaging
+	uninstall-htpasswd-link clean dist deb oci test-packaging docs
 
 help:
 	@echo "make build      debug build"
@@ -14,6 +14,7 @@ help:
 	@echo "make test       install test dependencies if missing, then run the whole test suite"
 	@echo "make lint       check formatting with swift format"
 	@echo "make man        regenerate Docs/htpass.1"
+	@echo "make docs       the libraries' API documentation (DocC); a warning fails it"
 	@echo "make bench      benchmarks against Apache's htpasswd and libxcrypt, as ratios"
 	@echo "make mlflow-test  the MLflow + nginx example stack, end to end"
 	@echo "make completions regenerate Docs/completions (bash, zsh, fish)"
@@ -40,6 +41,13 @@ deps:
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip PackagingTests
+
+# The API documentation of HtpasswdCore and HtpasswdVerifier, from their DocC catalogs and doc comments:
+# .build/plugins/Swift-DocC/outputs/{HtpasswdCore,HtpasswdVerifier,htpass}.doccarchive (htpass: both,
+# combined, so that HtpasswdVerifier's pages link to HtpasswdCore's). A broken symbol link fails it.
+docs:
+	$(SWIFT) package generate-documentation --target HtpasswdCore --target HtpasswdVerifier \
+		--enable-experimental-combined-documentation --warnings-as-errors
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
