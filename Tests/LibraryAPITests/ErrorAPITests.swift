@@ -38,9 +38,7 @@ struct ErrorAPITests {
         }
     }
 
-    static func shown(_ path: FilePath) -> String {
-        path.withPlatformString { displayText(UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
-    }
+    static func shown(_ path: FilePath) -> String { displayText(path) }
 
     static let samples: [HtpasswdError] = [
         .fileNotFound(path: oddPath), .fileExists(path: oddPath), .notRegularFile(path: oddPath),
@@ -63,6 +61,7 @@ struct ErrorAPITests {
 
     @Test("Every case carries its facts in one line, and names no command-line option")
     func descriptions() {
+        #expect(displayText(Self.oddPath) == Self.oddPathShown)
         var covered = Set<String>()
         for error in Self.samples {
             let (name, facts) = Self.facts(error)
@@ -159,6 +158,17 @@ struct ErrorAPITests {
             try UserName(String(repeating: "u", count: 256))
         }
         #expect(throws: HtpasswdError.invalidUserName(.containsControlCharacter(byte: 0x0A))) { try UserName("a\nb") }
+
+        // Odd paths: errors, not traps.
+        var changes = HtpasswdChanges()
+        changes.set(try PasswordHash("{SHA}a"), for: try UserName("a"))
+        for odd: FilePath in ["", "/", ".", "..", "/dev/null"] {
+            #expect(throws: HtpasswdError.self, "\(odd)") { try HtpasswdStore(path: odd).apply(changes) }
+            #expect(throws: HtpasswdError.self, "\(odd)") { try HtpasswdStore(path: odd).read() }
+            #expect(throws: HtpasswdError.self, "\(odd)") {
+                try Authenticator(path: odd).authenticate(user: "a", password: "a")
+            }
+        }
 
         // Random bytes, from a fixed seed: as a file, as hashes, as passwords.
         var random = SplitMix64(seed: 0x6874_7061_7373)
