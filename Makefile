@@ -44,8 +44,9 @@ test: deps
 	$(SWIFT) test --skip-build --skip PackagingTests
 
 # The API documentation of HtpasswdCore and HtpasswdVerifier, from their DocC catalogs and doc comments:
-# .build/plugins/Swift-DocC/outputs/{HtpasswdCore,HtpasswdVerifier,htpass}.doccarchive (htpass: both,
-# combined, so that HtpasswdVerifier's pages link to HtpasswdCore's). A broken symbol link fails it.
+# .build/plugins/Swift-DocC/outputs/htpass.doccarchive, both libraries combined so that HtpasswdVerifier's
+# pages link to HtpasswdCore's (one archive per library under outputs/intermediates/). A warning (a broken
+# symbol link, an undocumented parameter) fails it.
 docs:
 	$(SWIFT) package generate-documentation --target HtpasswdCore --target HtpasswdVerifier \
 		--enable-experimental-combined-documentation --warnings-as-errors
