@@ -6,7 +6,7 @@ MANDIR = $(PREFIX)/share/man/man1
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 
 .PHONY: help build release test deps lint format man completions install uninstall install-htpasswd-link \
-	uninstall-htpasswd-link clean dist deb oci test-packaging
+	uninstall-htpasswd-link clean dist deb oci test-packaging docs test-hummingbird
 
 help:
 	@echo "make build      debug build"
@@ -14,6 +14,8 @@ help:
 	@echo "make test       install test dependencies if missing, then run the whole test suite"
 	@echo "make lint       check formatting with swift format"
 	@echo "make man        regenerate Docs/htpass.1"
+	@echo "make docs       the libraries' API documentation (DocC); a warning fails it"
+	@echo "make test-hummingbird  the Hummingbird example server (examples/hummingbird-basic-auth), built and tested"
 	@echo "make bench      benchmarks against Apache's htpasswd and libxcrypt, as ratios"
 	@echo "make mlflow-test  the MLflow + nginx example stack, end to end"
 	@echo "make completions regenerate Docs/completions (bash, zsh, fish)"
@@ -44,11 +46,30 @@ deps:
 test:
 	./scripts/run-tests.sh
 
+# The API documentation of HtpasswdCore and HtpasswdVerifier, from their DocC catalogs and doc comments:
+# .build/plugins/Swift-DocC/outputs/htpass.doccarchive, both libraries combined so that HtpasswdVerifier's
+# pages link to HtpasswdCore's (one archive per library under outputs/intermediates/). A warning (a broken
+# symbol link, an undocumented parameter) fails it.
+docs:
+	$(SWIFT) package generate-documentation --target HtpasswdCore --target HtpasswdVerifier \
+		--enable-experimental-combined-documentation --warnings-as-errors
+
+# The Hummingbird 2 example, a separate package that depends on this one by path: its server is started on
+# 127.0.0.1 and asked with curl while the htpass built here edits its file. Its own .build (SwiftNIO and
+# Hummingbird: the first build takes minutes).
+HUMMINGBIRD_EXAMPLE = examples/hummingbird-basic-auth
+test-hummingbird: deps
+	$(SWIFT) build --product htpass
+	$(SWIFT) build --package-path $(HUMMINGBIRD_EXAMPLE) --build-tests
+	HTPASS_BIN="$$($(SWIFT) build --show-bin-path)/htpass" $(SWIFT) test --package-path $(HUMMINGBIRD_EXAMPLE) --skip-build
+
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift $(HUMMINGBIRD_EXAMPLE)/Sources \
+		$(HUMMINGBIRD_EXAMPLE)/Tests $(HUMMINGBIRD_EXAMPLE)/Package.swift
 
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift $(HUMMINGBIRD_EXAMPLE)/Sources \
+		$(HUMMINGBIRD_EXAMPLE)/Tests $(HUMMINGBIRD_EXAMPLE)/Package.swift
 
 # The man page and completion scripts come from argument-parser, from the command's own definitions.
 man:

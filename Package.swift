@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // `make docs`: the DocC catalogs of the libraries (swift package generate-documentation).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         // Libraries
@@ -63,6 +65,14 @@ let package = Package(
             name: "htpassTests",
             dependencies: [
                 "htpass", "HtpasswdCore", "HtpasswdVerifier", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The libraries as another package uses them: public API only, never @testable.
+        .testTarget(
+            name: "LibraryAPITests",
+            dependencies: [
+                "HtpasswdCore", "HtpasswdVerifier", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

@@ -14,7 +14,7 @@ import Glibc
 ///   later lines are removed (nginx and Apache only ever used the first). A user not in the file is added
 ///   at the end, in the order of the `set` calls, with the file's line ending.
 /// - `u` is removed: every line of `u` goes.
-/// - ``removesUnlisted`` is on and `u` is neither set nor ``keep(_:)``-ed: every line of `u` goes.
+/// - ``removesUnlisted`` is on and `u` is neither set nor ``keep(_:)-(Collection<UInt8>)``-ed: every line of `u` goes.
 /// - Otherwise, and for every comment, blank or malformed line: the line stays byte for byte.
 ///
 /// When anything changed, every line ends with a newline, the last one too. When nothing changed, nothing
@@ -118,6 +118,11 @@ public struct HtpasswdChanges: Sendable {
         kept.append(bytes)
     }
 
+    /// Keeps `user`'s lines (its UTF-8 bytes) as they are when ``removesUnlisted`` is on.
+    public mutating func keep(_ user: String) {
+        keep(Array(user.utf8))
+    }
+
     /// Forgets `user`'s removal or keeping, and renumbers the others.
     private mutating func rebuild(dropping user: [UInt8]) {
         removals.removeAll { $0 == user }
@@ -133,6 +138,12 @@ public struct HtpasswdChanges: Sendable {
     /// Makes the edit conditional: `user`'s first line must have `hash`, or, with nil, `user` must be absent.
     public mutating func expect(_ hash: PasswordHash?, for user: some Collection<UInt8>) {
         expectations.append((Array(user), hash?.bytes))
+    }
+
+    /// Makes the edit conditional on the first line of `user` (its UTF-8 bytes); see
+    /// ``expect(_:for:)-(_,Collection<UInt8>)``.
+    public mutating func expect(_ hash: PasswordHash?, for user: String) {
+        expect(hash, for: Array(user.utf8))
     }
 
     /// Whether these changes can change nothing at all.
@@ -178,7 +189,9 @@ public struct EditOutcome: Equatable, Sendable {
     public var malformedSample: [MalformedLine] = []
     /// Whether the content changed (and so was written).
     public var changedFile = false
-    /// The offset of the first byte that differs from the old content, when the content changed.
+    /// Where the new content starts to differ from the old, when the content changed: the first differing
+    /// byte for ``HtpasswdFile/apply(_:)``, the start of its line for ``HtpasswdStore/apply(_:creation:attributes:)``
+    /// (an in-place write rewrites the file from there).
     public var firstChange = 0
     /// The size of the new content.
     public var size = 0

@@ -26,7 +26,7 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     /// An in-place edit of the file, made from another mount namespace (a container, or the host), was
     /// interrupted, and its journal is there: finishing it is only possible from there. Nothing was changed.
     case interruptedEditElsewhere(path: FilePath, journal: FilePath)
-    /// A condition of ``HtpasswdChanges/expect(_:for:)`` did not hold: the user's line changed since it
+    /// A condition of ``HtpasswdChanges/expect(_:for:)-(_,Collection<UInt8>)`` did not hold: the user's line changed since it
     /// was read. Nothing was changed.
     case changedSinceRead(user: [UInt8])
 

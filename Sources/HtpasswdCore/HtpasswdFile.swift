@@ -88,7 +88,7 @@ public struct HtpasswdFile: Sendable {
     }
 
     /// The file as bytes: identical to the parsed bytes if no edit changed anything; after an edit, every
-    /// line ends with a newline, the last one too (with the file's line ending, ``lineEnding``).
+    /// line ends with a newline, the last one too (with the file's line ending: that of its last line that has one, else LF).
     public var bytes: [UInt8] {
         if !edited { return storage }
         var result: [UInt8] = []

@@ -11,7 +11,7 @@ import SystemPackage
 /// try store.apply(changes)
 /// ```
 ///
-/// An edit takes an exclusive lock on the file's directory (see ``FileLock``), reads the current file
+/// An edit takes an exclusive lock on the file's directory (`flock(2)`; see <doc:StoreGuarantees>), reads the current file
 /// under it, and writes the result in one of two ways (``WriteMode``):
 /// - **rename** (the default): a temporary file in the same directory, synced, given the file's mode,
 ///   owner and group, renamed over the file; then the directory is synced. Readers see the old file or
@@ -19,7 +19,7 @@ import SystemPackage
 /// - **in place**, where a rename would not reach every reader (a file bind-mounted alone into a
 ///   container, a mount point, a file with several hard links; see ``FilePlacement``): the new content
 ///   is first made durable as a journal next to the file, then written over the file, which keeps its
-///   inode (see ``Journal``). A crash at any moment leaves the old content, or a journal that the next
+///   inode (see <doc:StoreGuarantees>). A crash at any moment leaves the old content, or a journal that the next
 ///   htpass run on the file uses to finish the edit.
 ///
 /// Concurrent edits, from threads or processes, are serialised and none is lost. Nothing is written when
@@ -111,7 +111,7 @@ public struct HtpasswdStore: Sendable {
         public var write: WriteReport
     }
 
-    /// What ``edit(creation:attributes:_:)`` returned, and how the edit was written.
+    /// What ``edit(creation:attributes:_:)-6fuqo`` returned, and how the edit was written.
     public struct Edited<Result> {
         public var result: Result
         public var write: WriteReport
@@ -121,7 +121,7 @@ public struct HtpasswdStore: Sendable {
 
     /// Reads and parses the whole file without taking the lock; a concurrent edit never makes it see a mix.
     ///
-    /// The file is held in memory: for large files, ``scan(_:)`` reads in constant memory.
+    /// The file is held in memory: for large files, ``scan(_:)-7k6tq`` reads in constant memory.
     ///
     /// - Throws: ``HtpasswdError/fileNotFound(path:)``, ``HtpasswdError/notRegularFile(path:)``,
     ///   or ``HtpasswdError/system(_:path:errno:)``.
@@ -136,7 +136,7 @@ public struct HtpasswdStore: Sendable {
         }
     }
 
-    /// What ``scan(_:)`` saw of the file as a whole.
+    /// What ``scan(_:)-7k6tq`` saw of the file as a whole.
     public struct ScanSummary: Equatable, Sendable {
         /// The number of lines, counting a last line without a newline.
         public var lines = 0

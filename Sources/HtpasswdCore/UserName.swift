@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// A user name that htpass will write: 1–255 bytes, no `:`, no control characters, no leading `#`,
 /// no leading or trailing space.
 ///
@@ -96,5 +98,20 @@ public func displayText(_ bytes: some Collection<UInt8>) -> String {
         case .emptyInput:
             return text
         }
+    }
+}
+
+/// A path as text for messages, as ``HtpasswdError``'s descriptions show it: valid UTF-8 as is; other
+/// bytes and control characters as `\xNN`. (`FilePath.string` would turn bytes that are not UTF-8 into
+/// U+FFFD, so that two different paths could look the same.)
+public func displayText(_ path: FilePath) -> String {
+    path.withPlatformString { pointer in
+        var bytes: [UInt8] = []
+        var index = 0
+        while pointer[index] != 0 {
+            bytes.append(UInt8(bitPattern: pointer[index]))
+            index += 1
+        }
+        return displayText(bytes)
     }
 }

@@ -10,9 +10,9 @@ import SystemPackage
 /// ```
 ///
 /// The file is read on every call (as nginx does, so an edit takes effect at once), line by line in
-/// constant memory, the way the target reads it (``TargetReading``): which lines are comments, what is
+/// constant memory, the way the target reads it (``/HtpasswdCore/TargetReading``): which lines are comments, what is
 /// trimmed, which line of a user listed twice counts, what makes it refuse the whole file. The password is
-/// checked against the user's hash with the target's rules (``TargetProfile``): the formats and costs it
+/// checked against the user's hash with the target's rules (``/HtpasswdCore/TargetProfile``): the formats and costs it
 /// verifies, a password cut at NUL by C servers. For an unknown user the password is checked against a
 /// stand-in hash from the same file (of the most common format among its first
 /// ``Verifier/timingSampleSize`` entries, with its cost), whose result is ignored — so that the time taken
@@ -55,7 +55,7 @@ public struct Authenticator: Sendable {
 
     /// Whether `user` may in with `password`.
     ///
-    /// - Throws: A file error of ``HtpasswdStore/scan(_:)``.
+    /// - Throws: A file error of ``/HtpasswdCore/HtpasswdStore/scan(_:)-7k6tq``.
     public func authenticate(
         user: some Collection<UInt8>, password: some Collection<UInt8>
     ) throws(HtpasswdError) -> Decision {
@@ -116,6 +116,11 @@ public struct Authenticator: Sendable {
         return Candidate(target: target, entry: found, dummy: sample.best, refusal: refusal)
     }
 
+    /// What the file holds for `user` (its UTF-8 bytes), read now; see ``candidate(for:)-(Collection<UInt8>)``.
+    public func candidate(for user: String) throws(HtpasswdError) -> Candidate {
+        try candidate(for: Array(user.utf8))
+    }
+
     /// Envoy's own check of a `{SHA}` entry: 28 characters of base64 after the prefix.
     private func envoyLength(_ hash: ArraySlice<UInt8>) -> TargetRefusal? {
         hash.count == 5 + 28 ? nil : .format(HashFormat(hash))
@@ -161,6 +166,11 @@ public struct Authenticator: Sendable {
             case .mismatch: return .wrongPassword
             case .unverifiable(let format): return .unverifiable(line: entry.line, format: format)
             }
+        }
+
+        /// The decision for `password` (its UTF-8 bytes).
+        public func check(_ password: String) -> Decision {
+            check(Array(password.utf8))
         }
     }
 }

@@ -6,7 +6,7 @@ public struct EntryReport: Equatable, Sendable {
     public var entry: Entry
     public var format: HashFormat
     /// The flags, in display order: `weak`, `unverifiable`, `duplicate`, `long-record`, then
-    /// `<target>-cannot-verify` for each target that cannot verify the hash (``TargetProfile/refusal(for:)``).
+    /// `<target>-cannot-verify` for each target that cannot verify the hash (``/HtpasswdCore/TargetProfile/refusal(for:)-(HashFormat)``).
     public var flags: [String]
 
     /// The targets whose refusals are flagged when none are named: Apache httpd (no `{SSHA}`, `{PLAIN}`,

@@ -12,7 +12,7 @@ import SystemPackage
 /// ```
 ///
 /// The file is read in up to three passes, in constant memory (the users listed twice are found with a
-/// ``DuplicateFilter``); findings are handed over one at a time, path findings first, then in line order,
+/// ``/HtpasswdCore/DuplicateFilter``); findings are handed over one at a time, path findings first, then in line order,
 /// then those about the file as a whole.
 public struct FileCheck: Sendable {
     public var store: HtpasswdStore

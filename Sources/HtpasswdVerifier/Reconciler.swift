@@ -21,6 +21,21 @@ public struct DesiredUser: Equatable, Sendable {
         self.credential = credential
         self.line = line
     }
+
+    /// A user known by a password (its UTF-8 bytes).
+    public init(user: UserName, password: String) {
+        self.init(user: user, credential: .password(Array(password.utf8)))
+    }
+
+    /// A user known by a password.
+    public init(user: UserName, password: some Collection<UInt8>) {
+        self.init(user: user, credential: .password(Array(password)))
+    }
+
+    /// A user whose line gets `hash` as it is.
+    public init(user: UserName, hash: PasswordHash) {
+        self.init(user: user, credential: .hash(hash))
+    }
 }
 
 /// Brings an htpasswd file to a desired state in one locked write, without churn: a user whose line
@@ -35,7 +50,7 @@ public struct DesiredUser: Equatable, Sendable {
 ///
 /// Checking existing entries and hashing new passwords — the expensive part with bcrypt — run on all
 /// cores (``jobs``), before the file is locked; the write then checks that the entries it planned against
-/// have not changed in between (``HtpasswdChanges/expect(_:for:)``), and plans again if they have.
+/// have not changed in between (``/HtpasswdCore/HtpasswdChanges/expect(_:for:)-(_,Collection<UInt8>)``), and plans again if they have.
 public struct Reconciler: Sendable {
     public var store: HtpasswdStore
     /// How new hashes are made, and what an existing hash must be to be kept.
@@ -96,7 +111,8 @@ public struct Reconciler: Sendable {
     ///
     /// - Parameters:
     ///   - desired: The users, each once.
-    ///   - creation: ``HtpasswdStore/Creation/createIfMissing`` to create a missing file.
+    ///   - creation: ``/HtpasswdCore/HtpasswdStore/Creation/createIfMissing`` to create a missing file.
+    ///   - attributes: Mode and group if the edit creates the file.
     ///   - dryRun: Only say what would change (no new hash is computed).
     /// - Throws: A hashing error (the desired state holds a password the hasher refuses), or a file error.
     public func apply(

@@ -100,6 +100,60 @@ public struct PasswordHasher: Equatable, Sendable {
         try hash(Array(password.utf8))
     }
 
+    /// The format of the hashes this hasher makes (bcrypt as `$2y$`).
+    public var format: HashFormat {
+        switch algorithm {
+        case .bcrypt: .bcrypt(variant: "y", cost: cost ?? Self.defaultCost)
+        case .sha512: .sha512(rounds: rounds ?? Self.defaultRounds)
+        case .sha256: .sha256(rounds: rounds ?? Self.defaultRounds)
+        case .yescrypt: .yescrypt
+        case .apr1: .apr1
+        case .sha1: .sha1
+        case .des: .des
+        }
+    }
+
+    // MARK: For the servers that read the file
+
+    /// Checks that every one of `targets` verifies the hashes this hasher makes: their format, bcrypt cost
+    /// and SHA-crypt rounds (``TargetProfile/refusal(for:)-(PasswordHasher)``).
+    ///
+    /// - Throws: ``HtpasswdError/notVerifiable(by:_:)`` for the first target that cannot.
+    public func checkVerifiable(by targets: [Target]) throws(HtpasswdError) {
+        for target in targets {
+            if let refusal = target.profile.refusal(for: self) { throw .notVerifiable(by: target, refusal) }
+        }
+    }
+
+    /// Hashes `password` after checking that every one of `targets` can verify it: the hash as
+    /// ``checkVerifiable(by:)`` does, and the password's length (musl's SHA-crypt stops at 256 bytes).
+    ///
+    /// - Throws: ``HtpasswdError/notVerifiable(by:_:)`` for the first target that cannot, before any
+    ///   hashing; otherwise as ``hash(_:)-(Collection<UInt8>)``.
+    public func hash(
+        _ password: some Collection<UInt8>, verifiableBy targets: [Target]
+    ) throws(HtpasswdError) -> PasswordHash {
+        try checkVerifiable(by: targets)
+        for target in targets {
+            if let refusal = target.profile.refusal(forPasswordOf: password.count, format: format) {
+                throw .notVerifiable(by: target, refusal)
+            }
+        }
+        return try hash(password)
+    }
+
+    /// Hashes the UTF-8 bytes of `password` after checking that every one of `targets` can verify it; see
+    /// ``hash(_:verifiableBy:)-(Collection<UInt8>,_)``.
+    public func hash(_ password: String, verifiableBy targets: [Target]) throws(HtpasswdError) -> PasswordHash {
+        try hash(Array(password.utf8), verifiableBy: targets)
+    }
+
+    /// Refuses a password (its UTF-8 bytes) that this algorithm would truncate or that no server could
+    /// receive; see ``check(_:)-(Collection<UInt8>)``.
+    public func check(_ password: String) throws(HtpasswdError) {
+        try check(Array(password.utf8))
+    }
+
     private func cryptHash(_ password: [UInt8]) throws(HtpasswdError) -> [UInt8] {
         let prefix: String
         var count: UInt = 0

@@ -93,12 +93,15 @@ struct HashChoice: Equatable, Sendable {
             algorithm = strongest
         }
         let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
-        for target in targets {
-            if let refusal = target.profile.refusal(for: hasher) {
-                throw HtpasswdError.notVerifiable(by: target, refusal)
+        try hasher.checkVerifiable(by: targets)
+        for warning in hasher.warnings(for: targets) {
+            switch warning {
+            case .notVerified:
+                Output.warning(warning.description + "; name the servers that read the file with --target")
+            case .weakAlgorithm:
+                Output.warning(warning.description)
             }
         }
-        for warning in hasher.warnings(for: targets) { Output.warning(warning.description) }
         return (hasher, targets)
     }
 }
@@ -112,13 +115,8 @@ struct NewPassword {
     init(for user: UserName?, _ password: PasswordChoice, _ hashing: HashChoice) throws {
         let (hasher, targets) = try hashing.hasher()
         secret = try password.read(for: .set(user, hasher: hasher))
-        hash = try hasher.hash(secret.bytes)
-        // A password a target cannot take (musl's SHA-crypt stops at 256 bytes).
-        for target in targets {
-            if let refusal = target.profile.refusal(forPasswordOf: secret.bytes.count, format: hash.format) {
-                throw HtpasswdError.notVerifiable(by: target, refusal)
-            }
-        }
+        // Also refuses a password a target cannot take (musl's SHA-crypt stops at 256 bytes).
+        hash = try hasher.hash(secret.bytes, verifiableBy: targets)
     }
 }
 

@@ -1,0 +1,117 @@
+import HtpasswdCore
+import HtpasswdVerifier
+import Testing
+
+@Suite("Public API: hashing")
+struct HashingAPITests {
+    /// Cheap parameters: these tests are about the API, not the cost.
+    static let hashers: [PasswordHasher] = [
+        try! PasswordHasher(algorithm: .bcrypt, cost: 4),
+        try! PasswordHasher(algorithm: .sha512, rounds: 1000),
+        try! PasswordHasher(algorithm: .sha256, rounds: 1000),
+        try! PasswordHasher(algorithm: .yescrypt),
+        try! PasswordHasher(algorithm: .apr1),
+        try! PasswordHasher(algorithm: .sha1),
+        try! PasswordHasher(algorithm: .des),
+    ]
+
+    @Test("A String and its UTF-8 bytes hash to hashes that verify either way", arguments: hashers)
+    func stringAndBytes(hasher: PasswordHasher) throws {
+        let password = "pw-é"  // 5 bytes: DES uses only 8
+        let fromString = try hasher.hash(password)
+        let fromBytes = try hasher.hash(Array(password.utf8))
+        #expect(fromString.format == hasher.format)
+        #expect(fromBytes.format == hasher.format)
+        let verifier = Verifier()
+        for hash in [fromString, fromBytes] {
+            #expect(verifier.verify(password, against: hash) == .match)
+            #expect(verifier.verify(Array(password.utf8), against: hash.bytes) == .match)
+            #expect(verifier.verify("pw-e", against: hash) == .mismatch)
+        }
+    }
+
+    @Test("A password that is not UTF-8 is hashed and verified as bytes")
+    func nonUTF8Password() throws {
+        let password: [UInt8] = [0xFF, 0xFE, 0x41, 0xE9]
+        let hash = try PasswordHasher(algorithm: .bcrypt, cost: 4).hash(password)
+        #expect(Verifier().verify(password, against: hash.bytes) == .match)
+        #expect(Verifier().verify([0xFF, 0xFE, 0x41], against: hash.bytes) == .mismatch)
+    }
+
+    @Test("The hash a hasher makes is the one type the editors take")
+    func oneHashType() throws {
+        let hash = try PasswordHasher(algorithm: .bcrypt, cost: 4).hash("pw")
+        var file = HtpasswdFile()
+        file.setHash(hash, for: try UserName("alice"))
+        var changes = HtpasswdChanges()
+        changes.set(hash, for: try UserName("bob"))
+        try file.apply(changes)
+        #expect(file.entry(for: "alice")?.hash.elementsEqual(hash.bytes) == true)
+        #expect(file.entry(for: "bob")?.hash.elementsEqual(hash.bytes) == true)
+        // A hash from elsewhere, as text or bytes, is the same type.
+        let apache = try PasswordHash("$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/")
+        #expect(apache == (try PasswordHash(Array("$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/".utf8))))
+        #expect(Verifier().verify("myPassword", against: apache) == .match)
+    }
+
+    @Test("Parameters are checked once, with typed errors")
+    func parameters() {
+        #expect(throws: HtpasswdError.invalidCost(3)) { try PasswordHasher(algorithm: .bcrypt, cost: 3) }
+        #expect(throws: HtpasswdError.invalidCost(32)) { try PasswordHasher(cost: 32) }
+        #expect(throws: HtpasswdError.invalidRounds(999)) { try PasswordHasher(algorithm: .sha512, rounds: 999) }
+        #expect(throws: HtpasswdError.parameterNotApplicable(.cost, algorithm: .sha512)) {
+            try PasswordHasher(algorithm: .sha512, cost: 10)
+        }
+        #expect(throws: HtpasswdError.parameterNotApplicable(.rounds, algorithm: .bcrypt)) {
+            try PasswordHasher(algorithm: .bcrypt, rounds: 5000)
+        }
+    }
+
+    @Test("Passwords an algorithm would truncate, or that servers cannot receive, are refused")
+    func refusedPasswords() throws {
+        let bcrypt = try PasswordHasher(algorithm: .bcrypt, cost: 4)
+        #expect(throws: HtpasswdError.invalidPassword(.tooLong(algorithm: .bcrypt, limit: 72, length: 73))) {
+            try bcrypt.hash(String(repeating: "a", count: 73))
+        }
+        #expect(throws: HtpasswdError.invalidPassword(.containsNUL)) { try bcrypt.hash([0x61, 0x00, 0x62]) }
+        #expect(throws: HtpasswdError.invalidPassword(.tooLong(algorithm: .des, limit: 8, length: 9))) {
+            try PasswordHasher(algorithm: .des).check("123456789")
+        }
+        // 72 bytes is the limit, not over it.
+        _ = try bcrypt.hash(String(repeating: "a", count: 72))
+    }
+
+    @Test("Hashing for the servers that read the file refuses what one of them cannot verify")
+    func verifiableByTargets() throws {
+        // nginx on Alpine (musl) has no yescrypt and stops bcrypt at cost 19.
+        #expect(throws: HtpasswdError.notVerifiable(by: .nginxAlpine, .format(.yescrypt))) {
+            try PasswordHasher(algorithm: .yescrypt).hash("pw", verifiableBy: [.nginx, .nginxAlpine])
+        }
+        #expect(throws: HtpasswdError.notVerifiable(by: .apache, .bcryptCost(18, limit: 17))) {
+            try PasswordHasher(cost: 18).checkVerifiable(by: [.apache])
+        }
+        // musl's SHA-crypt takes passwords of up to 256 bytes; refused before any hashing.
+        let long = String(repeating: "p", count: 257)
+        #expect(
+            throws: HtpasswdError.notVerifiable(
+                by: .nginxAlpine, .passwordLength(257, limit: 256, format: .sha512(rounds: 5000)))
+        ) {
+            try PasswordHasher(algorithm: .sha512).hash(long, verifiableBy: [.nginxAlpine])
+        }
+        let hash = try PasswordHasher(algorithm: .sha512, rounds: 1000).hash(long, verifiableBy: [.nginx])
+        #expect(Verifier().verify(long, against: hash) == .match)
+        // The strongest format every target verifies, to build the hasher with.
+        #expect(Target.algorithms(verifiedByAll: [.traefik, .envoy]) == [.sha1])
+    }
+
+    @Test("Warnings about a choice say what happens, not which option to pass")
+    func warnings() throws {
+        let warnings = try PasswordHasher(algorithm: .yescrypt).warnings + PasswordHasher(algorithm: .apr1).warnings
+        #expect(warnings.contains(.weakAlgorithm(.apr1)))
+        #expect(warnings.contains(.notVerified(by: [.nginxAlpine], .format(.yescrypt))))
+        for warning in warnings {
+            #expect(!warning.description.contains("--"), "\(warning)")
+            #expect(!warning.description.contains("htpass "), "\(warning)")
+        }
+    }
+}
