@@ -70,6 +70,8 @@ let package = Package(
         .testTarget(name: "PackagingTests", dependencies: ["TestSupport"]),
         // Apache's htpasswd against the built `htpass htpasswd`, run as processes on copies of the same files.
         .testTarget(name: "ApacheCompatTests", dependencies: ["TestSupport"]),
+        // The examples (examples/ansible, examples/pipelines) run as users run them: ansible-playbook, sh.
+        .testTarget(name: "ExamplesTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

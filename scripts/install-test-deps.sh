@@ -5,10 +5,14 @@ set -euo pipefail
 
 # --mlflow: also what the MLflow example stack and the auth throughput benchmark need.
 # --packaging: also what make dist/deb/oci and their tests (make test-packaging) need.
+# --ansible-compare: also Debian's ansible (its community.general collection) and passlib, for
+#   Benchmarks/ansible-compare.sh (make bench-ansible); about 260 MB, so not for make test.
 mlflow=false
 packaging=false
+ansible_compare=false
 [ "${1:-}" = --mlflow ] && mlflow=true
 [ "${1:-}" = --packaging ] && packaging=true
+[ "${1:-}" = --ansible-compare ] && ansible_compare=true
 
 need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -28,6 +32,10 @@ have curl                    || need_apt+=(curl)
 have python3                 || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)   # scripts/test-venv.sh
 [ -x /usr/bin/time ]         || need_apt+=(time)
+have ansible-playbook && have ansible-vault || need_apt+=(ansible-core)   # examples/ansible (ExamplesTests)
+have strace                  || need_apt+=(strace)       # ExamplesTests: no password in any argument list
+have busybox                 || need_apt+=(busybox)      # ExamplesTests: the entrypoint under Alpine's sh
+have docker-compose          || need_apt+=(docker-compose)   # ExamplesTests: Compose's interpolation (config only)
 
 if $packaging; then
     have dpkg-deb && have dpkg-divert || need_apt+=(dpkg)
@@ -38,6 +46,11 @@ if $packaging; then
     have runc || [ -x /usr/sbin/runc ] || need_apt+=(runc)
     have unshare && have chroot   || need_apt+=(util-linux coreutils)
     have git                      || need_apt+=(git)         # the last commit's time, for reproducible archives
+fi
+
+if $ansible_compare; then
+    [ -d /usr/lib/python3/dist-packages/ansible_collections/community/general ] || need_apt+=(ansible)
+    /usr/bin/python3 -c 'import passlib, bcrypt' >/dev/null 2>&1 || need_apt+=(python3-passlib python3-bcrypt)
 fi
 
 if $mlflow; then
@@ -55,6 +68,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     run_root apt-get update -qq
     run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
+
+# kubectl (KubectlTests) is not in Debian 12: it comes with this project's machine image (the Google Cloud
+# SDK's kubectl package). Say so rather than fail here; the tests that need it fail with MissingProgram.
+have kubectl || echo "install-test-deps: kubectl is missing and Debian 12 has no package for it; KubectlTests will fail" >&2
 
 # The tests' own Python (passlib and a bcrypt it can load, pinned), whatever the system's python3 has.
 "$(dirname "$0")/test-venv.sh"
