@@ -36,13 +36,15 @@ if [ -z "$names" ] && [ -z "$spec_file" ]; then
 else
     exclusive=--exclusive
     if [ "${HTPASS_KEEP_OTHERS:-0}" = 1 ]; then exclusive=; fi
+    group=
+    if ! [ -e "$file" ]; then group="--group ${HTPASS_GROUP:-nginx}"; fi   # for a new file only
     {
         for name in $names; do
             eval "password=\${HTPASS_USER_$name}"
             printf '%s:%s\n' "$name" "$password"
         done
         if [ -n "$spec_file" ]; then cat -- "$spec_file"; fi
-    } | htpass apply --create --group "${HTPASS_GROUP:-nginx}" $exclusive "$file" -
+    } | htpass apply --create $group $exclusive "$file" -
 fi
 
 for name in $names; do unset "HTPASS_USER_$name"; done
