@@ -8,6 +8,7 @@ import Testing
 struct PipelineExampleTests {
     static let entrypoint = TestSupport.packageRoot + "/examples/pipelines/entrypoint.sh"
     static let renderSecret = TestSupport.packageRoot + "/examples/pipelines/render-secret.sh"
+    static let ci = TestSupport.packageRoot + "/examples/pipelines/ci.sh"
 
     /// Runs the entrypoint with `shell` under strace, which records every program started and its arguments;
     /// the "server" the entrypoint starts prints its environment.
@@ -98,5 +99,26 @@ struct PipelineExampleTests {
         #expect(differing.count == 1 && differing.first?.0.hasPrefix("  \"auth\": ") == true)
         try expectVerifies(state, "bob", "new b-pw")
         try expectVerifies(state, "alice", "a-pw")
+    }
+
+    @Test("ci.sh: the users of WEB_USERS, the changes listed by name; a refused line fails the job and writes nothing")
+    func ciJob() throws {
+        let workspace = try Workspace()
+        let file = workspace.path("htpasswd")
+        let old = try TestSupport.htpass(["apply", "--create", "--cost", "4", file, "-"], stdin: Array("old:x\n".utf8))
+        try #require(old.status == 0)
+        func job(_ users: String) throws -> TestSupport.Output {
+            try TestSupport.run(
+                "/bin/sh", [Self.ci, file],
+                environment: ["PATH": pathWithHtpass, "WEB_USERS": users, "HTPASS_TARGET": nil])
+        }
+        let first = try job("alice:a pw\nbob:b pw")
+        #expect(first.status == 0, "\(first.stderrText)")
+        #expect(lines(first.stdoutText) == ["+ alice", "+ bob", "- old"])
+        try expectVerifies(file, "bob", "b pw")
+        let before = try FileIdentity(file)
+        let refused = try job("alice:a pw\nbob:")
+        #expect(refused.status == 5 && refused.stderrText.contains("SPEC line 2"), "\(refused.stderrText)")
+        #expect(try FileIdentity(file) == before)
     }
 }
