@@ -23,6 +23,8 @@ help:
 	@echo "                WITH_HTPASSWD_LINK=1 also installs the name htpasswd (Apache's command lines)"
 	@echo "make install-htpasswd-link    only the htpasswd link, next to an installed htpass"
 	@echo "make uninstall  remove what make install installed (and the htpasswd link, if it is ours)"
+	@echo "make bench-apply    htpass apply on 1000 users: vs htpasswd -bm, --jobs N vs 1, a second run"
+	@echo "make bench-ansible  htpass apply in a playbook vs community.general.htpasswd, 100 users"
 	@echo "make bench-startup  start-up time of htpass against Apache's htpasswd (hyperfine)"
 	@echo "make dist       dist/htpass-VERSION-linux-ARCH.tar.gz: static binary, man page, completions, SHA256SUMS"
 	@echo "make deb        dist/htpass_VERSION_ARCH.deb and dist/htpass-htpasswd_VERSION_all.deb (dpkg-deb)"
@@ -125,8 +127,8 @@ clean:
 	rm -rf .build
 
 # Benchmarks: each compares against Apache's htpasswd (or libxcrypt) in the same run and prints ratios.
-.PHONY: bench bench-hash bench-files bench-auth mlflow-test
-bench: bench-hash bench-files bench-startup
+.PHONY: bench bench-hash bench-files bench-auth bench-apply bench-ansible mlflow-test
+bench: bench-hash bench-files bench-startup bench-apply
 
 bench-hash:
 	$(SWIFT) run -c release --package-path Benchmarks hash-timing
@@ -134,6 +136,15 @@ bench-hash:
 bench-files: release
 	./scripts/install-test-deps.sh --bench
 	HTPASS="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" Benchmarks/file-edits.sh
+
+# htpass apply on 1000 users: against 1000 htpasswd -bm calls, all cores against one, and a second run.
+bench-apply: release
+	HTPASS="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" Benchmarks/apply.sh
+
+# htpass apply in an Ansible play against community.general.htpasswd (installs Debian's ansible, ~260 MB).
+bench-ansible: release
+	./scripts/install-test-deps.sh --ansible-compare
+	HTPASS="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" Benchmarks/ansible-compare.sh
 
 bench-auth: release
 	./scripts/install-test-deps.sh --mlflow

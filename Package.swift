@@ -83,6 +83,8 @@ let package = Package(
         // The real servers (nginx, nginx on musl, Apache, lighttpd, Traefik, the registry) against htpass's
         // targets: slow, run on their own by `make test-consumers` (scripts/install-server-deps.sh first).
         .testTarget(name: "ConsumerTests", dependencies: ["TestSupport"]),
+        // The examples (examples/ansible, examples/pipelines) run as users run them: ansible-playbook, sh.
+        .testTarget(name: "ExamplesTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

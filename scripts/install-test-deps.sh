@@ -6,12 +6,16 @@ set -euo pipefail
 # --mlflow: also what the MLflow example stack and the auth throughput benchmark need.
 # --packaging: also what make dist/deb/oci and their tests (make test-packaging) need.
 # --bench: also what Benchmarks/file-edits.sh needs (make bench-files), and not the tests' Python.
+# --ansible-compare: also Debian's ansible (its community.general collection) and passlib, for
+#   Benchmarks/ansible-compare.sh (make bench-ansible); about 260 MB, so not for make test.
 mlflow=false
 packaging=false
 bench=false
+ansible_compare=false
 [ "${1:-}" = --mlflow ] && mlflow=true
 [ "${1:-}" = --packaging ] && packaging=true
 [ "${1:-}" = --bench ] && bench=true
+[ "${1:-}" = --ansible-compare ] && ansible_compare=true
 
 need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -32,6 +36,10 @@ have strace                  || need_apt+=(strace)     # the fault-injection tes
 have python3                 || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)   # scripts/test-venv.sh
 [ -x /usr/bin/time ]         || need_apt+=(time)
+have ansible-playbook && have ansible-vault || need_apt+=(ansible-core)   # examples/ansible (ExamplesTests)
+have strace                  || need_apt+=(strace)       # ExamplesTests: no password in any argument list
+have busybox                 || need_apt+=(busybox)      # ExamplesTests: the entrypoint under Alpine's sh
+have docker-compose          || need_apt+=(docker-compose)   # ExamplesTests: Compose's interpolation (config only)
 
 if $packaging; then
     have dpkg-deb && have dpkg-divert || need_apt+=(dpkg)
@@ -50,6 +58,11 @@ if $bench; then
     have unshare && have nsenter  || need_apt+=(util-linux)  # the mount namespaces of placement-cost.sh
 fi
 
+if $ansible_compare; then
+    [ -d /usr/lib/python3/dist-packages/ansible_collections/community/general ] || need_apt+=(ansible)
+    /usr/bin/python3 -c 'import passlib, bcrypt' >/dev/null 2>&1 || need_apt+=(python3-passlib python3-bcrypt)
+fi
+
 if $mlflow; then
     have ss                  || need_apt+=(iproute2)
     have wrk                 || need_apt+=(wrk)
@@ -64,6 +77,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "install-test-deps: installing ${need_apt[*]}" >&2
     run_root apt-get update -qq
     run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# kubectl (KubectlTests) is not in Debian 12 itself: it comes with this project's machine image, whose apt
+# sources carry the Google Cloud SDK's kubectl package. Install it from there when apt knows it; otherwise
+# say so (the tests that need it then fail with MissingProgram, never skip).
+if ! have kubectl; then
+    if apt-cache show kubectl >/dev/null 2>&1; then
+        run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubectl >/dev/null
+    else
+        echo "install-test-deps: kubectl is missing and no apt source has it; KubectlTests will fail" >&2
+    fi
 fi
 
 # The tests' own Python (passlib and a bcrypt it can load, pinned), whatever the system's python3 has.

@@ -74,4 +74,14 @@ struct ArgumentEdgeTests {
         #expect(output.stderrText.contains("--mode and --group apply to new files"), "\(output.stderrText)")
         #expect(try sandbox.mode("users") == 0o600)
     }
+
+    @Test(
+        "Help text has no stray line-continuation backslashes",
+        arguments: ["create", "add", "delete", "verify", "list", "hash", "check", "apply", "export"])
+    func helpWithoutBackslashes(command: String) throws {
+        let output = try htpass([command, "--help"])
+        #expect(output.status == 0)
+        let stray = lines(output.stdoutText).filter { $0.hasSuffix("\\") }
+        #expect(stray.isEmpty, "\(stray)")
+    }
 }

@@ -9,21 +9,21 @@ extension Htpass {
             commandName: "apply",
             abstract: "Bring a file to the users of a SPEC, in one locked write and without churn.",
             discussion: """
-                SPEC (a file, or standard input for '-' or none) has one 'user:password' line per user, as \\
-                chpasswd(8) reads them (the password is the rest of the line); with --hashed, 'user:hash' lines. \\
+                SPEC (a file, or standard input for '-' or none) has one 'user:password' line per user, as \
+                chpasswd(8) reads them (the password is the rest of the line); with --hashed, 'user:hash' lines. \
                 Blank lines and lines starting with '#' are skipped; a line ending is LF or CRLF.
 
-                A user whose line already verifies with the given password, in the wanted format and cost \\
-                (-a, --cost, --rounds; by default bcrypt, or the strongest every --target verifies), keeps its \\
-                line as it is: a second run with the same SPEC writes nothing, and the file keeps its inode and \\
-                modification time. Checking existing lines and hashing new passwords use every processor \\
-                (--jobs). --exclusive removes the users SPEC does not name. Nothing is written if any SPEC line is \\
-                refused (status 5, naming the line): a bad name, an empty password without --allow-empty, a \\
+                A user whose line already verifies with the given password, in the wanted format and cost \
+                (-a, --cost, --rounds; by default bcrypt, or the strongest every --target verifies), keeps its \
+                line as it is: a second run with the same SPEC writes nothing, and the file keeps its inode and \
+                modification time. Checking existing lines and hashing new passwords use every processor \
+                (--jobs). --exclusive removes the users SPEC does not name. Nothing is written if any SPEC line is \
+                refused (status 5, naming the line): a bad name, an empty password without --allow-empty, a \
                 password the format would truncate, a user named twice.
 
-                Standard error ends with 'added A, changed C, removed R, unchanged U'. --diff prints '+ user', \\
-                '- user' and '~ user (password|algorithm|cost|hash|duplicates)' on standard output (never a hash \\
-                or a password); --json prints {"file", "changed", "dry_run", "added", "updated", "removed", \\
+                Standard error ends with 'added A, changed C, removed R, unchanged U'. --diff prints '+ user', \
+                '- user' and '~ user (password|algorithm|cost|hash|duplicates)' on standard output (never a hash \
+                or a password); --json prints {"file", "changed", "dry_run", "added", "updated", "removed", \
                 "unchanged"} instead ("changed" is true when the file was, or with --dry-run would be, written).
 
                 EXAMPLES:

@@ -8,19 +8,19 @@ extension Htpass {
             commandName: "check",
             abstract: "Lint a file and its path for the servers that read it.",
             discussion: """
-                Reports everything the targets would trip on: entries they cannot verify (format, bcrypt cost \\
-                or prefix, rounds, failure tokens, hashes in no known format), users listed twice and the line \\
-                each server uses, names a server reads differently (trimmed, skipped), lines that make a server \\
-                refuse the whole file, a byte-order mark, CRLF, a missing final newline, weak formats; and the \\
-                path: missing, a directory, not readable by the server's workers through every parent directory, \\
-                world-writable, writable directories, a file bind-mounted alone, a container still reading a \\
+                Reports everything the targets would trip on: entries they cannot verify (format, bcrypt cost \
+                or prefix, rounds, failure tokens, hashes in no known format), users listed twice and the line \
+                each server uses, names a server reads differently (trimmed, skipped), lines that make a server \
+                refuse the whole file, a byte-order mark, CRLF, a missing final newline, weak formats; and the \
+                path: missing, a directory, not readable by the server's workers through every parent directory, \
+                world-writable, writable directories, a file bind-mounted alone, a container still reading a \
                 replaced copy, hard links. Without --target: HTPASS_TARGET, else nginx.
 
-                One finding a line: FILE:LINE: error|warning: message [id] (FILE: for the path and the file as \\
-                a whole); --json prints {"file": ..., "findings": [{"line", "user", "severity", "id", "target", \\
+                One finding a line: FILE:LINE: error|warning: message [id] (FILE: for the path and the file as \
+                a whole); --json prints {"file": ..., "findings": [{"line", "user", "severity", "id", "target", \
                 "message"}]}. Finding ids are stable (Docs/targets.md lists them).
 
-                Status: 0 no error (warnings allowed), 1 an error was found (with --strict, also a warning), \\
+                Status: 0 no error (warnings allowed), 1 an error was found (with --strict, also a warning), \
                 4 the file could not be read.
 
                 EXAMPLES:

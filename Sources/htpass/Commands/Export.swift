@@ -38,17 +38,17 @@ extension Htpass {
             commandName: "export",
             abstract: "Print a file as a Kubernetes Secret, or as a value for Docker Compose or a .env file.",
             discussion: """
-                --format k8s-secret --for CONSUMER prints a Secret manifest with the type and key CONSUMER reads, \\
-                the file's bytes in base64 on one line: ingress-nginx (Opaque, key auth), nginx-inc (type \\
-                nginx.org/htpasswd, key htpasswd), traefik (Opaque, key users), envoy-gateway (Opaque, key \\
-                .htpasswd), openshift (Opaque, key htpasswd, namespace openshift-config). Entries the consumer \\
-                cannot verify (checked with its target profiles: see 'htpass check') are refused with status 5, \\
+                --format k8s-secret --for CONSUMER prints a Secret manifest with the type and key CONSUMER reads, \
+                the file's bytes in base64 on one line: ingress-nginx (Opaque, key auth), nginx-inc (type \
+                nginx.org/htpasswd, key htpasswd), traefik (Opaque, key users), envoy-gateway (Opaque, key \
+                .htpasswd), openshift (Opaque, key htpasswd, namespace openshift-config). Entries the consumer \
+                cannot verify (checked with its target profiles: see 'htpass check') are refused with status 5, \
                 and nothing is printed.
 
-                --format compose prints the entries as one comma-separated value with every '$' doubled, for a \\
-                Compose label or environment value (traefik.http.middlewares.NAME.basicauth.users=...); --format \\
-                dotenv prints NAME='...' (--name, default HTPASSWD_USERS) for a .env file, single-quoted so that \\
-                nothing is interpolated. A file that is mounted into a container is never escaped: mount the \\
+                --format compose prints the entries as one comma-separated value with every '$' doubled, for a \
+                Compose label or environment value (traefik.http.middlewares.NAME.basicauth.users=...); --format \
+                dotenv prints NAME='...' (--name, default HTPASSWD_USERS) for a .env file, single-quoted so that \
+                nothing is interpolated. A file that is mounted into a container is never escaped: mount the \
                 htpasswd file itself.
 
                 EXAMPLES:
