@@ -35,6 +35,9 @@ step build "debug build with the tests" $SWIFT build --build-tests
 step unit "unit, property, process and nginx tests" $SWIFT test --skip-build --skip "$SLOW"
 step servers "the real servers against the targets" $SWIFT test --skip-build --filter ConsumerTests
 step apache "Apache htpasswd differential" $SWIFT test --skip-build --filter ApacheCompatTests
+step examples "examples: Ansible, entrypoints, Compose" $SWIFT test --skip-build --filter ExamplesTests
+step hummingbird "examples/hummingbird-basic-auth: build and test" make test-hummingbird
+step docs "DocC for both libraries, warnings as errors" make docs
 step packaging "make dist deb oci; install, run, remove" make test-packaging
 
 echo

@@ -104,7 +104,7 @@ public struct FileCheck: Sendable {
         guard placement.exists else {
             path(
                 .notFound, .error,
-                "'\(name)' does not exist: servers answer 500 or 403 to every request; create it with 'htpass create'")
+                "'\(name)' does not exist: servers answer 500 or 403 to every request")
             return false
         }
         guard !placement.isDirectory else {
@@ -146,19 +146,19 @@ public struct FileCheck: Sendable {
             let all = denied.count == workers.count
             path(
                 .notReadableByWorker, all ? .error : .warning,
-                "The workers of \(target.displayName) cannot read '\(name)' as \(names): every request gets 500 or 403; give the file to their group (htpass create --group) with mode 0640, and make every parent directory searchable",
+                "The workers of \(target.displayName) cannot read '\(name)' as \(names): every request gets 500 or 403",
                 target: target)
         }
         if placement.isMountPoint {
             path(
                 .singleFileBindMount, .warning,
-                "'\(name)' is a file bind-mounted alone: htpass edits it in place; mount its directory instead so that edits stay atomic for readers"
+                "'\(name)' is a file bind-mounted alone: edits must be written in place, and readers may see one half-written"
             )
         }
         for mount in placement.bindMounts {
             path(
                 .singleFileBindMount, .warning,
-                "'\(name)' is bind-mounted alone at '\(mount.mountPoint.displayText)' (process \(mount.processID)): htpass edits it in place; mount its directory instead"
+                "'\(name)' is bind-mounted alone at '\(mount.mountPoint.displayText)' (process \(mount.processID)): edits must be written in place, and readers may see one half-written"
             )
         }
         for mount in placement.staleBindMounts {
@@ -170,7 +170,7 @@ public struct FileCheck: Sendable {
         if placement.linkCount > 1 {
             path(
                 .hardLinks, .warning,
-                "'\(name)' has \(placement.linkCount) hard links: htpass edits it in place so that every name sees edits"
+                "'\(name)' has \(placement.linkCount) hard links: edits must be written in place for every name to see them"
             )
         }
         return true
@@ -237,7 +237,7 @@ public struct FileCheck: Sendable {
                 Finding(
                     line: nil, user: nil, severity: .warning, id: .missingFinalNewline, target: nil,
                     message:
-                        "The last line has no newline: the next tool that appends ('echo >>', Apache's htpasswd) glues its line onto it; any htpass edit adds it"
+                        "The last line has no newline: the next tool that appends ('echo >>', Apache's htpasswd) glues its line onto it"
                 ))
         }
     }
@@ -272,25 +272,25 @@ public struct FileCheck: Sendable {
             case .failureToken:
                 entry(
                     .failureToken, .error, user, nil,
-                    "The entry of '\(shown)' is a crypt failure token ('\(displayText(ownHash))'): no password matches; set one with 'htpass add'"
+                    "The entry of '\(shown)' is a crypt failure token ('\(displayText(ownHash))'): no password matches"
                 )
             case .unknown:
                 entry(
                     .unknownFormat, .error, user, nil,
-                    "The hash of '\(shown)' has no known format (a password in clear?): no server lets this user in; set a password with 'htpass add'"
+                    "The hash of '\(shown)' has no known format (a password in clear?): no server lets this user in"
                 )
             default:
                 if format.isWeak {
                     entry(
                         .weakFormat, .warning, user, nil,
-                        "'\(shown)' has a \(format.name) hash, cheap to crack from a leaked file: set a new password with 'htpass add' (bcrypt)"
+                        "The hash of '\(shown)' is \(format.name), cheap to crack from a leaked file"
                     )
                 }
             }
             if ownDuplicates.isLaterLine(line.user) {
                 entry(
                     .duplicateUser, .warning, user, nil,
-                    "'\(shown)' is listed again: nginx, Apache and lighttpd use its first line, Traefik and the registry its last; remove the extra lines with 'htpass add'"
+                    "'\(shown)' is listed again: nginx, Apache and lighttpd use its first line, Traefik, the registry and OpenShift its last"
                 )
             }
             if line.content.count > HtpasswdFile.apacheRecordLimit {
@@ -342,7 +342,7 @@ public struct FileCheck: Sendable {
             case .refusesFile(let reason):
                 entry(
                     .fileRefused, .error, nil, target,
-                    "\(target.displayName) refuses the whole file because of \(reason): every user gets 401 (or 400/404); fix this line"
+                    "\(target.displayName) refuses the whole file because of \(reason): every user gets 401 (or 400/404)"
                 )
             case .ignored:
                 if let intended {
@@ -400,7 +400,7 @@ public struct FileCheck: Sendable {
                 if reading.unverifiableEntryRefusesFile {
                     entry(
                         .fileRefused, .error, nil, target,
-                        "\(target.displayName) refuses the whole file because '\(shown)' has a \(format.name) hash (it verifies {SHA} only): every user gets 401"
+                        "\(target.displayName) refuses the whole file because the hash of '\(shown)' is \(format.name) (it verifies {SHA} only): every user gets 401"
                     )
                     continue
                 }
@@ -414,7 +414,7 @@ public struct FileCheck: Sendable {
                     }
                 entry(
                     id, .error, user, target,
-                    "\(target.displayName) cannot verify \(refusal): '\(shown)' gets 401; set the password again with 'htpass add --target \(target.rawValue)'"
+                    "\(target.displayName) cannot verify \(refusal): '\(shown)' gets 401"
                 )
             }
         }

@@ -79,7 +79,9 @@ extension Htpass {
 
         func run() throws {
             let path = RawArguments.path(file)
-            let (hasher, targets) = try hashing.choice.hasher()
+            // Warnings about the format only when something is hashed with it (a re-run that changes
+            // nothing stays quiet).
+            let (hasher, targets) = try hashing.choice.hasher(warn: false)
             let bytes = try Self.readSpec(spec)
             let desired: [DesiredUser]
             do throws(DesiredUser.SpecError) {
@@ -93,6 +95,9 @@ extension Htpass {
                 store: try edit.choice().store(path), hasher: hasher, removesOthers: exclusive, jobs: jobs)
             let result = try reconciler.apply(
                 desired, creation: create ? .createIfMissing : .mustExist, attributes: attributes, dryRun: dryRun)
+            if !result.added.isEmpty || result.changed.contains(where: { $0.reason != .duplicates }) {
+                HashChoice.warn(hasher, targets: targets)
+            }
             if let write = result.write { Warnings.write(write, path: path) }
             if let write = result.write, result.written {
                 Warnings.fileAttributes(path, existed: !write.created, newFile.choice, attributes)

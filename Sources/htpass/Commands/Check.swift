@@ -78,7 +78,28 @@ enum Findings {
     /// `FILE:LINE: error: message [id]`, or `FILE: ...` without a line.
     static func text(_ finding: FileCheck.Finding, file: String) -> String {
         let place = finding.line.map { "\(file):\($0)" } ?? file
-        return "\(place): \(finding.severity.rawValue): \(Output.oneLine(finding.message)) [\(finding.id.rawValue)]"
+        return "\(place): \(finding.severity.rawValue): \(Output.oneLine(message(finding))) [\(finding.id.rawValue)]"
+    }
+
+    /// The library's message (what is wrong), and what to do about it with htpass.
+    static func message(_ finding: FileCheck.Finding) -> String {
+        let target = finding.target.map { " --target \($0.rawValue)" } ?? ""
+        let advice: String? =
+            switch finding.id {
+            case .formatNotVerified, .bcryptCostTooHigh, .bcryptPrefixNotVerified, .roundsTooHigh:
+                "set the password again with 'htpass add\(target)'"
+            case .failureToken, .unknownFormat: "set a password with 'htpass add'"
+            case .weakFormat: "set a new password with 'htpass add' (bcrypt by default)"
+            case .duplicateUser: "'htpass add' of that user keeps the first line and removes the others"
+            case .notFound: "create it with 'htpass create'"
+            case .notReadableByWorker:
+                "give the file to their group (chgrp, or 'htpass create --group' for a new file) with mode 0640, and make every parent directory searchable"
+            case .singleFileBindMount, .hardLinks:
+                "htpass writes it in place; mounting the directory instead keeps edits atomic"
+            case .missingFinalNewline: "any htpass edit adds it"
+            default: nil
+            }
+        return finding.message + (advice.map { "; " + $0 } ?? "")
     }
 
     /// `{"line": N|null, "user": NAME|null, "severity": ..., "id": ..., "target": T|null, "message": ...}`.
@@ -101,7 +122,7 @@ enum Findings {
             Output.write("null" as StaticString)
         }
         Output.write(",\"message\":" as StaticString)
-        JSON.write(Array(finding.message.utf8))
+        JSON.write(Array(message(finding).utf8))
         Output.write("}" as StaticString)
     }
 }

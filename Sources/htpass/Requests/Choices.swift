@@ -76,11 +76,11 @@ struct HashChoice: Equatable, Sendable {
     var targets = TargetChoice()
 
     /// The hasher for this choice, after checking that every target verifies what it makes and printing
-    /// the warnings about it.
+    /// the warnings about it (unless `warn` is false: see ``warn(_:targets:)``).
     ///
     /// - Throws: ``HtpasswdError/notVerifiable(by:_:)`` (status 5) when a target cannot verify the
     ///   algorithm, cost or rounds; ``CommandError`` (5) when no algorithm suits every target.
-    func hasher() throws -> (PasswordHasher, [Target]) {
+    func hasher(warn: Bool = true) throws -> (PasswordHasher, [Target]) {
         let targets = try self.targets.resolved()
         var algorithm = self.algorithm ?? .bcrypt
         if self.algorithm == nil, !targets.isEmpty {
@@ -94,6 +94,12 @@ struct HashChoice: Equatable, Sendable {
         }
         let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
         try hasher.checkVerifiable(by: targets)
+        if warn { Self.warn(hasher, targets: targets) }
+        return (hasher, targets)
+    }
+
+    /// Prints the warnings about what `hasher` makes, for files read by `targets`.
+    static func warn(_ hasher: PasswordHasher, targets: [Target]) {
         for warning in hasher.warnings(for: targets) {
             switch warning {
             case .notVerified:
@@ -102,7 +108,6 @@ struct HashChoice: Equatable, Sendable {
                 Output.warning(warning.description)
             }
         }
-        return (hasher, targets)
     }
 }
 
