@@ -173,13 +173,13 @@ _htpass() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    create|add|delete|verify|list|hash|htpasswd|help)
+    create|add|delete|verify|list|hash|check|apply|export|htpasswd|help)
         # Offer subcommand argument completions
         "_htpass_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'create add delete verify list hash htpasswd help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'create add delete verify list hash check apply export htpasswd help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _htpass_create() {
     repeating_flags=()
     non_repeating_flags=(--force --stdin --allow-empty --generate --version -h --help)
     repeating_options=()
-    non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --mode --group --lock-timeout)
+    non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --target --mode --group --lock-timeout --write-mode)
     __htpass_offer_flags_options 2
 
     # Offer option value completions
@@ -213,6 +213,9 @@ _htpass_create() {
     '--rounds')
         return
         ;;
+    '--target')
+        return
+        ;;
     '--mode')
         return
         ;;
@@ -220,6 +223,10 @@ _htpass_create() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    '--write-mode')
+        __htpass_add_completions -W 'auto'$'\n''rename'$'\n''in-place'
         return
         ;;
     esac
@@ -237,7 +244,7 @@ _htpass_add() {
     repeating_flags=()
     non_repeating_flags=(--create --stdin --allow-empty --generate --version -h --help)
     repeating_options=()
-    non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --mode --group --lock-timeout)
+    non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --target --mode --group --lock-timeout --write-mode)
     __htpass_offer_flags_options 2
 
     # Offer option value completions
@@ -262,6 +269,9 @@ _htpass_add() {
     '--rounds')
         return
         ;;
+    '--target')
+        return
+        ;;
     '--mode')
         return
         ;;
@@ -269,6 +279,10 @@ _htpass_add() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    '--write-mode')
+        __htpass_add_completions -W 'auto'$'\n''rename'$'\n''in-place'
         return
         ;;
     esac
@@ -286,12 +300,16 @@ _htpass_delete() {
     repeating_flags=()
     non_repeating_flags=(--missing-ok --version -h --help)
     repeating_options=()
-    non_repeating_options=(--lock-timeout)
+    non_repeating_options=(--lock-timeout --write-mode)
     __htpass_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--lock-timeout')
+        return
+        ;;
+    '--write-mode')
+        __htpass_add_completions -W 'auto'$'\n''rename'$'\n''in-place'
         return
         ;;
     esac
@@ -309,7 +327,7 @@ _htpass_verify() {
     repeating_flags=()
     non_repeating_flags=(--stdin --allow-empty --version -h --help)
     repeating_options=()
-    non_repeating_options=(--password-file --password-env)
+    non_repeating_options=(--password-file --password-env --as)
     __htpass_offer_flags_options 2
 
     # Offer option value completions
@@ -319,6 +337,9 @@ _htpass_verify() {
         return
         ;;
     '--password-env')
+        return
+        ;;
+    '--as')
         return
         ;;
     esac
@@ -336,8 +357,15 @@ _htpass_list() {
     repeating_flags=()
     non_repeating_flags=(-l --long --json --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--target)
     __htpass_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--target')
+        return
+        ;;
+    esac
 
     # Offer positional completions
     case "${positional_number}" in
@@ -352,7 +380,7 @@ _htpass_hash() {
     repeating_flags=()
     non_repeating_flags=(--stdin --allow-empty --generate --version -h --help)
     repeating_options=()
-    non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds)
+    non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --target --format)
     __htpass_offer_flags_options 1
 
     # Offer option value completions
@@ -375,6 +403,126 @@ _htpass_hash() {
         return
         ;;
     '--rounds')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--format')
+        __htpass_add_completions -W 'plain'$'\n''k8s-secret'$'\n''compose'$'\n''dotenv'
+        return
+        ;;
+    esac
+}
+
+_htpass_check() {
+    repeating_flags=()
+    non_repeating_flags=(--json --strict --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--target)
+    __htpass_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--target')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __htpass_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_htpass_apply() {
+    repeating_flags=()
+    non_repeating_flags=(--exclusive --dry-run --diff --hashed --json --create --allow-empty --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--jobs -a --algorithm --cost --rounds --target --mode --group --lock-timeout --write-mode)
+    __htpass_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--jobs')
+        return
+        ;;
+    '-a'|'--algorithm')
+        __htpass_add_completions -W 'bcrypt'$'\n''sha512'$'\n''sha256'$'\n''yescrypt'$'\n''apr1'$'\n''sha1'$'\n''des'
+        return
+        ;;
+    '--cost')
+        return
+        ;;
+    '--rounds')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--mode')
+        return
+        ;;
+    '--group')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--write-mode')
+        __htpass_add_completions -W 'auto'$'\n''rename'$'\n''in-place'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __htpass_add_completions -f
+        return
+        ;;
+    2)
+        __htpass_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_htpass_export() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--format --for --name --namespace --target)
+    __htpass_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        __htpass_add_completions -W 'plain'$'\n''k8s-secret'$'\n''compose'$'\n''dotenv'
+        return
+        ;;
+    '--for')
+        __htpass_add_completions -W 'ingress-nginx'$'\n''nginx-inc'$'\n''traefik'$'\n''envoy-gateway'$'\n''openshift'
+        return
+        ;;
+    '--name')
+        return
+        ;;
+    '--namespace')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __htpass_add_completions -f
         return
         ;;
     esac
