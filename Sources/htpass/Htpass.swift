@@ -10,14 +10,29 @@ struct Htpass: ParsableCommand {
         abstract: "Manage htpasswd files for HTTP Basic authentication (nginx, Apache, Traefik...).",
         discussion: """
             Edits are locked, atomic and durable; lines an edit does not concern stay byte-for-byte as they \
-            were. Passwords are read from --stdin, --password-file, --password-env, --generate, or a prompt \
-            on the terminal; never from the command line.
+            were, and every file an edit writes ends with a newline. Passwords are read from --stdin, \
+            --password-file, --password-env, --generate, or a prompt on the terminal; never from the command \
+            line. Files of any size are read in constant memory.
+
+            WHERE THE FILE GOES: an edit replaces the file by rename, so readers see the old file or the new \
+            one. A file bind-mounted alone into a container (Docker Compose's ./htpasswd:/etc/nginx/htpasswd) \
+            would keep the old file after a rename, so where a rename would not reach every reader (a mount \
+            point, a file mounted alone into another mount namespace, hard links) htpass writes the file in \
+            place, through a journal that the next run finishes after a crash, and says so. Mount the \
+            directory instead: edits then stay atomic for every reader. --write-mode (HTPASS_WRITE_MODE) \
+            forces either way.
+
+            SERVERS: --target (HTPASS_TARGET) names the servers that read the file (nginx, nginx-alpine, \
+            apache, lighttpd, traefik, registry, envoy, openshift): htpass then writes only what they \
+            verify, 'verify --as' gives a server's verdict, and 'check' lists what a server would trip on.
 
             EXAMPLES:
               htpass create --group www-data /etc/nginx/htpasswd alice
               printf '%s' "$PASSWORD" | htpass add --stdin /etc/nginx/htpasswd bob
               htpass verify --password-env PW /etc/nginx/htpasswd bob && echo ok
               htpass list --long /etc/nginx/htpasswd
+              htpass check --target nginx-alpine /etc/nginx/htpasswd
+              htpass apply --exclusive /etc/nginx/htpasswd users.spec
 
             \(ExitStatus.helpText)
             """,
@@ -30,7 +45,9 @@ struct Htpass: ParsableCommand {
 
     /// Without a command there is nothing to do: a usage error, not help with status 0.
     func run() throws {
-        throw CommandError(.usage, "Give a command: create, add, delete, verify, list or hash; see 'htpass --help'")
+        throw CommandError(
+            .usage,
+            "Give a command: create, add, delete, verify, list, hash, check, apply, export or htpasswd; see 'htpass --help'")
     }
 
     /// Owns the exit statuses: see ``ExitStatus``.
