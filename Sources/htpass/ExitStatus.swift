@@ -28,9 +28,10 @@ enum ExitStatus: Int32 {
           1  verify: the password does not match
           2  usage error: bad options or arguments, or no password source and no terminal
           3  no such user (verify, delete without --missing-ok)
-          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained
-          5  rejected input: user name, password or cost/rounds not allowed
+          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit that only another mount namespace can finish
+          5  rejected input: user name, password, cost/rounds, SPEC line, or what a --target cannot verify
           6  the user's entry cannot be verified: unknown hash format or a failure token
+          check: 0 no error, 1 an error (--strict: a warning too), 4 the file cannot be read
         """
 
     /// The status for an error of the libraries.

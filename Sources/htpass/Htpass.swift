@@ -47,7 +47,8 @@ struct Htpass: ParsableCommand {
     func run() throws {
         throw CommandError(
             .usage,
-            "Give a command: create, add, delete, verify, list, hash, check, apply, export or htpasswd; see 'htpass --help'")
+            "Give a command: create, add, delete, verify, list, hash, check, apply, export or htpasswd; see 'htpass --help'"
+        )
     }
 
     /// Owns the exit statuses: see ``ExitStatus``.

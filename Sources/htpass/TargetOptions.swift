@@ -37,7 +37,7 @@ struct TargetOptions: ParsableArguments {
         name: .customLong("target"),
         help: ArgumentHelp(
             "The servers that read the file: nginx, nginx-alpine (also ingress-nginx), apache, lighttpd, traefik, "
-                + "registry, envoy; a comma list for several. Default: HTPASS_TARGET.",
+                + "registry, envoy, openshift; a comma list for several. Default: HTPASS_TARGET.",
             valueName: "targets"))
     var targets: TargetList?
 

@@ -37,7 +37,7 @@ extension Htpass {
             name: .customLong("as"),
             help: ArgumentHelp(
                 "Give the verdict of this server, reading the file as it does: nginx (default), nginx-alpine, apache, "
-                    + "lighttpd, traefik, registry, envoy.",
+                    + "lighttpd, traefik, registry, envoy, openshift.",
                 valueName: "target"))
         var target: TargetList?
 
