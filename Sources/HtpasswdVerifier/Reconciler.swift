@@ -115,6 +115,8 @@ public struct Reconciler: Sendable {
     ///   - attributes: Mode and group if the edit creates the file.
     ///   - dryRun: Only say what would change (no new hash is computed).
     /// - Throws: A hashing error (the desired state holds a password the hasher refuses), or a file error.
+    ///   A hash in `desired` is written as it is, even one no password matches: check `desired` with
+    ///   ``DesiredUser/validate(_:hasher:targets:)`` first.
     public func apply(
         _ desired: [DesiredUser], creation: HtpasswdStore.Creation = .mustExist,
         attributes: HtpasswdStore.NewFileAttributes = HtpasswdStore.NewFileAttributes(), dryRun: Bool = false
@@ -296,12 +298,23 @@ extension DesiredUser {
             case invalidUserName(UserName.Problem)
             case duplicateUser(firstLine: Int)
             case invalidHash(PasswordHash.Problem)
+            /// The password is empty (not allowed), contains NUL, or is longer than the format uses.
             case invalidPassword(PasswordProblem)
+            /// A hash given as it is can match no password, whatever the server.
+            case unverifiableHash(HashDefect)
+            /// A server the file is for cannot verify the line: the hash given, or a hash of this password
+            /// made the way the hasher makes them.
+            case notVerifiable(by: Target, TargetRefusal)
         }
 
         /// The 1-based line of the SPEC.
         public var line: Int
         public var problem: Problem
+
+        public init(line: Int, problem: Problem) {
+            self.line = line
+            self.problem = problem
+        }
 
         public var description: String {
             let what: String =
@@ -311,8 +324,61 @@ extension DesiredUser {
                 case .duplicateUser(let first): "the user is already on line \(first)"
                 case .invalidHash(let problem): "invalid hash: \(problem)"
                 case .invalidPassword(let problem): "\(problem)"
+                case .unverifiableHash(let defect): "the hash is \(defect)"
+                case .notVerifiable(let target, let refusal): "\(target.displayName) cannot verify \(refusal)"
                 }
             return "SPEC line \(line): \(what)"
+        }
+    }
+
+    /// Checks `users` before they are applied to a file that `targets` read, and names the first line that
+    /// is refused. Nothing is hashed, so this takes no longer at bcrypt cost 20 than at 4.
+    ///
+    /// - A password that `hasher` would truncate or that no server could receive
+    ///   (``/HtpasswdCore/PasswordHasher/check(_:)-(Collection<UInt8>)``), or that one of `targets` cannot
+    ///   verify in the hasher's format at its length (musl's SHA-crypt stops at 256 bytes). The empty
+    ///   password is not checked here: ``parseSpec(_:hashed:allowEmpty:)`` decides.
+    /// - A hash that no password can match (``HashDefect``: a failure token, bare plaintext, a malformed
+    ///   bcrypt hash), and one that one of `targets` cannot verify: its format, bcrypt cost or prefix,
+    ///   SHA-crypt rounds. With no targets, hashes are checked against nginx (``/HtpasswdCore/Target/nginx``),
+    ///   the default reader of `htpass check` and `htpass verify`.
+    ///
+    /// ``Reconciler/apply(_:creation:attributes:dryRun:)`` writes a hash it is given as it is: validate first.
+    ///
+    /// - Throws: ``SpecError`` for the first user refused, with the user's ``line``.
+    public static func validate(
+        _ users: [DesiredUser], hasher: PasswordHasher, targets: [Target]
+    ) throws(SpecError) {
+        let format = hasher.format
+        let hashReaders = targets.isEmpty ? [Target.nginx] : targets
+        for user in users {
+            switch user.credential {
+            case .password(let password):
+                do throws(HtpasswdError) { try hasher.check(password) } catch {
+                    if case .invalidPassword(let problem) = error {
+                        throw SpecError(line: user.line, problem: .invalidPassword(problem))
+                    }
+                    // `check` throws nothing else; a NUL is the one other thing it could refuse.
+                    throw SpecError(line: user.line, problem: .invalidPassword(.containsNUL))
+                }
+                for target in targets {
+                    if let refusal = target.profile.refusal(for: hasher)
+                        ?? target.profile.refusal(forPasswordOf: password.count, format: format)
+                    {
+                        throw SpecError(line: user.line, problem: .notVerifiable(by: target, refusal))
+                    }
+                }
+            case .hash(let hash):
+                if let defect = HashDefect(hash.bytes) {
+                    throw SpecError(line: user.line, problem: .unverifiableHash(defect))
+                }
+                let stored = hash.format
+                for target in hashReaders {
+                    if let refusal = target.profile.refusal(for: stored) {
+                        throw SpecError(line: user.line, problem: .notVerifiable(by: target, refusal))
+                    }
+                }
+            }
         }
     }
 
@@ -360,5 +426,74 @@ extension DesiredUser {
             users.append(DesiredUser(user: user, credential: .password(secret), line: number))
         }
         return users
+    }
+}
+
+/// Why a stored hash can match no password, whatever the server reading it: told from its bytes alone,
+/// without hashing.
+///
+/// A crypt(3) method libxcrypt does not know, or a salt it refuses, is not found here: only hashing tells.
+public enum HashDefect: Equatable, Sendable {
+    /// A crypt(3) failure token such as `*0`: what a failed hashing returns.
+    case failureToken
+    /// No known format: most often a password in clear, which no server on Linux compares as such.
+    case unknownFormat
+    /// A bcrypt hash whose cost is outside ``/HtpasswdCore/PasswordHasher/costRange`` (4 to 31).
+    case bcryptCost(Int)
+    /// A hash starting `$2a$`, `$2b$`, `$2x$` or `$2y$` that is not a two-digit cost, `$`, and 53
+    /// characters of `./A-Za-z0-9` (60 bytes in all).
+    case malformedBcrypt
+
+    /// Length of a bcrypt hash: `$2y$`, two digits, `$`, 22 characters of salt and 31 of hash.
+    static let bcryptLength = 60
+
+    /// The defect of `hash`, or nil when nothing in its bytes rules out a match.
+    public init?(_ hash: some Collection<UInt8>) {
+        let bytes = Array(hash)
+        switch HashFormat(bytes) {
+        case .failureToken:
+            self = .failureToken
+        case .unknown:
+            self = .unknownFormat
+        case .bcrypt(_, let cost):
+            if !PasswordHasher.costRange.contains(cost) {
+                self = .bcryptCost(cost)
+            } else if bytes.count != Self.bcryptLength || !bytes[7...].allSatisfy(Self.isBcryptCharacter) {
+                self = .malformedBcrypt
+            } else {
+                return nil
+            }
+        case .otherCrypt:
+            // `$2y$5$...`: a bcrypt prefix, but not the two-digit cost that makes HashFormat see bcrypt.
+            guard bytes.count >= 4, bytes[0] == UInt8(ascii: "$"), bytes[1] == UInt8(ascii: "2"),
+                Array("abxy".utf8).contains(bytes[2]), bytes[3] == UInt8(ascii: "$")
+            else { return nil }
+            self = .malformedBcrypt
+        default:
+            return nil
+        }
+    }
+
+    /// bcrypt's base64 alphabet: `./A-Za-z0-9`.
+    private static func isBcryptCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
+            true
+        default: false
+        }
+    }
+}
+
+extension HashDefect: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .failureToken: "a crypt(3) failure token, which no password matches"
+        case .unknownFormat: "in no known format (a password in clear?), which no server verifies"
+        case .bcryptCost(let cost):
+            "bcrypt of cost \(cost), outside \(PasswordHasher.costRange.lowerBound) to \(PasswordHasher.costRange.upperBound), which no password matches"
+        case .malformedBcrypt:
+            "a malformed bcrypt hash (not '$2y$', a two-digit cost, '$' and 53 characters of ./A-Za-z0-9), which no password matches"
+        }
     }
 }
