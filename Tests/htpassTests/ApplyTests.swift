@@ -83,11 +83,17 @@ struct ApplyTests {
         "A refused SPEC line: status 5, the line named, nothing written",
         arguments: [
             ("alice:a\nbad:name:x\n# ok\n b:x\n", "SPEC line 4"),
-            ("alice:a\nbob:\n", "SPEC line 2"),
-            ("alice:a\nalice:b\n", "already on line 1"),
-            ("alice:a\nnocolon\n", "SPEC line 2"),
-            ("alice:" + String(repeating: "p", count: 73) + "\n", "72"),
-            ("ali\u{7F}ce:x\n", "SPEC line 1"),
+            ("alice:a\nbob:\n", "SPEC line 2: The password is empty; pass --allow-empty if that is really wanted"),
+            ("alice:a\nalice:b\n", "SPEC line 2: the user is already on line 1; keep one line per user"),
+            (
+                "alice:a\nnocolon\n",
+                "SPEC line 2: no ':' between the user and the password; write it as 'user:password'"
+            ),
+            (
+                "alice:" + String(repeating: "p", count: 73) + "\n",
+                "SPEC line 1: The password is 73 bytes but bcrypt uses only the first 72; use a shorter password or another algorithm (-a sha512)"
+            ),
+            ("ali\u{7F}ce:x\n", "SPEC line 1: invalid user name: it contains the control character 0x7F; remove it"),
         ])
     func refused(spec: String, message: String) throws {
         let sandbox = try Sandbox()
@@ -96,7 +102,9 @@ struct ApplyTests {
         let snapshot = try Snapshot(sandbox)
         let output = try htpass(["apply", "--exclusive", sandbox.path("htpasswd"), sandbox.path("spec")] + fast)
         try expectFailure(output, 5, unchanged: snapshot)
-        #expect(output.stderrText.contains(message), "\(output.stderrText)")
+        // What is wrong, what to do, and that the file was left alone.
+        #expect(output.stderrText.hasPrefix("htpass: " + message), "\(output.stderrText)")
+        #expect(output.stderrText.hasSuffix("; nothing was written\n"), "\(output.stderrText)")
     }
 
     @Test("--dry-run says what would change and writes nothing; --hashed writes hashes as they are")
@@ -138,5 +146,126 @@ struct ApplyTests {
         let refused = try htpass(
             ["apply", "--hashed", "--target", "envoy", file, "-"], stdin: try entry("bob", "b") + "\n")
         try expectFailure(refused, 5)
+    }
+
+    /// A real bcrypt hash of cost 4 (60 bytes), for making malformed ones from.
+    static func bcryptHash() throws -> String {
+        String(try entry("x", "pw").dropFirst(2))
+    }
+
+    @Test(
+        "--hashed refuses, naming the line, a hash no password can match; with no --target too",
+        arguments: [
+            // The reviewer's case: a failure token, a password in clear, a bcrypt cost out of range.
+            ("alice:*0\nbob:notahash\ncarol:$2y$99$abc\n", "SPEC line 1: the hash is a crypt(3) failure token"),
+            ("# users\nbob:notahash\n", "SPEC line 2: the hash is in no known format (a password in clear?)"),
+            ("carol:$2y$99$abc\n", "SPEC line 1: the hash is bcrypt of cost 99, outside 4 to 31"),
+            ("dave:$2y$03$" + String(repeating: "a", count: 53) + "\n", "SPEC line 1: the hash is bcrypt of cost 3"),
+            (
+                "erin:$2y$5$" + String(repeating: "a", count: 53) + "\n",
+                "SPEC line 1: the hash is a malformed bcrypt hash"
+            ),
+            (
+                "frank:$2y$10$" + String(repeating: "a", count: 52) + "\n",
+                "SPEC line 1: the hash is a malformed bcrypt hash"
+            ),
+            (
+                "gina:$2y$10$" + String(repeating: "a", count: 52) + "!\n",
+                "SPEC line 1: the hash is a malformed bcrypt hash"
+            ),
+        ])
+    func hashedNeverMatches(spec: String, message: String) throws {
+        for create in [false, true] {
+            let sandbox = try Sandbox()
+            if !create { try sandbox.write("htpasswd", try entry("zed", "z-pw") + "\n") }
+            let snapshot = try Snapshot(sandbox)
+            let output = try htpass(
+                ["apply", "--hashed", sandbox.path("htpasswd"), "-"] + (create ? ["--create"] : []), stdin: spec)
+            try expectFailure(output, 5, unchanged: snapshot)
+            #expect(output.stderrText.hasPrefix("htpass: " + message), "\(output.stderrText)")
+            #expect(output.stderrText.hasSuffix("; nothing was written\n"), "\(output.stderrText)")
+        }
+    }
+
+    @Test("--hashed: a hash is checked against the targets, nginx when none is given, and kept as it is")
+    func hashedTargets() throws {
+        let sandbox = try Sandbox()
+        let file = try sandbox.write("htpasswd", try entry("zed", "z-pw") + "\n")
+        let yescrypt = try entry("alice", "a-pw", ["-a", "yescrypt"])
+        // Refused for nginx on Alpine (musl has no yescrypt), with what to do.
+        let snapshot = try Snapshot(sandbox)
+        let refused = try htpass(["apply", "--hashed", "--target", "nginx-alpine", file, "-"], stdin: yescrypt + "\n")
+        try expectFailure(refused, 5, unchanged: snapshot)
+        #expect(
+            refused.stderrText.hasPrefix(
+                "htpass: SPEC line 1: nginx on Alpine (musl) cannot verify yescrypt hashes; give a hash nginx on Alpine (musl) verifies, made by 'htpass hash --target nginx-alpine'; nothing was written"
+            ), "\(refused.stderrText)")
+        // Apache httpd verifies $2y$ up to cost 17 only.
+        let cost18 = "bob:" + (try Self.bcryptHash()).replacingOccurrences(of: "$2y$04$", with: "$2y$18$")
+        let apache = try htpass(["apply", "--hashed", "--target", "apache", file, "-"], stdin: cost18 + "\n")
+        try expectFailure(apache, 5, unchanged: snapshot)
+        #expect(apache.stderrText.contains("cost 18 (at most 17)"), "\(apache.stderrText)")
+        // nginx (the default, and the same named) verifies yescrypt: written as it is.
+        expectSuccess(try htpass(["apply", "--hashed", file, "-"], stdin: yescrypt + "\n"))
+        #expect(try sandbox.text("htpasswd").hasSuffix(yescrypt + "\n"))
+        try expectVerifies(file, "alice", "a-pw")
+    }
+
+    @Test(
+        "--exclusive refuses a SPEC that names no user (an unset variable, an empty file) unless --allow-no-users",
+        arguments: [("-", ""), ("-", "\n"), ("-", "# nobody yet\n\n"), ("/dev/null", "")])
+    func exclusiveEmpty(spec: String, stdin: String) throws {
+        let sandbox = try Sandbox()
+        let file = try sandbox.write("htpasswd", "# team\n" + (try entry("alice", "a-pw")) + "\n")
+        let before = try Self.identity(file)
+        let snapshot = try Snapshot(sandbox)
+        for extra in [[], ["--dry-run"], ["--create"]] {
+            let output = try htpass(["apply", "--exclusive", file, spec] + extra, stdin: stdin)
+            try expectFailure(output, 5, unchanged: snapshot)
+            #expect(
+                output.stderrText
+                    == "htpass: SPEC names no user, and --exclusive would remove every user; nothing was written; check where SPEC comes from (an unset variable?), or pass --allow-no-users if that is meant\n"
+            )
+        }
+        #expect(try Self.identity(file) == before)
+        // Without --exclusive, an empty SPEC changes nothing.
+        let plain = try htpass(["apply", file, spec], stdin: stdin)
+        expectSuccess(plain)
+        #expect(plain.stderrText.contains("added 0, changed 0, removed 0, unchanged 0 (nothing to write)"))
+        #expect(try Self.identity(file) == before)
+        // Asked for explicitly: every user goes, comments stay.
+        let emptied = try htpass(["apply", "--exclusive", "--allow-no-users", "--diff", file, spec], stdin: stdin)
+        expectSuccess(emptied)
+        #expect(lines(emptied.stdoutText) == ["- alice"])
+        #expect(try sandbox.text("htpasswd") == "# team\n")
+    }
+
+    @Test("The reviewer's pipeline: an unset variable with --exclusive removes nobody")
+    func unsetVariable() throws {
+        let sandbox = try Sandbox()
+        let file = try sandbox.write("htpasswd", try entry("alice", "a-pw") + "\n")
+        let snapshot = try Snapshot(sandbox)
+        let output = try TestSupport.run(
+            "/bin/sh", ["-c", "printf '%s\\n' \"$UNSET\" | \"$HTPASS\" apply --exclusive \"$FILE\" -"],
+            environment: ["UNSET": nil, "HTPASS": TestSupport.htpassBinary, "FILE": file])
+        try expectFailure(output, 5, unchanged: snapshot)
+    }
+
+    @Test("Nothing is hashed unless a line needs it: a no-op at bcrypt cost 31 returns at once")
+    func noHashForNothing() throws {
+        let sandbox = try Sandbox()
+        let hash = try entry("alice", "a-pw")
+        let file = try sandbox.write("htpasswd", hash + "\n")
+        let before = try Self.identity(file)
+        // One cost-31 hash takes about a day; the timeout only ends a run that hashes anyway (with SIGKILL:
+        // the test runner's threads block SIGTERM, and children inherit that).
+        for (arguments, stdin) in [(["--hashed"], hash + "\n"), (["--dry-run"], "bob:b-pw\n"), ([], "")] {
+            let output = try TestSupport.run(
+                "timeout",
+                ["-s", "KILL", "60", TestSupport.htpassBinary, "apply", "--cost", "31", file, "-"] + arguments,
+                stdin: Array(stdin.utf8))
+            expectSuccess(output)
+        }
+        #expect(try Self.identity(file) == before)
     }
 }

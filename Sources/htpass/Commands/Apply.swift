@@ -17,9 +17,14 @@ extension Htpass {
                 (-a, --cost, --rounds; by default bcrypt, or the strongest every --target verifies), keeps its \
                 line as it is: a second run with the same SPEC writes nothing, and the file keeps its inode and \
                 modification time. Checking existing lines and hashing new passwords use every processor \
-                (--jobs). --exclusive removes the users SPEC does not name. Nothing is written if any SPEC line is \
-                refused (status 5, naming the line): a bad name, an empty password without --allow-empty, a \
-                password the format would truncate, a user named twice.
+                (--jobs). --exclusive removes the users SPEC does not name; a SPEC that names no user (an unset \
+                variable, an empty file) is then refused with status 5, unless --allow-no-users.
+
+                Nothing is written if any SPEC line is refused (status 5, naming the line): a bad name, an empty \
+                password without --allow-empty, a password the format would truncate or a --target cannot take, a \
+                user named twice; with --hashed, a hash no password can match (a crypt failure token such as '*0', \
+                a password in clear, a malformed bcrypt hash) or one a --target cannot verify (without --target: \
+                nginx).
 
                 Standard error ends with 'added A, changed C, removed R, unchanged U'. --diff prints '+ user', \
                 '- user' and '~ user (password|algorithm|cost|hash|duplicates)' on standard output (never a hash \
@@ -60,6 +65,9 @@ extension Htpass {
         @Flag(help: "Accept empty passwords in SPEC.")
         var allowEmpty = false
 
+        @Flag(help: "With --exclusive, accept a SPEC that names no user: remove every user.")
+        var allowNoUsers = false
+
         @Option(help: ArgumentHelp("Hashes computed at once (default: the number of processors).", valueName: "n"))
         var jobs: Int?
 
@@ -86,10 +94,16 @@ extension Htpass {
             let desired: [DesiredUser]
             do throws(DesiredUser.SpecError) {
                 desired = try DesiredUser.parseSpec(bytes, hashed: hashed, allowEmpty: allowEmpty)
+                try DesiredUser.validate(desired, hasher: hasher, targets: targets)
             } catch {
-                throw CommandError(.rejectedInput, error.description + "; nothing was written")
+                throw CommandError(.rejectedInput, Self.message(for: error, hashed: hashed))
             }
-            try Self.checkForTargets(desired, hasher: hasher, targets: targets)
+            if exclusive && desired.isEmpty && !allowNoUsers {
+                throw CommandError(
+                    .rejectedInput,
+                    "SPEC names no user, and --exclusive would remove every user; nothing was written; check where SPEC comes from (an unset variable?), or pass --allow-no-users if that is meant"
+                )
+            }
             let attributes = try newFile.choice.attributes()
             let reconciler = Reconciler(
                 store: try edit.choice().store(path), hasher: hasher, removesOthers: exclusive, jobs: jobs)
@@ -135,37 +149,29 @@ extension Htpass {
             }
         }
 
-        /// Refuses, naming the SPEC line, a password the format would truncate or a target cannot take, and a
-        /// hash a target cannot verify.
-        static func checkForTargets(_ desired: [DesiredUser], hasher: PasswordHasher, targets: [Target]) throws {
-            let format = (try? hasher.hash(Array("x".utf8)))?.format
-            for user in desired {
-                switch user.credential {
-                case .password(let password):
-                    do throws(HtpasswdError) { try hasher.check(password) } catch {
-                        throw CommandError(.rejectedInput, "SPEC line \(user.line): \(error); nothing was written")
-                    }
-                    for target in targets {
-                        if let format,
-                            let refusal = target.profile.refusal(forPasswordOf: password.count, format: format)
-                        {
-                            throw CommandError(
-                                .rejectedInput,
-                                "SPEC line \(user.line): \(target.displayName) cannot verify \(refusal); nothing was written"
-                            )
-                        }
-                    }
-                case .hash(let hash):
-                    for target in targets {
-                        if let refusal = target.profile.refusal(for: hash.format) {
-                            throw CommandError(
-                                .rejectedInput,
-                                "SPEC line \(user.line): \(target.displayName) cannot verify \(refusal); nothing was written"
-                            )
-                        }
-                    }
+        /// The message for a refused SPEC line: what is wrong (the library's words), what to do, and that
+        /// nothing was written.
+        static func message(for error: DesiredUser.SpecError, hashed: Bool) -> String {
+            let advice: String? =
+                switch error.problem {
+                case .noColon: hashed ? "write it as 'user:hash'" : "write it as 'user:password'"
+                case .invalidUserName: nil  // The problem's own words say what to do.
+                case .duplicateUser: "keep one line per user"
+                case .invalidHash: "give the hash as 'htpass hash' prints it"
+                case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"
+                case .invalidPassword(.tooLong): "use a shorter password or another algorithm (-a sha512)"
+                case .invalidPassword(.containsNUL): "remove it"
+                case .unverifiableHash(.unknownFormat):
+                    "give a hash there (from 'htpass hash'), or leave out --hashed for 'user:password' lines"
+                case .unverifiableHash: "give a hash made by 'htpass hash'"
+                case .notVerifiable(let target, .passwordLength):
+                    "use a shorter password, or another algorithm \(target.displayName) verifies"
+                case .notVerifiable(let target, _) where hashed:
+                    "give a hash \(target.displayName) verifies, made by 'htpass hash --target \(target.rawValue)'"
+                case .notVerifiable(let target, _):
+                    "leave out -a, --cost and --rounds to get the strongest format \(target.displayName) verifies"
                 }
-            }
+            return error.description + (advice.map { "; " + $0 } ?? "") + "; nothing was written"
         }
 
         static func printJSON(_ result: Reconciler.Result, file: [UInt8], dryRun: Bool) {
