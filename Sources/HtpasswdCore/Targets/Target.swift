@@ -21,7 +21,7 @@ public enum Target: String, CaseIterable, Hashable, Sendable {
     /// The target when none is named: nginx on a glibc system.
     public static let `default`: Target = .nginx
 
-    /// The target called `name`: its own name (``rawValue``) or one of its ``aliases``.
+    /// The target called `name`: its own name (its `rawValue`) or one of its ``aliases``.
     public init?(name: some StringProtocol) {
         if let target = Target(rawValue: String(name)) {
             self = target
