@@ -103,11 +103,6 @@ public struct Authenticator: Sendable {
                 if duplicates?.isLaterLine(userBytes) == true, refusal == nil {
                     refusal = (line.number, .duplicateUser)
                 }
-                if reading.unverifiableEntryRefusesFile, refusal == nil,
-                    let reason = profile.refusal(for: HashFormat(hash)) ?? envoyLength(hash)
-                {
-                    refusal = (line.number, .unverifiableEntry(reason))
-                }
                 Array(hash).withUnsafeBufferPointer { sample.consider($0) }
                 guard userBytes.count == user.count, userBytes.elementsEqual(user) else { return }
                 if found == nil || reading.duplicates == .lastWins { found = (Array(hash), line.number) }
@@ -119,11 +114,6 @@ public struct Authenticator: Sendable {
     /// What the file holds for `user` (its UTF-8 bytes), read now; see ``candidate(for:)-(Collection<UInt8>)``.
     public func candidate(for user: String) throws(HtpasswdError) -> Candidate {
         try candidate(for: Array(user.utf8))
-    }
-
-    /// Envoy's own check of a `{SHA}` entry: 28 characters of base64 after the prefix.
-    private func envoyLength(_ hash: ArraySlice<UInt8>) -> TargetRefusal? {
-        hash.count == 5 + 28 ? nil : .format(HashFormat(hash))
     }
 
     /// A user's entry, or the stand-in for an unknown user, ready to check a password against.

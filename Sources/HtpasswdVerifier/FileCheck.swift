@@ -43,8 +43,13 @@ public struct FileCheck: Sendable {
         public var id: FindingID
         /// The server the finding is about, or nil when it holds for every server.
         public var target: Target?
-        /// One line: what is wrong and what to do.
+        /// One line: what is wrong and what it does to the server (facts; what to do is the caller's to say).
         public var message: String
+        /// For `file-refused`: why the target refuses the whole file.
+        public var refusal: FileRefusal? = nil
+        /// For `line-not-read`: the line at which the target stopped reading (this one or an earlier one);
+        /// nil when it skips this line only.
+        public var stoppedAt: Int? = nil
     }
 
     /// The stable identifiers of findings (documented in Docs/targets.md).
@@ -52,6 +57,7 @@ public struct FileCheck: Sendable {
         // The path
         case notFound = "not-found"
         case isDirectory = "is-directory"
+        case notRegularFile = "not-regular-file"
         case notReadableByWorker = "not-readable-by-worker"
         case worldWritable = "world-writable"
         case worldReadable = "world-readable"
@@ -110,12 +116,12 @@ public struct FileCheck: Sendable {
         guard !placement.isDirectory else {
             path(
                 .isDirectory, .error,
-                "'\(name)' is a directory (Docker makes one when a bind-mount source is missing): servers answer 500; remove it and create the file"
+                "'\(name)' is a directory (Docker makes one when a bind-mount source is missing): servers answer 500"
             )
             return false
         }
         guard placement.isRegularFile else {
-            path(.notFound, .error, "'\(name)' is not a regular file: give the path of an htpasswd file")
+            path(.notRegularFile, .error, "'\(name)' is not a regular file: it holds no users for a server to read")
             return false
         }
         let access = PathAccess(placement.target)
@@ -123,30 +129,31 @@ public struct FileCheck: Sendable {
             if mode & 0o002 != 0 {
                 path(
                     .worldWritable, .error,
-                    "'\(name)' is writable by every local user (mode 0\(String(mode & 0o777, radix: 8))): run 'chmod o-w'"
+                    "'\(name)' is writable by every local user (mode 0\(String(mode & 0o777, radix: 8))): anyone on the machine can change the users"
                 )
             } else if mode & 0o004 != 0 {
                 path(
                     .worldReadable, .warning,
-                    "'\(name)' is readable by every local user (mode 0\(String(mode & 0o777, radix: 8))), hashes included: prefer 0640 with the server's group"
+                    "'\(name)' is readable by every local user (mode 0\(String(mode & 0o777, radix: 8))), hashes included"
                 )
             }
         }
         for directory in access.writableDirectories {
             path(
                 .writableDirectory, .warning,
-                "'\(directory.displayText)' is writable by others than its owner: they could replace the file; run 'chmod go-w'"
+                "'\(directory.displayText)' is writable by others than its owner: they could replace '\(name)'"
             )
         }
+        // Which packaging runs the server is not known: one account of its usual ones that can read the file
+        // is taken for a deliberate setup (a file given to www-data's group serves Debian's nginx, not the
+        // official image's uid 101).
         for target in targets {
             let workers = target.profile.workers
-            let denied = workers.filter { !access.canRead(as: $0) }
-            guard !denied.isEmpty else { continue }
-            let names = denied.map { "\($0.name ?? "uid \($0.uid)") (\($0.context))" }.joined(separator: ", ")
-            let all = denied.count == workers.count
+            guard !workers.isEmpty, !workers.contains(where: { access.canRead(as: $0) }) else { continue }
+            let names = workers.map { "\($0.name ?? "uid \($0.uid)") (\($0.context))" }.joined(separator: ", ")
             path(
-                .notReadableByWorker, all ? .error : .warning,
-                "The workers of \(target.displayName) cannot read '\(name)' as \(names): every request gets 500 or 403",
+                .notReadableByWorker, .error,
+                "No account the workers of \(target.displayName) run as can read '\(name)' through every parent directory: \(names); every request gets 500 or 403",
                 target: target)
         }
         if placement.isMountPoint {
@@ -164,7 +171,7 @@ public struct FileCheck: Sendable {
         for mount in placement.staleBindMounts {
             path(
                 .staleBindMount, .error,
-                "Process \(mount.processID) reads an earlier copy of '\(name)' mounted alone at '\(mount.mountPoint.displayText)', which an edit by rename replaced: it does not see the current users; restart that container"
+                "Process \(mount.processID) reads an earlier copy of '\(name)' mounted alone at '\(mount.mountPoint.displayText)', which an edit by rename replaced: it does not see the current users"
             )
         }
         if placement.linkCount > 1 {
@@ -219,7 +226,7 @@ public struct FileCheck: Sendable {
                         line: 1, user: Self.intendedEntry(line.content)?.user, severity: .error, id: .byteOrderMark,
                         target: nil,
                         message:
-                            "The file starts with a UTF-8 byte-order mark, which becomes part of the first user's name for every server: save it without one"
+                            "The file starts with a UTF-8 byte-order mark, which becomes part of the first user's name for every server"
                     ))
             }
             checkLine(line, ownDuplicates: &ownSeen, state: &state, perTarget: &perTarget, report)
@@ -229,7 +236,7 @@ public struct FileCheck: Sendable {
                 Finding(
                     line: nil, user: nil, severity: .warning, id: .crlf, target: nil,
                     message:
-                        "\(summary.crlf) line\(summary.crlf == 1 ? "" : "s") end with CRLF: most servers strip the CR, Envoy does not; prefer LF"
+                        "\(summary.crlf) line\(summary.crlf == 1 ? "" : "s") end\(summary.crlf == 1 ? "s" : "") with CRLF: \(Self.carriageReturnFacts)"
                 ))
         }
         if summary.last == .none {
@@ -290,7 +297,7 @@ public struct FileCheck: Sendable {
             if ownDuplicates.isLaterLine(line.user) {
                 entry(
                     .duplicateUser, .warning, user, nil,
-                    "'\(shown)' is listed again: nginx, Apache and lighttpd use its first line, Traefik, the registry and OpenShift its last"
+                    "'\(shown)' is listed again: \(Self.duplicateFacts)"
                 )
             }
             if line.content.count > HtpasswdFile.apacheRecordLimit {
@@ -302,12 +309,12 @@ public struct FileCheck: Sendable {
             if let problem = UserName.problem(with: user), problem != .empty {
                 entry(
                     .nameNotPortable, .warning, user, nil,
-                    "The name '\(shown)' is read differently by some servers: \(problem)")
+                    "The name '\(shown)' is not portable: \(Self.portability(problem))")
             }
         case .malformed(let reason):
             entry(
                 .malformedLine, .warning, nil, nil,
-                "Line \(number) is not an entry (\(reason.explanation)): servers skip it, Traefik and the registry refuse the whole file"
+                "Line \(number) is not an entry (\(reason.explanation)): \(Self.readings(of: line))"
             )
         case .comment, .blank:
             if line.content.count > HtpasswdFile.apacheRecordLimit {
@@ -326,24 +333,31 @@ public struct FileCheck: Sendable {
             let reading = profile.reading
             if let stop = state[index].stoppedAt {
                 if let intended {
-                    entry(
-                        .lineNotRead, .error, intended.user, target,
-                        "\(target.displayName) stops reading at line \(stop): '\(displayText(intended.user))' gets 401")
+                    report(
+                        Finding(
+                            line: number, user: intended.user, severity: .error, id: .lineNotRead, target: target,
+                            message:
+                                "\(target.displayName) stops reading at line \(stop): '\(displayText(intended.user))' gets 401",
+                            stoppedAt: stop))
                 }
                 continue
             }
             switch reading.read(line.content, terminator: line.terminator) {
             case .stopsReading:
                 state[index].stoppedAt = number
-                entry(
-                    .lineNotRead, .error, intended?.user, target,
-                    "\(target.displayName) stops reading the file at this \(line.content.count)-byte line: the users from here on get 401; shorten it"
-                )
+                report(
+                    Finding(
+                        line: number, user: intended?.user, severity: .error, id: .lineNotRead, target: target,
+                        message:
+                            "\(target.displayName) stops reading the file at this \(line.content.count)-byte line: the users from here on get 401",
+                        stoppedAt: number))
             case .refusesFile(let reason):
-                entry(
-                    .fileRefused, .error, nil, target,
-                    "\(target.displayName) refuses the whole file because of \(reason): every user gets 401 (or 400/404)"
-                )
+                report(
+                    Finding(
+                        line: number, user: nil, severity: .error, id: .fileRefused, target: target,
+                        message:
+                            "\(target.displayName) refuses the whole file because of \(reason): every user gets 401 (or 400/404)",
+                        refusal: reason))
             case .ignored:
                 if let intended {
                     let why = intended.user.isEmpty ? "never lets an empty user name in" : "skips this line"
@@ -359,7 +373,7 @@ public struct FileCheck: Sendable {
                 if user.isEmpty {
                     entry(
                         .emptyUser, .warning, user, target,
-                        "\(target.displayName) takes this line for a user with an empty name: remove it")
+                        "\(target.displayName) takes this line for a user with an empty name")
                 }
                 // Which line of a user the target uses.
                 let name = UnsafeBufferPointer(rebasing: line.content[userRange])
@@ -370,17 +384,19 @@ public struct FileCheck: Sendable {
                 case .lastWins: used = perTarget[index].isLastLine(name)
                 case .refusesFile:
                     if later {
-                        entry(
-                            .fileRefused, .error, nil, target,
-                            "\(target.displayName) refuses the whole file because '\(shown)' is listed twice: every user gets 401; remove one line"
-                        )
+                        report(
+                            Finding(
+                                line: number, user: nil, severity: .error, id: .fileRefused, target: target,
+                                message:
+                                    "\(target.displayName) refuses the whole file because '\(shown)' is listed twice: every user gets 401",
+                                refusal: .duplicateUser))
                         used = false
                     }
                 }
                 if let intended, user != intended.user {
                     entry(
                         .nameReadDifferently, .error, intended.user, target,
-                        "\(target.displayName) reads the user '\(displayText(intended.user))' as '\(shown)' (white space around it counts): '\(displayText(intended.user))' gets 401; remove the white space"
+                        "\(target.displayName) reads the user '\(displayText(intended.user))' as '\(shown)' (white space around it counts): '\(displayText(intended.user))' gets 401"
                     )
                     continue
                 }
@@ -391,19 +407,13 @@ public struct FileCheck: Sendable {
                 if let intended, hash != intended.hash {
                     entry(
                         .hashReadDifferently, .error, user, target,
-                        "\(target.displayName) reads the hash of '\(shown)' as '\(displayText(hash))': '\(shown)' gets 401; remove what surrounds the hash"
+                        "\(target.displayName) reads the hash of '\(shown)' as '\(displayText(hash))': '\(shown)' gets 401"
                     )
                     continue
                 }
                 let format = HashFormat(hash)
+                // Failure tokens and unknown formats are reported once, for every server, above.
                 guard format.isVerifiable, let refusal = profile.refusal(for: format) else { continue }
-                if reading.unverifiableEntryRefusesFile {
-                    entry(
-                        .fileRefused, .error, nil, target,
-                        "\(target.displayName) refuses the whole file because the hash of '\(shown)' is \(format.name) (it verifies {SHA} only): every user gets 401"
-                    )
-                    continue
-                }
                 let id: FindingID =
                     switch refusal {
                     case .format: .formatNotVerified
@@ -418,6 +428,94 @@ public struct FileCheck: Sendable {
                 )
             }
         }
+    }
+
+    // MARK: What the servers do, in words built from their profiles
+
+    /// What servers do, in the singular and the plural: `uses its first line`, `use its first line`.
+    private struct Behaviour: Equatable {
+        var singular: String
+        var plural: String
+
+        init(_ singular: String, _ plural: String) {
+            self.singular = singular
+            self.plural = plural
+        }
+    }
+
+    /// What each server does with the later line of a user listed twice.
+    static let duplicateFacts: String = phrase { target -> Behaviour in
+        switch target.profile.reading.duplicates {
+        case .firstWins: Behaviour("uses its first line", "use its first line")
+        case .lastWins: Behaviour("uses its last", "use its last")
+        case .refusesFile: Behaviour("refuses the whole file", "refuse the whole file")
+        }
+    }
+
+    /// What the servers do with a carriage return before the newline.
+    static let carriageReturnFacts: String = {
+        let keeping = Target.allCases.filter { $0.profile.reading.keepsCarriageReturn }
+        guard !keeping.isEmpty else { return "every server drops the CR" }
+        let verb = keeping.count == 1 ? "keeps" : "keep"
+        return "\(list(keeping)) \(verb) the CR as part of the line, the other servers drop it"
+    }()
+
+    /// Why a name written by another tool is fragile, as a fact (``UserName/Problem``'s own description
+    /// says what to type instead, which is the command's to say).
+    static func portability(_ problem: UserName.Problem) -> String {
+        switch problem {
+        case .empty: "it is empty"
+        case .tooLong(let length): "it is \(length) bytes; htpass and Apache's htpasswd write at most 255"
+        case .containsColon: "it contains ':', which ends a name for every server"
+        case .containsControlCharacter(let byte):
+            "it contains the control character 0x\(String(byte, radix: 16, uppercase: true))"
+        case .startsWithHash: "it starts with '#', which makes the line a comment for some servers"
+        case .leadingSpace:
+            "it starts with a space: "
+                + phrase {
+                    $0.profile.reading.trimsLines ? Behaviour("trims it", "trim it") : Behaviour("keeps it", "keep it")
+                }
+        case .trailingSpace: "it ends with a space, which every server keeps, so a client must send it too"
+        }
+    }
+
+    /// What each server makes of a line that is no entry for htpass.
+    static func readings(of line: ScannedLine) -> String {
+        phrase { target -> Behaviour in
+            switch target.profile.reading.read(line.content, terminator: line.terminator) {
+            case .ignored: Behaviour("skips it", "skip it")
+            case .refusesFile: Behaviour("refuses the whole file", "refuse the whole file")
+            case .stopsReading: Behaviour("stops reading there", "stop reading there")
+            case .entry(let user, _):
+                user.isEmpty
+                    ? Behaviour("reads a user with an empty name", "read a user with an empty name")
+                    : Behaviour("reads an entry", "read an entry")
+            }
+        }
+    }
+
+    /// `nginx and Apache httpd use its first line; Envoy refuses the whole file`: every target grouped by
+    /// what it does, in the order each behaviour first appears.
+    private static func phrase(_ behaviour: (Target) -> Behaviour) -> String {
+        var groups: [(behaviour: Behaviour, targets: [Target])] = []
+        for target in Target.allCases {
+            let what = behaviour(target)
+            if let index = groups.firstIndex(where: { $0.behaviour == what }) {
+                groups[index].targets.append(target)
+            } else {
+                groups.append((what, [target]))
+            }
+        }
+        return groups.map { group in
+            list(group.targets) + " " + (group.targets.count == 1 ? group.behaviour.singular : group.behaviour.plural)
+        }.joined(separator: "; ")
+    }
+
+    /// `nginx, Apache httpd and lighttpd`.
+    private static func list(_ targets: [Target]) -> String {
+        let names = targets.map(\.displayName)
+        guard names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
     /// The entry a line's writer most likely meant: the line without white space around it (not a
@@ -439,6 +537,15 @@ public struct FileCheck: Sendable {
         let user =
             line.first(where: { !isSpace($0) }) == UInt8(ascii: "#") ? Array(line[..<colon]) : trim(line[..<colon])
         return (user, trim(rest[..<hashEnd]))
+    }
+}
+
+extension WorkerAccount {
+    /// Whether this account can read the file at `path` (root always can; true when there is no file) and,
+    /// with `throughDirectories`, search every directory above it. A file bind-mounted into a container is
+    /// read without the host's directories: leave them out there.
+    public func canRead(_ path: FilePath, throughDirectories: Bool = true) -> Bool {
+        PathAccess(path).canRead(as: self, throughDirectories: throughDirectories)
     }
 }
 
@@ -475,7 +582,7 @@ struct PathAccess {
     }
 
     /// Whether `account` can read the file and search every directory above it.
-    func canRead(as account: WorkerAccount) -> Bool {
+    func canRead(as account: WorkerAccount, throughDirectories: Bool = true) -> Bool {
         guard account.uid != 0, let file else { return true }
         let groups = Set([account.gid] + (account.name.map(SystemGroup.memberships(of:)) ?? []))
         func allowed(_ info: stat, _ bits: UInt32) -> Bool {
@@ -484,7 +591,7 @@ struct PathAccess {
             if groups.contains(info.st_gid) { return mode & (bits << 3) == bits << 3 }
             return mode & bits == bits
         }
-        return directories.allSatisfy { allowed($0.info, 0o1) } && allowed(file, 0o4)
+        return (!throughDirectories || directories.allSatisfy { allowed($0.info, 0o1) }) && allowed(file, 0o4)
     }
 }
 

@@ -28,10 +28,10 @@ enum ExitStatus: Int32 {
           1  verify: the password does not match
           2  usage error: bad options or arguments, or no password source and no terminal
           3  no such user (verify, delete without --missing-ok)
-          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit that only another mount namespace can finish
+          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit only another mount namespace can finish; verify --as T: T refuses the whole file
           5  rejected input: user name, password, cost/rounds, SPEC line, or what a --target cannot verify
-          6  the user's entry cannot be verified: unknown hash format or a failure token
-          check: 0 no error, 1 an error (--strict: a warning too), 4 the file cannot be read
+          6  the user's entry cannot be verified: unknown hash format or a failure token; verify --as T: a format, cost or prefix T cannot verify
+          check: 0 no error, 1 an error (--strict: a warning too) such as a missing file or a directory in its place, 4 the file exists but cannot be read
         """
 
     /// The status for an error of the libraries.
@@ -53,11 +53,14 @@ enum ExitStatus: Int32 {
 
 /// What the command adds to a library error: the next step, in terms of its own options.
 enum Advice {
-    /// The message for `error`: what happened (from the library), then what to do.
-    static func message(for error: HtpasswdError) -> String {
+    /// The message for `error`: what happened (from the library), then what to do with `command` (`add`),
+    /// the subcommand that ran.
+    static func message(for error: HtpasswdError, command: String? = nil) -> String {
         let advice: String? =
             switch error {
-            case .fileNotFound: "use 'htpass create' or '--create' to make it"
+            case .fileNotFound where command == "add" || command == "apply":
+                "use '--create' to make it, or 'htpass create'"
+            case .fileNotFound: "check the path; 'htpass create' makes a new file"
             case .fileExists: "use 'htpass add' to change it, or '--force' to replace it"
             case .notRegularFile: "give the path of an htpasswd file"
             case .ownerNotKept: "run htpass as the file's owner or as root"
@@ -132,7 +135,8 @@ extension Htpass {
             }
             status = .success
         } catch let error as HtpasswdError {
-            Output.error(Advice.message(for: error))
+            let names = configuration.subcommands.map { $0._commandName }
+            Output.error(Advice.message(for: error, command: commandLine.first(where: names.contains)))
             status = ExitStatus(for: error)
         } catch let error as CommandError {
             Output.error(error.description)

@@ -6,22 +6,10 @@ import HtpasswdCore
 struct TargetList: ExpressibleByArgument, Equatable, Sendable {
     var targets: [Target]
 
-    /// The names and aliases a target answers to.
-    static func target(named name: Substring) -> Target? {
-        if let target = Target(rawValue: String(name)) { return target }
-        switch name {
-        case "ingress-nginx", "alpine": return .nginxAlpine
-        case "httpd", "apache2": return .apache
-        case "docker-registry", "distribution": return .registry
-        case "envoy-gateway": return .envoy
-        default: return nil
-        }
-    }
-
     init?(argument: String) {
         var targets: [Target] = []
         for name in argument.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let target = Self.target(named: name) else { return nil }
+            guard let target = Target(name: name) else { return nil }
             if !targets.contains(target) { targets.append(target) }
         }
         guard !targets.isEmpty else { return nil }
@@ -31,13 +19,22 @@ struct TargetList: ExpressibleByArgument, Equatable, Sendable {
     static var allValueStrings: [String] { Target.allCases.map(\.rawValue) }
 }
 
+extension Target {
+    /// Every target's name, with its aliases: `nginx, nginx-alpine (also alpine, ingress-nginx), ...`.
+    static var namesForHelp: String {
+        allCases.map { target in
+            target.aliases.isEmpty
+                ? target.rawValue : "\(target.rawValue) (also \(target.aliases.joined(separator: ", ")))"
+        }.joined(separator: ", ")
+    }
+}
+
 /// `--target T[,T...]`: the servers that read the file.
 struct TargetOptions: ParsableArguments {
     @Option(
         name: .customLong("target"),
         help: ArgumentHelp(
-            "The servers that read the file: nginx, nginx-alpine (also ingress-nginx), apache, lighttpd, traefik, "
-                + "registry, envoy, openshift; a comma list for several. Default: HTPASS_TARGET.",
+            "The servers that read the file: \(Target.namesForHelp); a comma list for several. Default: HTPASS_TARGET.",
             valueName: "targets"))
     var targets: TargetList?
 

@@ -1,5 +1,6 @@
 import Glibc
 import HtpasswdCore
+import HtpasswdVerifier
 import SystemPackage
 
 /// The non-fatal messages of the editing commands, on standard error: `htpass: warning: ...` for what may
@@ -61,27 +62,39 @@ enum Warnings {
         )
     }
 
-    /// A new file that the web server's workers, which do not run as root, cannot read.
-    private static func newFile(_ path: FilePath, attributes: HtpasswdStore.NewFileAttributes) {
+    /// A new file that no usual worker account of a target may read by its mode, owner and group (nginx and
+    /// Apache workers do not run as root). A group given with `--group` and made readable is taken as the
+    /// server's own. The directories above are left out: a container reads a mounted file without them.
+    private static func newFile(_ path: FilePath, attributes: HtpasswdStore.NewFileAttributes, targets: [Target]) {
         let mode = attributes.mode
-        guard mode & 0o004 == 0, attributes.group == nil || mode & 0o040 == 0 else { return }
+        guard attributes.group == nil || mode & 0o040 == 0 else { return }
+        let denied = (targets.isEmpty ? [.default] : targets).filter { target in
+            let workers = target.profile.workers
+            return !workers.isEmpty && !workers.contains { $0.canRead(path, throughDirectories: false) }
+        }
+        guard let first = denied.first?.profile.workers.first else { return }
         let group = SystemGroup.name(of: attributes.group ?? getegid())
         let octal = "0" + String(mode, radix: 8)
+        let names = denied.map { target in
+            "\(target.displayName) (\(target.profile.workers.map { $0.name ?? "uid \($0.uid)" }.joined(separator: ", ")))"
+        }
+        let who = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names.last!
+        let workerGroup = Findings.groupArgument(for: first)
         let fix =
             mode & 0o040 == 0
-            ? "make it group-readable for the web server's group next time (--mode 640 --group www-data)"
-            : "run 'chgrp www-data \(path.display)', or pass --group next time"
+            ? "make it group-readable for their group next time (--mode 640 --group \(workerGroup))"
+            : "run 'chgrp \(workerGroup) \(path.display)', or pass --group next time"
         Output.warning(
-            "'\(path.display)' is mode \(octal), group \(group): nginx and Apache workers (www-data, nginx) cannot read it; "
-                + fix)
+            "'\(path.display)' is mode \(octal), group \(group): the workers of \(who) cannot read it; " + fix)
     }
 
-    /// After an edit that may have created the file: a new file the web server cannot read, or
-    /// `--mode`/`--group` given for a file that existed and kept its own.
+    /// After an edit that may have created the file: a new file the servers that read it (`targets`, or the
+    /// default target) cannot read, or `--mode`/`--group` given for a file that existed and kept its own.
     static func fileAttributes(
-        _ path: FilePath, existed: Bool, _ choice: NewFileChoice, _ attributes: HtpasswdStore.NewFileAttributes
+        _ path: FilePath, existed: Bool, _ choice: NewFileChoice, _ attributes: HtpasswdStore.NewFileAttributes,
+        targets: [Target] = []
     ) {
-        guard existed else { return newFile(path, attributes: attributes) }
+        guard existed else { return newFile(path, attributes: attributes, targets: targets) }
         guard choice.mode != nil || choice.group != nil else { return }
         Output.warning(
             "'\(path.display)' already exists and keeps its mode, owner and group; --mode and --group apply to new files"

@@ -54,7 +54,7 @@ struct AuthenticationAPITests {
                 == .granted)
         // Envoy takes `{SHA}` only, and refuses the whole file over one other entry.
         guard
-            case .fileRefused(line: 1, .unverifiableEntry(.format(.bcrypt))) = try Authenticator(
+            case .fileRefused(line: 1, .hashNotAccepted(.bcrypt, _, .sha1Base64)) = try Authenticator(
                 path: path, target: .envoy
             ).authenticate(user: "alice", password: "alice-pw")
         else {

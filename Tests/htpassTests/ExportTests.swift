@@ -55,6 +55,34 @@ struct ExportTests {
         #expect((try Self.parse(envoy.stdout))["data"] as? [String: String] != nil)
     }
 
+    @Test("An empty file: an empty value, not null, and a warning that every request would get 401")
+    func empty() throws {
+        let sandbox = try Sandbox()
+        let file = try sandbox.write("htpasswd", "")
+        let output = try htpass(["export", file, "--format", "k8s-secret", "--for", "traefik"])
+        #expect(output.status == 0, "\(output.stderrText)")
+        #expect(output.stdoutText.contains("\"users\": \"\""), "\(output.stdoutText)")
+        #expect((try Self.parse(output.stdout))["data"] as? [String: String] == ["users": ""])
+        let warning = lines(output.stderrText)
+        #expect(warning.count == 1 && warning[0].contains("warning") && warning[0].contains("401"), "\(warning)")
+        let comments = try sandbox.write("comments", "# nobody yet\n")
+        let commented = try htpass(["export", comments, "--format", "k8s-secret", "--for", "ingress-nginx"])
+        #expect(commented.status == 0 && commented.stderrText.contains("401"), "\(commented.stderrText)")
+    }
+
+    @Test("--for openshift takes no other namespace than openshift-config: status 2")
+    func openshiftNamespace() throws {
+        let sandbox = try Sandbox()
+        let file = try sandbox.write("htpasswd", try entry("alice", "a-pw") + "\n")
+        let output = try htpass(["export", file, "--format", "k8s-secret", "--for", "openshift", "--namespace", "web"])
+        try expectFailure(output, 2)
+        #expect(output.stderrText.contains("openshift-config"))
+        let right = try htpass([
+            "export", file, "--format", "k8s-secret", "--for", "openshift", "--namespace", "openshift-config",
+        ])
+        #expect(right.status == 0 && right.stdoutText.contains("namespace: openshift-config"))
+    }
+
     @Test("--format compose doubles every $; --format dotenv single-quotes; a mounted file is never escaped")
     func compose() throws {
         let sandbox = try Sandbox()

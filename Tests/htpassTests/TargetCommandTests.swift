@@ -2,6 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `--target`, `verify --as` and `check`: the servers' rules at the command line. That the rules are the
 /// real servers' is shown by Tests/ConsumerTests, against the servers themselves.
 @Suite("Targets at the command line")
@@ -64,6 +68,48 @@ struct TargetCommandTests {
             ["add", file, "u", "--stdin", "-a", "sha512", "--target", "nginx-alpine"], stdin: long)
         try expectFailure(output, 5, unchanged: snapshot)
         expectSuccess(try htpass(["add", file, "u", "--stdin", "-a", "sha512", "--target", "nginx"], stdin: long))
+    }
+
+    // MARK: Names
+
+    /// Every alias a target answers to, and the target's name in messages.
+    static let aliases = [
+        ("alpine", "nginx on Alpine"), ("ingress-nginx", "nginx on Alpine"), ("httpd", "Apache httpd"),
+        ("apache2", "Apache httpd"), ("docker-registry", "the Docker registry"),
+        ("distribution", "the Docker registry"),
+        ("envoy-gateway", "Envoy"),
+    ]
+
+    @Test(
+        "Each alias names its target, in --target's help, in Docs/targets.md and on the command line",
+        arguments: aliases)
+    func alias(alias: String, server: String) throws {
+        let sandbox = try Sandbox()
+        // Envoy reads {SHA} only (of "pw"), and refuses the whole file over any other hash.
+        let hash = server == "Envoy" ? "{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=" : String(Self.bcrypt)
+        let path = try sandbox.write("htpasswd", "alice:\(hash)\n")
+        let output = try htpass(["verify", "--as", alias, path, "alice", "--stdin"], stdin: "wrong")
+        #expect(output.status == 1 && output.stderrText.contains("for \(server)"), "\(output.stderrText)")
+        let help = try htpass(["check", "--help"], environment: ["COLUMNS": "1000"])
+        #expect(help.stdoutText.contains(alias), "check --help")
+        let document = try String(contentsOfFile: TestSupport.packageRoot + "/Docs/targets.md", encoding: .utf8)
+        #expect(document.contains("`\(alias)`"), "Docs/targets.md")
+    }
+
+    @Test("A new file's warning names the workers of the targets, not nginx's and Apache's always")
+    func newFileWarning() throws {
+        try #require(geteuid() == 0, "a new file is root's only when htpass runs as root (CI runs as root)")
+        let sandbox = try Sandbox()
+        // Traefik's and the registry's images run as root: a file only root reads is fine for them.
+        let traefik = try htpass(["create", "--target", "traefik", sandbox.path("t1")])
+        #expect(traefik.status == 0 && traefik.stderr.isEmpty, "\(traefik.stderrText)")
+        let alpine = try htpass(["create", "--target", "nginx-alpine", sandbox.path("t2")])
+        #expect(alpine.stderrText.contains("nginx on Alpine") && alpine.stderrText.contains("chgrp 101"))
+        #expect(!alpine.stderrText.contains("Apache"), "\(alpine.stderrText)")
+        let nginx = try htpass(["create", sandbox.path("t3")])
+        #expect(nginx.stderrText.contains("www-data") && !nginx.stderrText.contains("Apache"), "\(nginx.stderrText)")
+        let both = try htpass(["create", "--target", "apache,traefik", sandbox.path("t4")])
+        #expect(both.stderrText.contains("Apache httpd (www-data, daemon)") && !both.stderrText.contains("Traefik"))
     }
 
     // MARK: verify --as

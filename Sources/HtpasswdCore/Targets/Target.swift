@@ -18,6 +18,31 @@ public enum Target: String, CaseIterable, Hashable, Sendable {
     /// OpenShift's OAuth server with an HTPasswd identity provider.
     case openshift
 
+    /// The target when none is named: nginx on a glibc system.
+    public static let `default`: Target = .nginx
+
+    /// The target called `name`: its own name (its `rawValue`) or one of its ``aliases``.
+    public init?(name: some StringProtocol) {
+        if let target = Target(rawValue: String(name)) {
+            self = target
+        } else if let target = Target.allCases.first(where: { $0.aliases.contains(where: { $0 == name }) }) {
+            self = target
+        } else {
+            return nil
+        }
+    }
+
+    /// The other names the target answers to: those of its packaging or of the product built on it.
+    public var aliases: [String] {
+        switch self {
+        case .nginx, .lighttpd, .traefik, .openshift: []
+        case .nginxAlpine: ["alpine", "ingress-nginx"]
+        case .apache: ["httpd", "apache2"]
+        case .registry: ["docker-registry", "distribution"]
+        case .envoy: ["envoy-gateway"]
+        }
+    }
+
     /// The name for messages: `nginx on Alpine (musl)`.
     public var displayName: String {
         switch self {

@@ -33,6 +33,32 @@ public struct TargetReading: Equatable, Sendable {
         case refusesFile
     }
 
+    /// The one shape of hash a server loads.
+    public enum RequiredHash: Equatable, Sendable {
+        /// `{SHA}` followed by exactly 28 bytes, the length of a SHA-1 digest in base64 (Envoy checks the
+        /// prefix and the length, not the characters).
+        case sha1Base64
+
+        /// Why a hash of `length` bytes that `byte(i)` reads does not have the shape; nil if it has.
+        func refusal(length: Int, _ byte: (Int) -> UInt8) -> FileRefusal? {
+            switch self {
+            case .sha1Base64:
+                let prefix: StaticString = "{SHA}"
+                let count = prefix.utf8CodeUnitCount
+                let isSHA1 = length >= count && (0..<count).allSatisfy { byte($0) == prefix.utf8Start[$0] }
+                if isSHA1 && length == count + 28 { return nil }
+                let format = isSHA1 ? .sha1 : HashFormat((0..<length).map(byte))
+                return .hashNotAccepted(format, length: length, self)
+            }
+        }
+
+        /// Why `hash` does not have the shape; nil if it has.
+        public func refusal(for hash: some Collection<UInt8>) -> FileRefusal? {
+            let bytes = Array(hash)
+            return refusal(length: bytes.count) { bytes[$0] }
+        }
+    }
+
     /// What happens to a line that is too long.
     public enum LongLines: Equatable, Sendable {
         /// Nothing: any length is read.
@@ -59,8 +85,9 @@ public struct TargetReading: Equatable, Sendable {
     public var emptyUserRefusesFile: Bool?
     /// Whether an empty hash (`user:`) makes the server refuse the file.
     public var emptyHashRefusesFile: Bool
-    /// Whether an entry whose hash the server cannot verify makes it refuse the whole file (Envoy).
-    public var unverifiableEntryRefusesFile: Bool
+    /// The one shape of hash the server loads, when it checks every hash as it reads the file and refuses
+    /// the whole file over any other (Envoy); nil when any hash is read (one it cannot verify never matches).
+    public var requiredHash: RequiredHash?
     /// Whether a carriage return before the newline stays part of the line (and so of the hash).
     public var keepsCarriageReturn: Bool
     /// Whether the hash ends at a carriage return anywhere on the line (nginx).
@@ -90,7 +117,8 @@ public enum FileRefusal: Equatable, Sendable {
     case emptyHash
     case duplicateUser
     case lineTooLong(length: Int, limit: Int)
-    case unverifiableEntry(TargetRefusal)
+    /// An entry whose hash (of this format and length in bytes) does not have the one shape the server loads.
+    case hashNotAccepted(HashFormat, length: Int, TargetReading.RequiredHash)
 }
 
 extension FileRefusal: CustomStringConvertible {
@@ -102,7 +130,10 @@ extension FileRefusal: CustomStringConvertible {
         case .emptyHash: "an empty hash"
         case .duplicateUser: "a user listed twice"
         case .lineTooLong(let length, let limit): "a line of \(length) bytes (at most \(limit - 1))"
-        case .unverifiableEntry(let refusal): "an entry with \(refusal)"
+        case .hashNotAccepted(let format, let length, .sha1Base64):
+            format == .sha1
+                ? "a {SHA} hash of \(length - 5) characters after '{SHA}' (not 28)"
+                : "a hash that is not {SHA} (\(format.name))"
         }
     }
 }
@@ -166,6 +197,12 @@ extension TargetReading {
             }
         }
         if hashEnd == colon + 1 && emptyHashRefusesFile { return .refusesFile(.emptyHash) }
+        if let requiredHash,
+            let refusal = requiredHash.refusal(
+                length: hashEnd - colon - 1, { byte(content, colon + 1 + $0, terminator) })
+        {
+            return .refusesFile(refusal)
+        }
         return .entry(user: start..<colon, hash: (colon + 1)..<hashEnd)
     }
 
@@ -193,7 +230,7 @@ extension TargetReading {
     static let nginx = TargetReading(
         comments: .columnZero, trimsLines: false, duplicates: .firstWins, extraField: .endsHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: nil, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: true,
+        requiredHash: nil, keepsCarriageReturn: false, hashEndsAtCarriageReturn: true,
         longLines: .unlimited,
         bcryptIgnoresTrailingBytes: false)
 
@@ -202,7 +239,7 @@ extension TargetReading {
     static let apache = TargetReading(
         comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .firstWins, extraField: .endsHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        requiredHash: nil, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
         longLines: .stopsAt(8191),
         bcryptIgnoresTrailingBytes: false)
 
@@ -211,7 +248,7 @@ extension TargetReading {
     static let lighttpd = TargetReading(
         comments: .columnZero, trimsLines: false, duplicates: .firstWins, extraField: .partOfHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        requiredHash: nil, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
         longLines: .skipsOver(1024),
         bcryptIgnoresTrailingBytes: false)
 
@@ -220,7 +257,7 @@ extension TargetReading {
     static let traefik = TargetReading(
         comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .lastWins, extraField: .refusesFile,
         lineWithoutColonRefusesFile: true, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        requiredHash: nil, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
         longLines: .unlimited,
         bcryptIgnoresTrailingBytes: true)
 
@@ -229,17 +266,17 @@ extension TargetReading {
     static let registry = TargetReading(
         comments: .afterLeadingWhitespace, trimsLines: true, duplicates: .lastWins, extraField: .partOfHash,
         lineWithoutColonRefusesFile: true, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        requiredHash: nil, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
         longLines: .refusesFileAt(65536),
         bcryptIgnoresTrailingBytes: true)
 
     /// Envoy's basic_auth filter (source/extensions/filters/http/basic_auth/config.cc): `#` in column 0,
     /// nothing trimmed (a carriage return stays), and any odd line — no `:`, an empty name or hash, a user
-    /// twice, a hash other than `{SHA}` of 28 characters — refuses the whole configuration.
+    /// twice, a hash other than `{SHA}` and 28 characters — refuses the whole configuration.
     static let envoy = TargetReading(
         comments: .columnZero, trimsLines: false, duplicates: .refusesFile, extraField: .partOfHash,
         lineWithoutColonRefusesFile: true, emptyUserRefusesFile: true, emptyHashRefusesFile: true,
-        unverifiableEntryRefusesFile: true, keepsCarriageReturn: true, hashEndsAtCarriageReturn: false,
+        requiredHash: .sha1Base64, keepsCarriageReturn: true, hashEndsAtCarriageReturn: false,
         longLines: .unlimited,
         bcryptIgnoresTrailingBytes: false)
 }
@@ -251,6 +288,6 @@ extension TargetReading {
     static let openshift = TargetReading(
         comments: .none, trimsLines: false, duplicates: .lastWins, extraField: .partOfHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
-        unverifiableEntryRefusesFile: false, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
+        requiredHash: nil, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
         longLines: .stopsAt(65536), bcryptIgnoresTrailingBytes: true)
 }

@@ -90,6 +90,11 @@ extension Htpass {
             if let namespace, !Self.isDNSName(namespace, limit: 63, dots: false) {
                 throw ValidationError("--namespace must be a DNS label: lower-case letters, digits and '-'")
             }
+            if let namespace, let consumer, let required = consumer.requiredNamespace, namespace != required {
+                throw ValidationError(
+                    "--for \(consumer.rawValue) reads the Secret only in the namespace \(required); leave out --namespace"
+                )
+            }
             if let name, format == .dotenv, !Self.isVariableName(name) {
                 throw ValidationError("--name must be a variable name: letters, digits and '_'")
             }
@@ -107,8 +112,12 @@ extension Htpass {
             }
             if let refusal {
                 let place = refusal.line.map { "line \($0): " } ?? ""
-                throw CommandError(.rejectedInput, "Not exported: \(place)\(refusal.message)")
+                throw CommandError(
+                    .rejectedInput, "Not exported: \(place)\(Findings.message(refusal, targets: targets))")
             }
+            var users = 0
+            try store.scan { line in if line.kind == .entry { users += 1 } }
+            if users == 0 { Output.warning("'\(path.display)' has no users: every request would get 401") }
             switch format {
             case .k8sSecret:
                 let bytes = try store.read().bytes
@@ -145,7 +154,7 @@ extension Htpass {
             yaml += """
                 type: \(consumer.secretType)
                 data:
-                  "\(consumer.key)": \(Base64.encode(bytes))
+                  "\(consumer.key)": \(bytes.isEmpty ? "\"\"" : Base64.encode(bytes))
                 """
             Output.line(yaml)
         }

@@ -36,7 +36,7 @@ extension Htpass {
 
         func validate() throws {
             if format == .k8sSecret {
-                throw ValidationError("--format is plain, compose or dotenv; see 'htpass export'")
+                throw ValidationError("--format is plain, compose or dotenv here ('htpass export' makes a k8s-secret)")
             }
         }
 

@@ -36,8 +36,8 @@ extension Htpass {
         @Option(
             name: .customLong("as"),
             help: ArgumentHelp(
-                "Give the verdict of this server, reading the file as it does: nginx (default), nginx-alpine, apache, "
-                    + "lighttpd, traefik, registry, envoy, openshift.",
+                "Give the verdict of this server, reading the file as it does (default: \(Target.default.rawValue)): "
+                    + "\(Target.namesForHelp).",
                 valueName: "target"))
         var target: TargetList?
 

@@ -15,13 +15,14 @@ struct AddRequest: Equatable, Sendable {
         let path = RawArguments.path(file)
         let user = try UserName(RawArguments.bytes(of: [file, user])[1])
         let attributes = try newFile.attributes()
+        let targets = try hashing.targets.resolved()
         let new = try NewPassword(for: user, password, hashing)
         var changes = HtpasswdChanges()
         changes.set(new.hash, for: user)
         let report = try edit.store(path).apply(
             changes, creation: create ? .createIfMissing : .mustExist, attributes: attributes)
         Warnings.afterEdit(report, path: path)
-        Warnings.fileAttributes(path, existed: !report.write.created, newFile, attributes)
+        Warnings.fileAttributes(path, existed: !report.write.created, newFile, attributes, targets: targets)
         new.secret.printIfGenerated()
     }
 }

@@ -92,7 +92,20 @@ struct HashChoice: Equatable, Sendable {
             }
             algorithm = strongest
         }
-        let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+        let hasher: PasswordHasher
+        do {
+            hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+        } catch {
+            // The targets chose the format: advice about other formats would name one they cannot verify.
+            guard case .parameterNotApplicable(let parameter, _) = error, self.algorithm == nil, !targets.isEmpty
+            else { throw error }
+            let names = targets.map(\.displayName).joined(separator: ", ")
+            let verb = targets.count == 1 ? "verifies" : "verify"
+            throw CommandError(
+                .usage,
+                "--\(parameter.rawValue) does not apply to \(algorithm.rawValue), the strongest format \(names) \(verb); leave it out"
+            )
+        }
         try hasher.checkVerifiable(by: targets)
         if warn { Self.warn(hasher, targets: targets) }
         return (hasher, targets)
@@ -104,8 +117,19 @@ struct HashChoice: Equatable, Sendable {
             switch warning {
             case .notVerified:
                 Output.warning(warning.description + "; name the servers that read the file with --target")
-            case .weakAlgorithm:
-                Output.warning(warning.description)
+            case .weakAlgorithm(let algorithm):
+                // The library's own advice is bcrypt; with targets, the strongest they verify is the one to name.
+                let strongest = targets.isEmpty ? .bcrypt : Target.algorithms(verifiedByAll: targets).first
+                let names = targets.map(\.displayName).joined(separator: ", ")
+                let advice =
+                    switch strongest {
+                    case let strongest? where strongest.isWeak:
+                        "\(names) \(targets.count == 1 ? "verifies" : "verify") no stronger format"
+                    case let strongest?: "prefer \(strongest.rawValue) unless another reader needs it"
+                    case nil: "no format suits every target"
+                    }
+                Output.warning(
+                    "\(algorithm.rawValue) is a weak format: a leaked file is cheap to crack; \(advice)")
             }
         }
     }

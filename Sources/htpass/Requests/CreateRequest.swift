@@ -31,6 +31,7 @@ struct CreateRequest: Equatable, Sendable {
     func run() throws {
         let path = RawArguments.path(file)
         let attributes = try newFile.attributes()
+        let targets = try hashing.targets.resolved()
         var changes = HtpasswdChanges()
         var generated: Password?
         if let user {
@@ -42,7 +43,7 @@ struct CreateRequest: Equatable, Sendable {
         let report = try edit.store(path).apply(
             changes, creation: force ? .replace : .mustNotExist, attributes: attributes)
         Warnings.afterEdit(report, path: path)
-        Warnings.fileAttributes(path, existed: !report.write.created, newFile, attributes)
+        Warnings.fileAttributes(path, existed: !report.write.created, newFile, attributes, targets: targets)
         generated?.printIfGenerated()
     }
 }
