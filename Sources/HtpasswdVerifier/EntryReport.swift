@@ -19,41 +19,57 @@ public struct EntryReport: Equatable, Sendable {
         format = HashFormat(entry.hash)
         var flags: [String] = []
         Self.flags(
-            format: format, recordLength: entry.user.count + 1 + entry.hash.count + entry.extra.count,
+            format: format, hash: entry.hash, recordLength: entry.user.count + 1 + entry.hash.count + entry.extra.count,
             duplicate: duplicate, targets: targets
         ) { flags.append($0) }
         self.flags = flags
     }
 
-    /// Calls `body` with each flag of an entry with a hash of `format`, a record of `recordLength` bytes,
+    /// Calls `body` with each flag of an entry with `hash` (of `format`), a record of `recordLength` bytes,
     /// and whether an earlier line has the same user, in display order.
     public static func flags(
-        format: HashFormat, recordLength: Int, duplicate: Bool, targets: [Target], _ body: (String) -> Void
+        format: HashFormat, hash: some Collection<UInt8>, recordLength: Int, duplicate: Bool, targets: [Target],
+        _ body: (String) -> Void
     ) {
         var cache = TargetFlags(targets: targets)
-        flags(format: format, recordLength: recordLength, duplicate: duplicate, targets: &cache, body)
+        flags(format: format, hash: hash, recordLength: recordLength, duplicate: duplicate, targets: &cache, body)
     }
 
     /// The same, with the targets' verdicts remembered per format across calls (a listing of a million
     /// entries asks the profiles once per distinct format, not once per entry).
     public static func flags(
-        format: HashFormat, recordLength: Int, duplicate: Bool, targets: inout TargetFlags, _ body: (String) -> Void
+        format: HashFormat, hash: some Collection<UInt8>, recordLength: Int, duplicate: Bool,
+        targets: inout TargetFlags, _ body: (String) -> Void
     ) {
         if format.isWeak { body("weak") }
         if !format.isVerifiable { body("unverifiable") }
         if duplicate { body("duplicate") }
         if recordLength > HtpasswdFile.apacheRecordLimit { body("long-record") }
         guard format.isVerifiable else { return }
-        for flag in targets.flags(for: format) { body(flag) }
+        for flag in targets.flags(for: format, hash: hash) { body(flag) }
     }
 
     /// The `TARGET-cannot-verify` flags of each hash format met, for a set of targets.
     public struct TargetFlags: Sendable {
         public let targets: [Target]
         private var known: [(format: HashFormat, flags: [String])] = []
+        /// Whether a target loads one shape of hash only (Envoy), which takes the hash itself to check.
+        private let checksShape: Bool
 
         public init(targets: [Target]) {
             self.targets = targets
+            checksShape = targets.contains { $0.profile.reading.requiredHash != nil }
+        }
+
+        /// The flags for `hash`, of `format`: those of its format, and those of targets that load one shape
+        /// of hash only (Envoy: `{SHA}` and 28 bytes) when `hash` does not have it.
+        public mutating func flags(for format: HashFormat, hash: some Collection<UInt8>) -> [String] {
+            let byFormat = flags(for: format)
+            guard checksShape else { return byFormat }
+            return targets.filter { target in
+                byFormat.contains(target.cannotVerifyFlag)
+                    || target.profile.reading.requiredHash.map { $0.refusal(for: hash) != nil } ?? false
+            }.map(\.cannotVerifyFlag)
         }
 
         /// The flags for `format`: computed the first time, remembered for the next (up to 16 formats).

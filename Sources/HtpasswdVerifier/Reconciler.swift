@@ -305,6 +305,9 @@ extension DesiredUser {
             /// A server the file is for cannot verify the line: the hash given, or a hash of this password
             /// made the way the hasher makes them.
             case notVerifiable(by: Target, TargetRefusal)
+            /// A server the file is for would refuse the whole file over this line (Envoy loads `{SHA}`
+            /// hashes of one length only).
+            case refusesFile(by: Target, FileRefusal)
         }
 
         /// The 1-based line of the SPEC.
@@ -326,6 +329,7 @@ extension DesiredUser {
                 case .invalidPassword(let problem): "\(problem)"
                 case .unverifiableHash(let defect): "the hash is \(defect)"
                 case .notVerifiable(let target, let refusal): "\(target.displayName) cannot verify \(refusal)"
+                case .refusesFile(let target, let refusal): "\(target.displayName) would refuse the file: \(refusal)"
                 }
             return "SPEC line \(line): \(what)"
         }
@@ -340,7 +344,7 @@ extension DesiredUser {
     ///   password is not checked here: ``parseSpec(_:hashed:allowEmpty:)`` decides.
     /// - A hash that no password can match (``HashDefect``: a failure token, bare plaintext, a malformed
     ///   bcrypt hash), and one that one of `targets` cannot verify: its format, bcrypt cost or prefix,
-    ///   SHA-crypt rounds. With no targets, hashes are checked against nginx (``/HtpasswdCore/Target/nginx``),
+    ///   SHA-crypt rounds, or a shape over which it refuses the whole file (Envoy). With no targets, hashes are checked against nginx (``/HtpasswdCore/Target/nginx``),
     ///   the default reader of `htpass check` and `htpass verify`.
     ///
     /// ``Reconciler/apply(_:creation:attributes:dryRun:)`` writes a hash it is given as it is: validate first.
@@ -376,6 +380,11 @@ extension DesiredUser {
                 for target in hashReaders {
                     if let refusal = target.profile.refusal(for: stored) {
                         throw SpecError(line: user.line, problem: .notVerifiable(by: target, refusal))
+                    }
+                    if let required = target.profile.reading.requiredHash,
+                        let refusal = required.refusal(for: hash.bytes)
+                    {
+                        throw SpecError(line: user.line, problem: .refusesFile(by: target, refusal))
                     }
                 }
             }

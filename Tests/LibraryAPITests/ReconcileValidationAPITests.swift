@@ -90,6 +90,16 @@ struct ReconcileValidationAPITests {
         ) {
             try DesiredUser.validate([bob], hasher: Self.hasher, targets: [.apache])
         }
+        // Envoy loads {SHA} hashes of 28 base64 characters only, and refuses the whole file over any other.
+        let sha1 = try PasswordHasher(algorithm: .sha1).hash("pw")
+        let carol = DesiredUser(user: try UserName("carol"), credential: .hash(sha1), line: 7)
+        try DesiredUser.validate([carol], hasher: Self.hasher, targets: [.envoy])
+        let short = DesiredUser(user: try UserName("dave"), credential: .hash(try PasswordHash("{SHA}abc")), line: 8)
+        try DesiredUser.validate([short], hasher: Self.hasher, targets: [.traefik])
+        let refusal = try #require(Target.envoy.profile.reading.requiredHash?.refusal(for: Array("{SHA}abc".utf8)))
+        #expect(throws: DesiredUser.SpecError(line: 8, problem: .refusesFile(by: .envoy, refusal))) {
+            try DesiredUser.validate([carol, short], hasher: Self.hasher, targets: [.envoy])
+        }
     }
 
     @Test("validate refuses a password the hasher would truncate, or a target cannot verify at its length")

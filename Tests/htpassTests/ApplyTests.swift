@@ -143,9 +143,16 @@ struct ApplyTests {
         let file = sandbox.path("htpasswd")
         expectSuccess(try htpass(["apply", "--create", "--target", "envoy", file, "-"], stdin: "alice:a-pw\n"))
         #expect(try sandbox.text("htpasswd").hasPrefix("alice:{SHA}"))
+        let snapshot = try Snapshot(sandbox)
         let refused = try htpass(
             ["apply", "--hashed", "--target", "envoy", file, "-"], stdin: try entry("bob", "b") + "\n")
-        try expectFailure(refused, 5)
+        try expectFailure(refused, 5, unchanged: snapshot)
+        // A {SHA} hash of the wrong length: Envoy would refuse the whole file, so it is refused here.
+        let short = try htpass(["apply", "--hashed", "--target", "envoy", file, "-"], stdin: "carol:{SHA}abc\n")
+        try expectFailure(short, 5, unchanged: snapshot)
+        #expect(
+            short.stderrText.hasPrefix("htpass: SPEC line 1: Envoy would refuse the file: "), "\(short.stderrText)")
+        #expect(short.stderrText.contains("'htpass hash --target envoy'"), "\(short.stderrText)")
     }
 
     /// A real bcrypt hash of cost 4 (60 bytes), for making malformed ones from.

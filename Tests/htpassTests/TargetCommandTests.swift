@@ -149,6 +149,22 @@ struct TargetCommandTests {
         try expectFailure(try htpass(["verify", "--as", "nginx,apache", path, "alice", "--stdin"], stdin: "a-pw"), 2)
     }
 
+    @Test("list --target envoy flags a {SHA} hash of the wrong length, which Envoy would refuse the file over")
+    func listEnvoyShape() throws {
+        let sandbox = try Sandbox()
+        let path = try sandbox.write("htpasswd", "a:{SHA}AsWT/Zr4JUuFnUJqdrbNQoR/vsE=\nb:{SHA}abc\n")
+        let long = try htpass(["list", "--long", "--target", "envoy", path])
+        #expect(long.status == 0, "\(long.stderrText)")
+        let rows = lines(long.stdoutText)
+        #expect(rows.count == 3, "\(rows)")
+        #expect(rows.count == 3 && !rows[1].contains("envoy-cannot-verify"), "\(rows)")
+        #expect(rows.count == 3 && rows[2].hasSuffix("weak,envoy-cannot-verify"), "\(rows)")
+        let json = try htpass(["list", "--json", "--target", "envoy", path])
+        #expect(
+            json.stdoutText.contains(#"{"line":2,"user":"b","format":"sha1","flags":["weak","envoy-cannot-verify"]}"#))
+        #expect(json.stdoutText.contains(#"{"line":1,"user":"a","format":"sha1","flags":["weak"]}"#))
+    }
+
     // MARK: check
 
     @Test("check prints FILE:LINE: severity: message [id], exits 1 on errors, 0 on warnings only")

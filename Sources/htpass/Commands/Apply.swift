@@ -114,7 +114,7 @@ extension Htpass {
             }
             if let write = result.write { Warnings.write(write, path: path) }
             if let write = result.write, result.written {
-                Warnings.fileAttributes(path, existed: !write.created, newFile.choice, attributes)
+                Warnings.fileAttributes(path, existed: !write.created, newFile.choice, attributes, targets: targets)
             }
             if json {
                 Self.printJSON(result, file: RawArguments.bytes(of: [file])[0], dryRun: dryRun)
@@ -168,6 +168,8 @@ extension Htpass {
                     "use a shorter password, or another algorithm \(target.displayName) verifies"
                 case .notVerifiable(let target, _) where hashed:
                     "give a hash \(target.displayName) verifies, made by 'htpass hash --target \(target.rawValue)'"
+                case .refusesFile(let target, _):
+                    "give a hash \(target.displayName) loads, made by 'htpass hash --target \(target.rawValue)'"
                 case .notVerifiable(let target, _):
                     "leave out -a, --cost and --rounds to get the strongest format \(target.displayName) verifies"
                 }

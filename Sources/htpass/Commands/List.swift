@@ -105,7 +105,8 @@ enum Listing {
                 let format = HashFormat(buffer: hash)
                 var flags: [String] = []
                 EntryReport.flags(
-                    format: format, recordLength: line.content.count, duplicate: filter.isLaterLine(line.user),
+                    format: format, hash: hash, recordLength: line.content.count,
+                    duplicate: filter.isLaterLine(line.user),
                     targets: &targetFlags
                 ) { flags.append($0) }
                 emit([
@@ -159,7 +160,8 @@ enum Listing {
                 out.write(",\"flags\":[" as StaticString)
                 var firstFlag = true
                 EntryReport.flags(
-                    format: format, recordLength: line.content.count, duplicate: duplicate, targets: &targetFlags
+                    format: format, hash: line.hash, recordLength: line.content.count, duplicate: duplicate,
+                    targets: &targetFlags
                 ) { name in
                     out.write(firstFlag ? "\"" as StaticString : ",\"")
                     out.write(name)
