@@ -216,7 +216,12 @@ enum Syscall {
                     remaining -= n
                     continue
                 }
-                if n == 0 { throw SystemError(.copy, errno: EIO) }  // the source is shorter than it was
+                if n == 0 {
+                    // The end of the source, or a file system whose copy_file_range copies nothing (some
+                    // special and network file systems): the loop below tells the two apart.
+                    inKernel = false
+                    continue
+                }
                 if errno == EINTR { continue }
                 if [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP, EPERM].contains(errno) {
                     inKernel = false
@@ -231,7 +236,7 @@ enum Syscall {
                 if errno == EINTR { continue }
                 throw SystemError(.read, errno: errno)
             }
-            if n == 0 { throw SystemError(.read, errno: EIO) }
+            if n == 0 { throw SystemError(.read, errno: EIO) }  // the source is shorter than it was
             try writeAll(destination, UnsafeRawBufferPointer(rebasing: scratch[..<n]))
             position += Int64(n)
             remaining -= n
