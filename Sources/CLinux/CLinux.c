@@ -2,6 +2,7 @@
 #include "CLinux.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -39,6 +40,10 @@ ssize_t htpass_copy_file_range(int in, int64_t *in_offset, int out, size_t lengt
     ssize_t copied = copy_file_range(in, &offset, out, NULL, length, 0);
     if (copied > 0) *in_offset = offset;
     return copied;
+}
+
+int htpass_reserve(int fd, int64_t offset, int64_t length) {
+    return fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
 }
 
 int htpass_fsetxattr(int fd, const char *name, const void *value, size_t size) {

@@ -35,8 +35,9 @@ public struct HtpasswdChanges: Sendable {
     public var requiresRemovedUsers = false
     /// Whether to start from an empty file, whatever the current one holds (`create --force`).
     public var startsEmpty = false
-    /// Conditions on the current file: the first line of each user has this hash, or the user is absent
-    /// (nil). A condition that does not hold fails the edit with ``HtpasswdError/changedSinceRead(user:)``.
+    /// Conditions on the current file: the first line of each user has this hash (as bytes), or the user
+    /// is absent (nil). Every condition is checked, several on one user too; when some do not hold, the
+    /// edit fails with ``HtpasswdError/changedSinceRead(user:)`` naming the user of the first of them.
     public private(set) var expectations: [(user: [UInt8], hash: [UInt8]?)] = []
 
     /// Each named user's role, as ``Role/code``.
@@ -140,6 +141,19 @@ public struct HtpasswdChanges: Sendable {
         expectations.append((Array(user), hash?.bytes))
     }
 
+    /// Makes the edit conditional on the bytes of the hash field of `user`'s first line, whatever they
+    /// are (empty, or bytes a ``PasswordHash`` refuses, as another tool may have written them), or, with
+    /// nil, on `user` being absent. Take them from ``Entry/hash`` of the line that was read.
+    public mutating func expect(rawHash: [UInt8]?, for user: some Collection<UInt8>) {
+        expectations.append((Array(user), rawHash))
+    }
+
+    /// Makes the edit conditional on the raw hash field of the first line of `user` (its UTF-8 bytes); see
+    /// ``expect(rawHash:for:)-(_,Collection<UInt8>)``.
+    public mutating func expect(rawHash: [UInt8]?, for user: String) {
+        expect(rawHash: rawHash, for: Array(user.utf8))
+    }
+
     /// Makes the edit conditional on the first line of `user` (its UTF-8 bytes); see
     /// ``expect(_:for:)-(_,Collection<UInt8>)``.
     public mutating func expect(_ hash: PasswordHash?, for user: String) {
@@ -189,9 +203,10 @@ public struct EditOutcome: Equatable, Sendable {
     public var malformedSample: [MalformedLine] = []
     /// Whether the content changed (and so was written).
     public var changedFile = false
-    /// Where the new content starts to differ from the old, when the content changed: the first differing
-    /// byte for ``HtpasswdFile/apply(_:)``, the start of its line for ``HtpasswdStore/apply(_:creation:attributes:)``
-    /// (an in-place write rewrites the file from there).
+    /// Where the new content starts to differ from the old, as a byte offset, when the content changed:
+    /// the first differing byte for ``HtpasswdFile/apply(_:)``; for ``HtpasswdStore/apply(_:creation:attributes:)``,
+    /// the start of the first line that changed (or the end of the old content, where only lines are
+    /// added) — at or before the first differing byte. An in-place write rewrites the file from there.
     public var firstChange = 0
     /// The size of the new content.
     public var size = 0

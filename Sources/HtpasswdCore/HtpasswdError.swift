@@ -26,6 +26,11 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     /// An in-place edit of the file, made from another mount namespace (a container, or the host), was
     /// interrupted, and its journal is there: finishing it is only possible from there. Nothing was changed.
     case interruptedEditElsewhere(path: FilePath, journal: FilePath)
+    /// An in-place edit of the file passed its commit point (its new content is complete and durable in
+    /// `journal`), but finishing it failed twice with `failure` (a ``system(_:path:errno:)`` error). The
+    /// file may hold part of the new content until the next edit or read of the file through
+    /// ``HtpasswdStore`` finishes the edit, which it does before anything else.
+    indirect case editPending(path: FilePath, journal: FilePath, failure: HtpasswdError)
     /// A condition of ``HtpasswdChanges/expect(_:for:)-(_,Collection<UInt8>)`` did not hold: the user's line changed since it
     /// was read. Nothing was changed.
     case changedSinceRead(user: [UInt8])
@@ -90,6 +95,8 @@ extension HtpasswdError: CustomStringConvertible {
             "No user '\(displayText(user))' in the file"
         case .interruptedEditElsewhere(let path, let journal):
             "An in-place edit of '\(path.display)' made in another mount namespace was interrupted; its journal is '\(journal.display)' there, so nothing was changed"
+        case .editPending(let path, let journal, let failure):
+            "The edit of '\(path.display)' is complete in its journal '\(journal.display)' but was not finished (\(failure)); the next edit or read of the file finishes it"
         case .changedSinceRead(let user):
             "The entry of '\(displayText(user))' changed while the edit was prepared; nothing was changed"
         case .invalidUserName(let problem):

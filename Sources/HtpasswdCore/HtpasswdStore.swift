@@ -1,8 +1,9 @@
 import Glibc
 import SystemPackage
 
-/// An htpasswd file on disk: reads without a lock, and edits that are locked, atomic and durable, that
-/// reach every reader of the file, and that use memory independent of the file's size.
+/// An htpasswd file on disk: reads without a lock (unless an in-place edit is pending), and edits that
+/// are locked, atomic and durable, that reach every reader of the file, and that use memory independent
+/// of the file's size.
 ///
 /// ```swift
 /// let store = HtpasswdStore(path: "/etc/nginx/htpasswd")
@@ -101,6 +102,10 @@ public struct HtpasswdStore: Sendable {
         public var finishedInterruptedEdit = false
         /// Whether a journal for a file that has since been replaced was removed.
         public var discardedStaleJournal = false
+        /// The edit is written and visible, but syncing the directory afterwards failed: a power cut may
+        /// undo the rename (by rename), or bring back the removed journal, which the next run discards (in
+        /// place). Nil when everything was synced. Worth a warning, not a failure.
+        public var syncFailure: HtpasswdError?
 
         public init() {}
     }
@@ -119,20 +124,32 @@ public struct HtpasswdStore: Sendable {
 
     // MARK: Reading
 
-    /// Reads and parses the whole file without taking the lock; a concurrent edit never makes it see a mix.
+    /// Reads and parses the whole file, without taking the lock unless an in-place edit is pending.
+    ///
+    /// An edit by rename never makes it see a mix. An in-place edit that writes the file while it is read
+    /// changes the file's status (its change time, its size, the mark of the edit): the file is then read
+    /// again, up to three times. An interrupted in-place edit is finished first when this process may
+    /// write the file; otherwise its journal's complete new content is read instead.
     ///
     /// The file is held in memory: for large files, ``scan(_:)-7k6tq`` reads in constant memory.
     ///
     /// - Throws: ``HtpasswdError/fileNotFound(path:)``, ``HtpasswdError/notRegularFile(path:)``,
     ///   or ``HtpasswdError/system(_:path:errno:)``.
     public func read() throws(HtpasswdError) -> HtpasswdFile {
-        let (fd, size) = try openCurrentContent()
-        return try Syscall.closeAfter(fd) { (fd) throws(HtpasswdError) in
-            do throws(SystemError) {
-                return HtpasswdFile(bytes: try Syscall.readAll(fd, sizeHint: size))
-            } catch {
-                throw error.at(path)
+        var attempts = 0
+        while true {
+            attempts += 1
+            let content = try openCurrentContent()
+            let (bytes, after) = try Syscall.closeAfter(content.descriptor) {
+                (fd) throws(HtpasswdError) -> ([UInt8], Stamp?) in
+                do throws(SystemError) {
+                    let bytes = try Syscall.readAll(fd, sizeHint: content.size)
+                    return (bytes, content.stamp == nil ? nil : Stamp(fd))
+                } catch {
+                    throw error.at(path)
+                }
             }
+            if content.stamp == after || attempts == 4 { return HtpasswdFile(bytes: bytes) }
         }
     }
 
@@ -147,16 +164,24 @@ public struct HtpasswdStore: Sendable {
         /// The number of lines that end with CRLF, and with LF alone.
         public var crlfLines = 0
         public var lfLines = 0
+        /// Whether the file changed while it was scanned (its change time, size or in-place edit mark):
+        /// an in-place edit wrote it, so the lines read after that moment may be of the new content and
+        /// those before of the old. Scan again to read the settled file.
+        public var changedDuringScan = false
     }
 
-    /// Reads the file line by line, in constant memory, without taking the lock, calling `body` with each
-    /// line (whose buffers are valid only during the call).
+    /// Reads the file line by line, in constant memory, calling `body` with each line (whose buffers are
+    /// valid only during the call).
+    ///
+    /// Like ``read()``, it takes no lock unless an in-place edit is pending, and then finishes that edit
+    /// first, or reads its journal. It reads the file once: an in-place edit that writes the file during
+    /// the scan can make it see old lines, then new ones; ``ScanSummary/changedDuringScan`` says so.
     ///
     /// - Throws: What `body` throws, or a file error as ``read()`` does.
     @discardableResult
     public func scan(_ body: (ScannedLine) throws(HtpasswdError) -> Void) throws(HtpasswdError) -> ScanSummary {
-        let (fd, _) = try openCurrentContent()
-        return try Syscall.closeAfter(fd) { (fd) throws(HtpasswdError) -> ScanSummary in
+        let content = try openCurrentContent()
+        return try Syscall.closeAfter(content.descriptor) { (fd) throws(HtpasswdError) -> ScanSummary in
             let reader = LineReader(fd: fd)
             var summary = ScanSummary()
             while true {
@@ -173,48 +198,109 @@ public struct HtpasswdStore: Sendable {
                 try body(line)
             }
             summary.size = reader.bytesRead
+            if let before = content.stamp { summary.changedDuringScan = Stamp(fd) != before }
             return summary
         }
     }
 
     /// The size of the file's current content, in bytes.
     public func contentSize() throws(HtpasswdError) -> Int {
-        let (fd, size) = try openCurrentContent()
-        close(fd)
-        return size
+        let content = try openCurrentContent()
+        close(content.descriptor)
+        return content.size
     }
 
-    /// The file's current content, open for reading, and its size: the file, after finishing an
-    /// interrupted in-place edit if one is pending — or, when this process may not finish it (no write
-    /// access), the complete new content in that edit's journal.
-    private func openCurrentContent() throws(HtpasswdError) -> (descriptor: CInt, size: Int) {
+    /// The file's current content, open for reading, its size, and, when it is the file itself, the
+    /// file's ``Stamp`` before reading: the file, after finishing an interrupted in-place edit if one is
+    /// pending and this process may write the file — or else the complete new content in that edit's
+    /// journal, when it is within reach (no stamp: a journal does not change).
+    ///
+    /// Without a pending edit it takes no lock. A temporary file next to the file does not count: it may
+    /// be a live writer's, and only edits remove a dead one's.
+    private func openCurrentContent() throws(HtpasswdError) -> (descriptor: CInt, size: Int, stamp: Stamp?) {
         let target = try resolvedTarget()
         guard let current = try openExisting(target) else {
-            if Journal.pending(for: target, fd: nil) { _ = try? finishInterruptedEdit() }
+            if Journal.pending(for: target, fd: nil, temporary: false), mayFinish(target) {
+                _ = try? finishInterruptedEdit()
+            }
             throw .fileNotFound(path: path)
         }
-        guard Journal.pending(for: target, fd: current.descriptor) else {
-            return (current.descriptor, Int(current.info.st_size))
+        let fd = current.descriptor
+        // The stamp before the check: a mark set after it changes the stamp.
+        let before = Stamp(fd)
+        guard Journal.pending(for: target, fd: fd, temporary: false) else {
+            removeDeadWritersTemporary(target)
+            return (fd, Int(current.info.st_size), before)
         }
-        do {
-            try FileLock.withExclusiveLock(on: target.split.directory, timeout: lockTimeout, lockedFile: path) {
-                () throws(HtpasswdError) in
-                try FileLock.lock(current.descriptor, path: target, timeout: lockTimeout, lockedFile: path)
-                _ = try Journal.recover(target, targetFD: current.descriptor)
-            }
-        } catch {
-            // Not allowed to finish it (a reader without write access): read what it would write, if that
-            // is at hand; otherwise the file as it is, as the servers do.
-            if let (journal, size) = Journal.openContent(for: target, targetFD: current.descriptor) {
-                close(current.descriptor)
-                return (journal, size)
+        if mayFinish(target) {
+            do {
+                let deadline = FileLock.Deadline(timeout: lockTimeout)
+                try FileLock.withExclusiveLock(on: target.split.directory, until: deadline, lockedFile: path) {
+                    () throws(HtpasswdError) in
+                    try FileLock.lock(fd, path: target, until: deadline, lockedFile: path)
+                    _ = try Journal.recover(target, targetFD: fd)
+                }
+                // Finished: the file is settled. Its lock goes: readers do not need it.
+                flock(fd, LOCK_UN)
+                let stamp = Stamp(fd)
+                return (fd, stamp?.size ?? Int(current.info.st_size), stamp)
+            } catch {
+                // Out of reach (another mount namespace), or failed: read what the edit would write.
+                flock(fd, LOCK_UN)
             }
         }
-        // The descriptor's lock, if taken, goes with it when the caller closes it; readers do not need it.
-        flock(current.descriptor, LOCK_UN)
-        var info = stat()
-        fstat(current.descriptor, &info)
-        return (current.descriptor, Int(info.st_size))
+        // Not allowed to finish it (a reader without write access), or it failed: read what the edit
+        // would write, if that is at hand; otherwise the file as it is, as the servers do.
+        if let (journal, size) = Journal.openContent(for: target, targetFD: fd) {
+            close(fd)
+            return (journal, size, nil)
+        }
+        let stamp = Stamp(fd)
+        return (fd, stamp?.size ?? Int(current.info.st_size), stamp)
+    }
+
+    /// Removes the temporary file of a writer that died, if there is one, when no edit holds the
+    /// directory's lock and this process may: a reader never waits for the lock for that.
+    private func removeDeadWritersTemporary(_ target: FilePath) {
+        let temporary = Journal.temporaryPath(for: target)
+        guard (try? Syscall.lstat(temporary)) != nil, mayFinish(target),
+            let directory = try? Syscall.open(target.split.directory, O_RDONLY | O_DIRECTORY)
+        else { return }
+        defer { close(directory) }
+        guard flock(directory, LOCK_EX | LOCK_NB) == 0 else { return }
+        _ = Syscall.unlink(temporary)
+    }
+
+    /// Whether this process may finish an interrupted edit of `target`: write the file, and create and
+    /// remove files in its directory. A reader that may not does not take the lock at all.
+    private func mayFinish(_ target: FilePath) -> Bool {
+        let file = target.withPlatformString { faccessat(AT_FDCWD, $0, W_OK, AT_EACCESS) }
+        let directory = target.split.directory.withPlatformString { faccessat(AT_FDCWD, $0, W_OK | X_OK, AT_EACCESS) }
+        return file == 0 && directory == 0
+    }
+
+    /// What a reader compares before and after reading the open file, to tell whether an in-place edit
+    /// wrote it meanwhile: its identity, size, modification and change times, and the mark of an in-place
+    /// edit. An edit by rename does not change the open file's content.
+    struct Stamp: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int
+        var modified: [Int]
+        var changed: [Int]
+        var mark: String?
+
+        /// The stamp of the open file `fd`; nil if it cannot be taken.
+        init?(_ fd: CInt) {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int(info.st_size)
+            modified = [info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+            changed = [info.st_ctim.tv_sec, info.st_ctim.tv_nsec]
+            mark = Journal.mark(of: fd)?.token
+        }
     }
 
     // MARK: Editing
@@ -293,13 +379,14 @@ public struct HtpasswdStore: Sendable {
     @discardableResult
     public func finishInterruptedEdit() throws(HtpasswdError) -> Bool {
         let target = try resolvedTarget()
-        return try FileLock.withExclusiveLock(on: target.split.directory, timeout: lockTimeout, lockedFile: path) {
+        let deadline = FileLock.Deadline(timeout: lockTimeout)
+        return try FileLock.withExclusiveLock(on: target.split.directory, until: deadline, lockedFile: path) {
             () throws(HtpasswdError) -> Bool in
             let current = try openExisting(target)
             defer { if let current { close(current.descriptor) } }
-            guard Journal.pending(for: target, fd: current?.descriptor) else { return false }
+            guard Journal.pending(for: target, fd: current?.descriptor, temporary: true) else { return false }
             if let current {
-                try FileLock.lock(current.descriptor, path: target, timeout: lockTimeout, lockedFile: path)
+                try FileLock.lock(current.descriptor, path: target, until: deadline, lockedFile: path)
             }
             return try Journal.recover(target, targetFD: current?.descriptor).contains(.rolledForward)
         }
@@ -317,18 +404,21 @@ public struct HtpasswdStore: Sendable {
     ) throws(HtpasswdError) -> WriteReport {
         let target = try resolvedTarget()
         let directory = target.split.directory
-        return try FileLock.withExclusiveLock(on: directory, timeout: lockTimeout, lockedFile: path) {
+        // One deadline for both locks: the timeout bounds the whole wait.
+        let deadline = FileLock.Deadline(timeout: lockTimeout)
+        return try FileLock.withExclusiveLock(on: directory, until: deadline, lockedFile: path) {
             () throws(HtpasswdError) -> WriteReport in
             var report = WriteReport()
             let current = try openExisting(target)
             defer { if let current { close(current.descriptor) } }
             // Writers through other directories (a hard link, a container's htpass) lock the inode too.
             if let current {
-                try FileLock.lock(current.descriptor, path: target, timeout: lockTimeout, lockedFile: path)
+                try FileLock.lock(current.descriptor, path: target, until: deadline, lockedFile: path)
             }
             let found = try Journal.recover(target, targetFD: current?.descriptor)
             report.finishedInterruptedEdit = found.contains(.rolledForward)
             report.discardedStaleJournal = found.contains(.discardedStale)
+            for case .unsynced(let failure) in found { report.syncFailure = failure }
 
             switch (creation, current) {
             case (.mustExist, nil): throw .fileNotFound(path: path)
@@ -381,9 +471,16 @@ public struct HtpasswdStore: Sendable {
             guard produced.changed, temporaryFD >= 0 else { return report }
 
             if inPlace, let current {
-                try Journal.commit(
-                    temporaryFD: temporaryFD, temporary: temporary, size: produced.size,
-                    firstChange: produced.firstChange, target: target, targetFD: current.descriptor)
+                do throws(HtpasswdError) {
+                    let unsynced = try Journal.commit(
+                        temporaryFD: temporaryFD, temporary: temporary, size: produced.size,
+                        firstChange: produced.firstChange, target: target, targetFD: current.descriptor)
+                    if let unsynced { report.syncFailure = unsynced }
+                } catch {
+                    // Past the commit point, the temporary file is the journal: the next run needs it.
+                    if case .editPending = error { committed = true }
+                    throw error
+                }
                 committed = true
                 report.method = .inPlace
                 return report
@@ -405,7 +502,8 @@ public struct HtpasswdStore: Sendable {
             committed = true
             report.method = .rename
             report.created = current == nil
-            try Syscall.syncDirectory(directory)
+            // The new file is in place and visible: a failed sync is a warning, not a failure.
+            do throws(HtpasswdError) { try Syscall.syncDirectory(directory) } catch { report.syncFailure = error }
             return report
         }
     }

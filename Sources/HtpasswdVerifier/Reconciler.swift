@@ -140,7 +140,7 @@ public struct Reconciler: Sendable {
                     changes.keep(user.bytes)
                 }
             }
-            for (user, hash) in plan.expectations { changes.expect(hash, for: user) }
+            for (user, hash) in plan.expectations { changes.expect(rawHash: hash, for: user) }
             do throws(HtpasswdError) {
                 let report = try store.apply(changes, creation: creation, attributes: attributes)
                 var done = result
@@ -165,7 +165,7 @@ public struct Reconciler: Sendable {
         var dedupeUsers: Set<[UInt8]> = []
         var dedupes: Bool { !dedupeUsers.isEmpty }
         /// The first-line hash of each desired user the plan was made against (nil: absent).
-        var expectations: [([UInt8], PasswordHash?)] = []
+        var expectations: [([UInt8], [UInt8]?)] = []
     }
 
     private func plan(
@@ -223,7 +223,7 @@ public struct Reconciler: Sendable {
 
         for (position, user) in desired.enumerated() {
             let existing = current[position]
-            plan.expectations.append((user.user.bytes, existing.flatMap { try? PasswordHash($0.hash) }))
+            plan.expectations.append((user.user.bytes, existing?.hash))
             guard let existing else {
                 result.added.append(user.user)
                 plan.toHash.append(user)

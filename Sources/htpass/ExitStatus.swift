@@ -38,7 +38,7 @@ enum ExitStatus: Int32 {
     init(for error: HtpasswdError) {
         switch error {
         case .fileNotFound, .fileExists, .notRegularFile, .system, .ownerNotKept, .lockTimeout, .randomFailed,
-            .changedSinceRead, .interruptedEditElsewhere:
+            .changedSinceRead, .interruptedEditElsewhere, .editPending:
             self = .fileProblem
         case .userNotFound:
             self = .noSuchUser
@@ -69,6 +69,8 @@ enum Advice {
             case .changedSinceRead: "run the command again"
             case .interruptedEditElsewhere:
                 "run any htpass command on the file where that journal is (inside the container) to finish the edit; if that place is gone for good, remove the mark with 'setfattr -x user.htpass.journal FILE' and check the file with 'htpass check'"
+            case .editPending:
+                "free space or fix that error, then run any htpass command on the file (such as 'htpass list') to finish the edit"
             case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"
             case .invalidPassword(.tooLong): "use a shorter password or another algorithm (-a sha512)"
             case .invalidPassword(.containsNUL): "remove it"

@@ -31,6 +31,11 @@ enum Warnings {
         if write.finishedInterruptedEdit {
             Output.note("Finished an interrupted edit of '\(path.display)' before this one")
         }
+        if let failure = write.syncFailure {
+            Output.warning(
+                "The edit of '\(path.display)' is written, but syncing its directory failed (\(failure)), so a power "
+                    + "cut may still undo it; check the file system (dmesg)")
+        }
         if write.method == .inPlace, let reason = write.inPlaceReasons.first, reason != .requested {
             Output.note(
                 "Wrote '\(path.display)' in place because \(reason), which a rename would not reach; "

@@ -18,17 +18,28 @@ struct StreamingEditTests {
             "alice", "bob", "carol", "dave", "café", "newcomer", "zed", " bob", "b\u{FF}", "",
         ].map { Array($0.utf8) } + [[0x62, 0xFF, 0xFE]]
 
-    /// A random set of changes: who is set (with which hash), removed, kept; and the flags.
+    /// A random set of changes: who is set (with which hash), removed, kept; the flags; and conditions:
+    /// on whom, and of which kind (absent; the hash the file has; another hash).
     static let changeSpecs = zip(
         Gen.int(in: 0..<names.count).array(of: 0...3), sampleHashes.array(of: 3),
         Gen.int(in: 0..<names.count).array(of: 0...3), Gen.int(in: 0..<names.count).array(of: 0...2),
-        Gen.int(in: 0...15))
+        Gen.int(in: 0...15), Gen.int(in: 0..<names.count).array(of: 0...3), Gen.int(in: 0...2).array(of: 3))
 
     static func makeChanges(
-        _ spec: ([Int], [PasswordHash], [Int], [Int], Int)
+        _ spec: ([Int], [PasswordHash], [Int], [Int], Int, [Int], [Int]), file original: [UInt8]
     ) -> HtpasswdChanges {
-        let (setting, hashes, removing, keeping, flags) = spec
+        let (setting, hashes, removing, keeping, flags, expecting, kinds) = spec
         var changes = HtpasswdChanges()
+        // Conditions, some on the same user, on hashes as they are in the file (empty, with a CR...).
+        let model = HtpasswdFile(bytes: original)
+        for (position, index) in expecting.enumerated() {
+            let name = names[index]
+            switch kinds[position % kinds.count] {
+            case 0: changes.expect(rawHash: nil, for: name)
+            case 1: changes.expect(rawHash: model.entry(for: name).map { Array($0.hash) }, for: name)
+            default: changes.expect(rawHash: hashes[position % hashes.count].bytes, for: name)
+            }
+        }
         for (position, index) in setting.enumerated() {
             if let user = try? UserName(names[index]) { changes.set(hashes[position % hashes.count], for: user) }
         }
@@ -46,7 +57,7 @@ struct StreamingEditTests {
         let path = directory + "/htpasswd"
         let writeMode = try #require(HtpasswdStore.WriteMode(rawValue: mode))
         await propertyCheck(count: 400, input: sampleFiles, Self.changeSpecs) { original, spec in
-            let changes = Self.makeChanges(spec)
+            let changes = Self.makeChanges(spec, file: original)
             try TestSupport.writeBytes(original, to: path)
             let inode = try inodeNumber(path)
             var model = HtpasswdFile(bytes: original)
@@ -78,6 +89,57 @@ struct StreamingEditTests {
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["htpasswd"])
         }
+    }
+
+    @Test("Conditions: several on one user all hold or the edit fails, naming the first that does not; raw hashes")
+    func conditions() throws {
+        let directory = try TestSupport.temporaryDirectory("htpass-conditions")
+        let path = directory + "/htpasswd"
+        // An empty hash, a hash with a CR in it, and a user listed twice (the first line counts).
+        let original = Array("alice:\nbob:x\ry\ncarol:{SHA}a\ncarol:{SHA}b\n".utf8)
+        let store = HtpasswdStore(path: path)
+        func outcome(_ changes: HtpasswdChanges) throws -> (stream: HtpasswdError?, model: HtpasswdError?) {
+            try TestSupport.writeBytes(original, to: path)
+            var model = HtpasswdFile(bytes: original)
+            var errors: (HtpasswdError?, HtpasswdError?) = (nil, nil)
+            do throws(HtpasswdError) { try store.apply(changes) } catch { errors.0 = error }
+            do throws(HtpasswdError) { try model.apply(changes) } catch { errors.1 = error }
+            if errors.0 != nil { #expect(try TestSupport.readBytes(path) == original) }
+            return errors
+        }
+        var changes = HtpasswdChanges()
+        changes.set(try PasswordHash("{SHA}new"), for: try UserName("dave"))
+        changes.expect(rawHash: [], for: "alice")
+        changes.expect(rawHash: Array("x\ry".utf8), for: "bob")
+        changes.expect(rawHash: Array("{SHA}a".utf8), for: "carol")
+        changes.expect(rawHash: Array("{SHA}a".utf8), for: "carol")
+        changes.expect(nil, for: "dave")
+        changes.expect(nil, for: "dave")
+        var result = try outcome(changes)
+        #expect(result.stream == nil && result.model == nil, "\(result)")
+        #expect(try TestSupport.readBytes(path) == original + Array("dave:{SHA}new\n".utf8))
+
+        // The second condition on carol fails, and so does a later one on alice: the error names carol.
+        var failing = changes
+        failing.expect(rawHash: Array("{SHA}b".utf8), for: "carol")
+        failing.expect(rawHash: Array("other".utf8), for: "alice")
+        result = try outcome(failing)
+        #expect(result.stream == .changedSinceRead(user: Array("carol".utf8)), "\(result)")
+        #expect(result.stream == result.model)
+        // A condition on a user absent from the file, before one that fails on a later line.
+        var absent = HtpasswdChanges()
+        absent.expect(rawHash: Array("x".utf8), for: "zed")
+        absent.expect(rawHash: [], for: "carol")
+        result = try outcome(absent)
+        #expect(result.stream == .changedSinceRead(user: Array("zed".utf8)), "\(result)")
+        #expect(result.stream == result.model)
+        // startsEmpty: the conditions are on the file as it was.
+        var replacing = HtpasswdChanges()
+        replacing.startsEmpty = true
+        replacing.expect(rawHash: [], for: "alice")
+        result = try outcome(replacing)
+        #expect(result.stream == nil && result.model == nil, "\(result)")
+        #expect(try TestSupport.readBytes(path).isEmpty)
     }
 
     @Test("A large file with many changes streams to the same bytes as the model")

@@ -24,6 +24,8 @@ struct ErrorAPITests {
         case .userNotFound(let user): ("userNotFound", [displayText(user)])
         case .interruptedEditElsewhere(let path, let journal):
             ("interruptedEditElsewhere", [shown(path), shown(journal)])
+        case .editPending(let path, let journal, let failure):
+            ("editPending", [shown(path), shown(journal), failure.description])
         case .changedSinceRead(let user): ("changedSinceRead", [displayText(user)])
         case .invalidUserName(let problem): ("invalidUserName", [problem.description])
         case .invalidPassword(let problem): ("invalidPassword", [problem.description])
@@ -46,6 +48,9 @@ struct ErrorAPITests {
         .ownerNotKept(path: oddPath, owner: 1000, group: 33), .lockTimeout(path: oddPath, seconds: 0.5),
         .userNotFound(user: [0x61, 0xFF]), .interruptedEditElsewhere(path: oddPath, journal: "/srv/.h.htpass-journal"),
         .changedSinceRead(user: Array("alice".utf8)),
+        .editPending(
+            path: oddPath, journal: "/srv/.h.htpass-journal",
+            failure: .system(.write, path: oddPath, errno: .noSpace)),
         .invalidUserName(.empty), .invalidUserName(.tooLong(length: 300)), .invalidUserName(.containsColon),
         .invalidUserName(.containsControlCharacter(byte: 10)), .invalidUserName(.startsWithHash),
         .invalidUserName(.leadingSpace), .invalidUserName(.trailingSpace),
@@ -72,7 +77,7 @@ struct ErrorAPITests {
             #expect(!description.contains("htpass "), "\(name): \(description)")
             #expect(!description.contains("\n"), "\(name): \(description)")
         }
-        #expect(covered.count == 18, "a case of HtpasswdError has no sample: \(covered.sorted())")
+        #expect(covered.count == 19, "a case of HtpasswdError has no sample: \(covered.sorted())")
     }
 
     @Test("File errors name the path the caller gave, byte for byte")

@@ -5,6 +5,8 @@
 //     StoreTool delete FILE USER          remove every line of USER (a missing user is an error)
 //     StoreTool placement FILE            print the placement facts, one "key value" a line
 //     StoreTool read FILE                 parse FILE; print "<lines> <entries> <malformed>"
+//     StoreTool cat FILE                  write FILE's content, as read() returns it, to stdout
+//     StoreTool scan FILE                 scan FILE; print "<lines> <size> changed|unchanged"
 //     StoreTool users FILE                print the users, one per line, in file order
 //     StoreTool churn FILE USER           add then delete USER, over and over, until killed
 //     StoreTool toggle FILE USER H1 H2    set USER's hash to H1, then H2, over and over, until killed
@@ -34,7 +36,8 @@ func writeOut(_ text: String, to fd: CInt = 1) {
 }
 
 func usage() -> Never {
-    writeOut("usage: StoreTool add|delete|placement|read|users|churn|toggle|watch|hold-lock|hold-edit ...", to: 2)
+    writeOut(
+        "usage: StoreTool add|delete|placement|read|cat|scan|users|churn|toggle|watch|hold-lock|hold-edit ...", to: 2)
     exit(2)
 }
 
@@ -49,6 +52,8 @@ func caseName(_ error: HtpasswdError) -> String {
     case .ownerNotKept: "ownerNotKept"
     case .userNotFound: "userNotFound"
     case .invalidUserName: "invalidUserName"
+    case .interruptedEditElsewhere: "interruptedEditElsewhere"
+    case .editPending: "editPending"
     default: "other"
     }
 }
@@ -162,6 +167,21 @@ do throws(HtpasswdError) {
     case "read" where arguments.count == 3:
         let file = try store(path).read()
         writeOut("\(file.lineCount) \(file.entries.count) \(file.malformedLines.count)")
+
+    case "cat" where arguments.count == 3:
+        let bytes = try store(path).read().bytes
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(1, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+
+    case "scan" where arguments.count == 3:
+        let summary = try store(path).scan { _ in }
+        writeOut("\(summary.lines) \(summary.size) \(summary.changedDuringScan ? "changed" : "unchanged")")
 
     case "users" where arguments.count == 3:
         for entry in try store(path).read().entries { writeOut(displayText(entry.user)) }

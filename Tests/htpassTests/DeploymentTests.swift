@@ -54,7 +54,13 @@ struct DeploymentTests {
     /// length: the whole file is rewritten), killing it as soon as its journal appears; again until a
     /// kill leaves the journal behind. Returns the journal's content and the number of attempts.
     static func interruptAfterCommit(in namespace: MountNamespace, _ layout: Layout) throws -> ([UInt8], Int) {
-        let journal = namespace.view(layout.container + "/.htpasswd.htpass-journal")
+        try interruptAfterCommit(in: namespace, mountPoint: layout.mountPoint)
+    }
+
+    /// ``interruptAfterCommit(in:_:)`` for the file mounted at `mountPoint` in the namespace.
+    static func interruptAfterCommit(in namespace: MountNamespace, mountPoint: String) throws -> ([UInt8], Int) {
+        let directory = (mountPoint as NSString).deletingLastPathComponent
+        let journal = namespace.view(directory + "/.htpasswd.htpass-journal")
         var attempts = 0
         while attempts < 30 {
             attempts += 1
@@ -62,7 +68,7 @@ struct DeploymentTests {
             writer.executableURL = URL(fileURLWithPath: try TestSupport.locate("nsenter"))
             writer.arguments =
                 Array(namespace.enter.dropFirst()) + [
-                    TestSupport.htpassBinary, "add", layout.mountPoint, "user0", "--password-env", "PW", "-a",
+                    TestSupport.htpassBinary, "add", mountPoint, "user0", "--password-env", "PW", "-a",
                     attempts.isMultiple(of: 2) ? "apr1" : "sha512",
                 ]
             writer.environment = ProcessInfo.processInfo.environment.merging(["PW": "new-pw"]) { $1 }
@@ -264,7 +270,7 @@ struct DeploymentTests {
         let journal = namespace.view(layout.container + "/.htpasswd.htpass-journal")
         let (newContent, attempts) = try Self.interruptAfterCommit(in: namespace, layout)
         let mark = try #require(try TestSupport.extendedAttribute(Self.markName, of: file))
-        #expect(mark.hasPrefix("v1 \(try Self.namespaceInode(namespace.processID)) "), "\(mark)")
+        #expect(mark.hasPrefix("v2 \(try Self.namespaceInode(namespace.processID)) "), "\(mark)")
 
         // On the host: an edit refuses, and changes nothing.
         let left = try TestSupport.readBytes(file)
@@ -298,6 +304,53 @@ struct DeploymentTests {
         print("interrupted inside the container after \(attempts) attempt(s)")
     }
 
+    /// `docker run -v /srv/auth/htpasswd:/srv/auth/htpasswd`: the container's directory has the host's
+    /// path, but it is another directory. The journal's path in the mark names, on the host, the host's own
+    /// directory, where no journal is: only the directory's identity in the mark tells them apart.
+    @Test(
+        "A container that mounts the file at the host's own path is interrupted after its commit point: the host neither clears the mark nor edits; htpass in the container finishes"
+    )
+    func interruptedInsideNamespaceAtTheSamePath() throws {
+        try MountNamespace.requireRoot()
+        let sandbox = try Sandbox()
+        for name in ["host", "source"] { mkdir(sandbox.path(name), 0o755) }
+        let file = sandbox.path("host/htpasswd")
+        let bytes = try Self.writeLargeFile(file)
+        // The namespace hides the host's directory under a tmpfs of its own, then mounts the file at the
+        // same path, reaching it through a second link (which also makes the host's edits go in place).
+        let source = sandbox.path("source/htpasswd")
+        #expect(link(file, source) == 0)
+        let namespace = try MountNamespace(
+            privateDirectory: sandbox.path("host"), binds: [.init(source, at: file, readOnly: false)])
+        defer { namespace.stop() }
+        #expect(try TestSupport.readBytes(namespace.view(file)) == bytes)
+
+        let (newContent, attempts) = try Self.interruptAfterCommit(in: namespace, mountPoint: file)
+        let mark = try #require(try TestSupport.extendedAttribute(Self.markName, of: file))
+        #expect(mark.hasPrefix("v2 \(try Self.namespaceInode(namespace.processID)) "), "\(mark)")
+        #expect(mark.hasSuffix(" \(sandbox.path("host/.htpasswd.htpass-journal"))"), "\(mark)")
+        #expect(access(sandbox.path("host/.htpasswd.htpass-journal"), F_OK) != 0)
+
+        // On the host: a reader reads the file as it is and leaves the mark; an edit refuses.
+        let left = try TestSupport.readBytes(file)
+        let listed = try htpass(["list", file])
+        #expect(listed.status == 0, "\(listed.stderrText)")
+        #expect(try TestSupport.extendedAttribute(Self.markName, of: file) == mark, "the host cleared the mark")
+        let refused = try Self.add(file, "host-user", "pw")
+        try expectFailure(refused, 4)
+        #expect(refused.stderrText.contains("another mount namespace"), "\(refused.stderrText)")
+        #expect(try TestSupport.readBytes(file) == left)
+
+        // In the container, any htpass command finishes the edit; then the host edits.
+        let finished = try namespace.run(TestSupport.htpassBinary, ["list", file])
+        #expect(finished.status == 0, "\(finished.stderrText)")
+        #expect(try TestSupport.readBytes(file) == newContent)
+        #expect(try TestSupport.extendedAttribute(Self.markName, of: file) == nil)
+        Self.expectEdited(try Self.add(file, "host-user", "pw"))
+        #expect(try verifyStatus(namespace.view(file), "host-user", "pw") == 0)
+        print("interrupted inside the container (same path as the host's) after \(attempts) attempt(s)")
+    }
+
     /// A container restarts in a new mount namespace, with the same files: its journal is where the mark
     /// says, with the same token, for the same inode, yet the mark names the old namespace.
     @Test(
@@ -319,7 +372,7 @@ struct DeploymentTests {
         defer { spacer.stop() }
         let restarted = try MountNamespace(binds: [bind])
         defer { restarted.stop() }
-        try #require(!mark.hasPrefix("v1 \(try Self.namespaceInode(restarted.processID)) "))
+        try #require(!mark.hasPrefix("v2 \(try Self.namespaceInode(restarted.processID)) "))
 
         let added = try restarted.run(
             TestSupport.htpassBinary, ["add", layout.mountPoint, "after-restart", "--stdin"] + fast,

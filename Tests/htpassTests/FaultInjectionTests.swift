@@ -16,7 +16,10 @@ import Testing
 /// after a killed edit: finishing an in-place edit killed after its journal was complete, removing the
 /// temporary file of an edit by rename killed before its rename. Retried calls must survive EINTR, and
 /// the tolerated errors (EINVAL from a directory's fsync, EXDEV/ENOSYS from copy_file_range, EOPNOTSUPP
-/// from the extended attribute calls, anything from close) must not fail the edit.
+/// from the extended attribute calls, anything from close, anything from the directory's fsync after
+/// an edit's rename, which leaves the new file in place) must not fail the edit. An in-place edit that
+/// fails after its commit point retries once, so a single fault there does not fail it either (the
+/// summary lists any edit that exits 4 with the new content written: none should).
 ///
 /// Which calls: a first run of each command is traced with `-P` for those four paths, which lists the
 /// calls and counts their occurrences. strace's `-P` also matches calls on descriptors open on those
@@ -113,14 +116,17 @@ struct FaultInjectionTests {
         var list = ["EIO", "EINTR"]
         let writeSide: Set = [
             "openat", "write", "pwrite64", "copy_file_range", "fsync", "fdatasync", "ftruncate", "fsetxattr", "rename",
+            "fallocate",
         ]
         if writeSide.contains(call) { list.append("ENOSPC") }
         let access: Set = [
-            "openat", "rename", "unlink", "access", "newfstatat", "statx", "readlink", "fgetxattr", "fsetxattr",
-            "fremovexattr",
+            "openat", "rename", "unlink", "unlinkat", "access", "faccessat", "faccessat2", "newfstatat", "statx",
+            "readlink", "fgetxattr", "fsetxattr", "fremovexattr",
         ]
         if access.contains(call) { list.append("EACCES") }
-        let permission: Set = ["openat", "rename", "unlink", "fchmod", "fchown", "fsetxattr", "fremovexattr"]
+        let permission: Set = [
+            "openat", "rename", "unlink", "unlinkat", "fchmod", "fchown", "fsetxattr", "fremovexattr",
+        ]
         if permission.contains(call) { list.append("EPERM") }
         switch call {
         case "fsync": list.append("EINVAL")  // a directory on a file system that cannot sync one
@@ -134,6 +140,7 @@ struct FaultInjectionTests {
     /// Calls that `Syscall` retries on EINTR: an EINTR there must not fail the command.
     static let retriedOnEINTR: Set = [
         "openat", "read", "write", "pwrite64", "copy_file_range", "fsync", "ftruncate", "fchmod", "fchown", "flock",
+        "fallocate", "fremovexattr", "fsetxattr",
     ]
 
     /// Whether the command must succeed despite `fault`: a retried EINTR, or an error the design tolerates.
@@ -145,6 +152,9 @@ struct FaultInjectionTests {
         case ("copy_file_range", "EXDEV"), ("copy_file_range", "ENOSYS"): true
         case ("fsetxattr", "EOPNOTSUPP"), ("fgetxattr", "EOPNOTSUPP"): fault.stage == .edit
         case ("fsync", "EINVAL"): fault.onDirectory  // a file system that cannot sync a directory
+        // By rename, the directory is synced after the rename: the new file is in place, which a failed
+        // sync does not undo (the library reports it as a warning).
+        case ("fsync", _) where fault.onDirectory && fault.mode == "rename" && fault.stage == .edit: true
         default: false
         }
     }
@@ -190,7 +200,7 @@ struct FaultInjectionTests {
                     ? ["openat", "flock", "read", "write", "fsync", "rename", "fchown", "fchmod"]
                     : [
                         "openat", "flock", "read", "write", "pwrite64", "fsync", "rename", "ftruncate", "fsetxattr",
-                        "fremovexattr", "unlink",
+                        "fremovexattr", "unlinkat",
                     ]
                 #expect(expected.isSubset(of: Set(calls.map(\.name))), "\(edit) \(mode) calls \(calls.map(\.name))")
                 planned += Self.faults(.edit, edit, mode, calls, directory: directory)
@@ -213,7 +223,7 @@ struct FaultInjectionTests {
                 let calls = try Self.tracedCalls(log).map(\.name)
                 let expected =
                     finished
-                    ? ["fgetxattr", "copy_file_range", "ftruncate", "fsync", "unlink", "fremovexattr"] : ["unlink"]
+                    ? ["fgetxattr", "copy_file_range", "ftruncate", "fsync", "unlinkat", "fremovexattr"] : ["unlink"]
                 #expect(expected.allSatisfy(calls.contains), "recovery calls \(calls)")
                 planned += Self.faults(.recovery, edit, mode, try Self.tracedCalls(log), directory: directory)
             }
@@ -245,9 +255,13 @@ struct FaultInjectionTests {
         var perCall: [String: [String: Int]] = [:]
         var outcomes: [String: Int] = [:]
         var interruptedCalls: Set<String> = []
+        var failedButWritten: [String] = []
         for (index, fault) in faults.enumerated() {
             let observation = try results.value(index).get()
             if fault.injection == "EINTR" && observation.status == 4 { interruptedCalls.insert(fault.call) }
+            if fault.stage == .edit && observation.status == 4 && observation.before == "new" {
+                failedButWritten.append("\(fault.call) #\(fault.occurrence) \(fault.injection) (\(fault.mode))")
+            }
             let finished = fault.stage == .edit || fault.mode == "in-place"
             Self.check(
                 observation, oldListing: oldListing, newListing: finished ? newListings[fault.edit]! : oldListing,
@@ -277,6 +291,7 @@ struct FaultInjectionTests {
         print("  " + byInjection.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         for (outcome, count) in outcomes.sorted(by: { $0.key < $1.key }) { print("  \(outcome): \(count)") }
         print("  EINTR exits 4 at: \(interruptedCalls.sorted().joined(separator: ", "))")
+        print("  edits that exit 4 with the new content written: \(failedButWritten.sorted().joined(separator: ", "))")
     }
 
     // MARK: One fault
@@ -330,8 +345,8 @@ struct FaultInjectionTests {
     static func check(_ observation: Observation, oldListing: [UInt8], newListing: [UInt8], expected: String?) {
         let fault = observation.fault
         #expect(observation.injected, "\(fault): the fault was not injected once")
-        // The warning that sha1 is weak comes before the edit; anything else is the error.
-        let errorLines = lines(observation.stderr).filter { !$0.hasPrefix("htpass: warning: sha1 is a weak format") }
+        // Warnings (sha1 is weak; a directory that could not be synced) are not errors; anything else is.
+        let errorLines = lines(observation.stderr).filter { !$0.hasPrefix("htpass: warning: ") }
         switch observation.status {
         case 0:
             #expect(!fault.kills, "\(fault): not killed")

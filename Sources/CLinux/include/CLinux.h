@@ -2,7 +2,9 @@
 #define HTPASS_CLINUX_H
 
 // Linux system calls that Swift's Glibc module does not expose, because glibc declares them only
-// under _GNU_SOURCE: statx(2) (for STATX_ATTR_MOUNT_ROOT and the mount id) and copy_file_range(2).
+// under _GNU_SOURCE or in headers the module leaves out: statx(2) (for STATX_ATTR_MOUNT_ROOT and the
+// mount id), copy_file_range(2), fallocate(2) with FALLOC_FL_KEEP_SIZE, and the extended attribute
+// calls on descriptors (<sys/xattr.h>).
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,9 +26,14 @@ typedef struct {
 int htpass_statx(int dirfd, const char *path, int nofollow, htpass_statx_result *result);
 
 /// copy_file_range(2): copies up to `length` bytes from `in` at *in_offset to `out` at its file offset,
-/// in the kernel. Returns the bytes copied, 0 at end of file, or -1 with errno set (EXDEV, ENOSYS and
-/// EINVAL mean: copy another way).
+/// in the kernel, advancing *in_offset. Returns the bytes copied; 0 at the end of the file, or where the
+/// file system copies nothing this way; or -1 with errno set (EXDEV, ENOSYS, EINVAL, EOPNOTSUPP and
+/// EPERM mean: copy another way).
 ssize_t htpass_copy_file_range(int in, int64_t *in_offset, int out, size_t length);
+
+/// fallocate(2) with FALLOC_FL_KEEP_SIZE: reserves the blocks of `length` bytes from `offset` in `fd`
+/// without changing its size. Returns 0, or -1 with errno set (EOPNOTSUPP where the file system cannot).
+int htpass_reserve(int fd, int64_t offset, int64_t length);
 
 /// fsetxattr(2), fgetxattr(2), fremovexattr(2) on the open file `fd`: return as the system calls do.
 int htpass_fsetxattr(int fd, const char *name, const void *value, size_t size);

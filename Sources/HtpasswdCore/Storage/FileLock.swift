@@ -14,12 +14,27 @@ import SystemPackage
 /// directory): those edits also lock the file itself, after the directory, so that every writer of the
 /// inode waits for the others.
 enum FileLock {
-    /// Runs `body` holding the lock on `directory`, waiting up to `timeout` seconds for it.
+    /// When waiting for the locks of one operation gives up: one deadline for the directory's lock and
+    /// the file's, so that the timeout bounds the whole wait.
+    struct Deadline {
+        /// The timeout it was made from, in seconds, for the error.
+        let timeout: Double
+        /// The instant, on the monotonic clock.
+        let instant: Double
+
+        init(timeout: Double) {
+            self.timeout = timeout
+            instant = FileLock.now() + timeout
+        }
+    }
+
+    /// Runs `body` holding the lock on `directory`, waiting for it until `deadline`.
     ///
-    /// - Throws: ``HtpasswdError/lockTimeout(path:seconds:)`` after `timeout`; ``HtpasswdError/system(_:path:errno:)``
+    /// - Throws: ``HtpasswdError/lockTimeout(path:seconds:)`` at `deadline`; ``HtpasswdError/system(_:path:errno:)``
     ///   if the directory cannot be opened or locked; or what `body` throws.
     static func withExclusiveLock<Result>(
-        on directory: FilePath, timeout: Double, lockedFile: FilePath, _ body: () throws(HtpasswdError) -> Result
+        on directory: FilePath, until deadline: Deadline, lockedFile: FilePath,
+        _ body: () throws(HtpasswdError) -> Result
     ) throws(HtpasswdError) -> Result {
         let fd: CInt
         do {
@@ -29,14 +44,13 @@ enum FileLock {
         }
         // Closing the descriptor releases the lock, on every path.
         defer { close(fd) }
-        try lock(fd, path: directory, timeout: timeout, lockedFile: lockedFile)
+        try lock(fd, path: directory, until: deadline, lockedFile: lockedFile)
         return try body()
     }
 
-    /// Takes an exclusive lock on the open file `fd`, waiting up to `timeout` seconds. The lock lasts until
-    /// every descriptor of that open file is closed.
-    static func lock(_ fd: CInt, path: FilePath, timeout: Double, lockedFile: FilePath) throws(HtpasswdError) {
-        let deadline = now() + timeout
+    /// Takes an exclusive lock on the open file `fd`, waiting until `deadline`. The lock lasts until every
+    /// descriptor of that open file is closed.
+    static func lock(_ fd: CInt, path: FilePath, until deadline: Deadline, lockedFile: FilePath) throws(HtpasswdError) {
         var pause: Double = 0.0005
         while true {
             if flock(fd, LOCK_EX | LOCK_NB) == 0 { return }
@@ -44,16 +58,17 @@ enum FileLock {
             if code != EWOULDBLOCK && code != EINTR {
                 throw .system(.lock, path: path, errno: Errno(rawValue: code))
             }
-            if now() >= deadline { throw .lockTimeout(path: lockedFile, seconds: timeout) }
+            let left = deadline.instant - now()
+            if left <= 0 { throw .lockTimeout(path: lockedFile, seconds: deadline.timeout) }
             // Short, growing, jittered naps: many waiters do not wake in step.
             let jitter = Double(UInt8.random(in: 0...255)) / 255
-            var nap = timespec(tv_sec: 0, tv_nsec: Int((pause * (0.5 + jitter)) * 1e9))
+            var nap = timespec(tv_sec: 0, tv_nsec: Int((min(pause * (0.5 + jitter), left)) * 1e9))
             nanosleep(&nap, nil)
             pause = min(pause * 2, 0.02)
         }
     }
 
-    private static func now() -> Double {
+    fileprivate static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

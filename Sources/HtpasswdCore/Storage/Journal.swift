@@ -5,31 +5,46 @@ import SystemPackage
 /// The journal of an edit written in place: a complete, synced copy of the new content, kept next to the
 /// file as `.NAME.htpass-journal` while the file itself is overwritten.
 ///
-/// An in-place edit
-/// 1. marks the file's inode with an extended attribute, `user.htpass.journal`, naming the journal (its
-///    mount namespace, a random token, its path);
-/// 2. writes the new content to `.NAME.htpass-tmp`, syncs it, and renames it to the journal's name — the
+/// An in-place edit, once its new content is in `.NAME.htpass-tmp` (after room for a header),
+/// 1. opens the file for writing and reserves the room the new content needs (`fallocate`, where the
+///    file system can), so that the usual failures (no space, a lease) come before anything is marked;
+/// 2. marks the file's inode with an extended attribute, `user.htpass.journal`, naming the journal (its
+///    mount namespace, the identity of its directory, a random token, its path), and syncs the file so
+///    that the mark outlasts a power cut;
+/// 3. writes the header into the temporary file, syncs it, and renames it to the journal's name — the
 ///    commit point: a journal under that name is always complete — and syncs the directory;
-/// 3. overwrites the file from the first changed byte, truncates it, syncs it;
-/// 4. removes the journal, syncs the directory, and removes the mark.
+/// 4. overwrites the file from the first changed byte, truncates it, syncs it;
+/// 5. removes the journal, syncs the directory, and removes the mark.
 ///
-/// If the writer dies (SIGKILL, power loss) after the commit point, the file may be neither old nor new;
-/// the next htpass run on the file, whatever its command, finds the mark and finishes the write ("rolls
-/// forward") before anything else. Before the commit point the file was not touched: the next run removes
-/// the mark and the temporary file.
+/// A failure before the commit point removes the mark and leaves the file untouched. A failure after it
+/// is retried once, step by step; if it fails again the edit throws
+/// ``HtpasswdError/editPending(path:journal:failure:)``: the journal is complete, and the next run finishes
+/// the edit. If the writer dies (SIGKILL, power loss) after the commit point, the file may be neither old
+/// nor new; the next htpass run on the file, whatever its command, finds the mark and finishes the write
+/// ("rolls forward") before anything else. Before the commit point the file was not touched: the next run
+/// removes the mark and the temporary file.
 ///
 /// The mark lives on the inode, so every path to the file sees it: another hard link, and the same file
 /// bind-mounted into a container, whose htpass writes its journal in the container's directory. Any run
 /// that can reach the journal the mark names (same token, same inode) finishes the edit — a restarted
 /// container too, since its directory survives. A run that cannot reach it (the host, for a container's
 /// journal) refuses to edit (``HtpasswdError/interruptedEditElsewhere(path:journal:)``) rather than write
-/// over content that would then be rolled back; it clears a mark only when the mark names its own journal
-/// path and that journal is not there (the edit never reached its commit point). On a file system without extended attributes (rare: ext4, XFS, btrfs and
-/// tmpfs since Linux 6.6 have them), the journal is found by its name next to the file only.
+/// over content that would then be rolled back. It clears a mark whose journal is not there only when it
+/// knows it looked in the journal's very directory: the directory's device and inode, recorded in the
+/// mark, are those of its own directory or of the directory the mark's path leads to — a path alone can
+/// name another directory in another mount namespace (a container that mounts the file at the host's
+/// path). On a file system without extended attributes (rare: ext4, XFS, btrfs and tmpfs since Linux 6.6
+/// have them), the journal is found by its name next to the file only.
+///
+/// The mark can be set by anyone who may write the file, so the journal it names is opened with care: its
+/// directory first, then the journal in it without following a link and without blocking (a FIFO), and
+/// only a regular file owned by the file's owner, by this process's user or by root is used outside the
+/// file's own directory; it is removed through the directory's descriptor.
 enum Journal {
     static let headerSize = 256
     static let magic = "htpass-journal 2"
     static let markName = "user.htpass.journal"
+    static let suffix = ".htpass-journal"
 
     struct Header: Equatable {
         var device: UInt64
@@ -43,34 +58,76 @@ enum Journal {
         var token: String
     }
 
-    /// The extended attribute on the file during an in-place edit.
+    /// A file's identity: its device and inode numbers.
+    struct FileID: Equatable {
+        var device: UInt64
+        var inode: UInt64
+
+        init(device: UInt64, inode: UInt64) {
+            self.device = device
+            self.inode = inode
+        }
+
+        init(_ info: stat) {
+            self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        }
+    }
+
+    /// The extended attribute on the file during an in-place edit:
+    /// `v2 NAMESPACE DEVICE INODE TOKEN PATH` (`v1 NAMESPACE TOKEN PATH` from earlier versions, without
+    /// the directory's identity).
     struct Mark: Equatable {
-        /// The mount namespace of the writer (its inode in `/proc/self/ns/mnt`), 0 if unknown.
+        /// The mount namespace of the writer (its inode in `/proc/self/ns/mnt`), 0 if unknown. It decides
+        /// only for a v1 mark; in a v2 mark it tells a person reading the attribute which container wrote it.
         var namespace: UInt64
+        /// The device and inode of the journal's directory; nil in a v1 mark.
+        var directory: FileID?
         var token: String
         /// The journal's absolute path, in the writer's mount namespace.
         var journal: FilePath
 
-        var bytes: [UInt8] { Array("v1 \(namespace) \(token) ".utf8) + journal.bytes }
+        var bytes: [UInt8] {
+            let head =
+                if let directory {
+                    "v2 \(namespace) \(directory.device) \(directory.inode) \(token) "
+                } else {
+                    "v1 \(namespace) \(token) "
+                }
+            return Array(head.utf8) + journal.bytes
+        }
 
-        init(namespace: UInt64, token: String, journal: FilePath) {
+        init(namespace: UInt64, directory: FileID?, token: String, journal: FilePath) {
             self.namespace = namespace
+            self.directory = directory
             self.token = token
             self.journal = journal
         }
 
         init?(_ bytes: [UInt8]) {
-            let fields = bytes.split(separator: UInt8(ascii: " "), maxSplits: 3, omittingEmptySubsequences: false)
-            guard fields.count == 4, fields[0].elementsEqual("v1".utf8),
-                let namespace = UInt64(String(decoding: fields[1], as: UTF8.self)), !fields[3].isEmpty
-            else { return nil }
-            self.namespace = namespace
-            token = String(decoding: fields[2], as: UTF8.self)
-            journal = FilePath(bytes: fields[3])
+            let space = UInt8(ascii: " ")
+            func number(_ field: ArraySlice<UInt8>) -> UInt64? { UInt64(String(decoding: field, as: UTF8.self)) }
+            if bytes.starts(with: "v2 ".utf8) {
+                let fields = bytes.split(separator: space, maxSplits: 5, omittingEmptySubsequences: false)
+                guard fields.count == 6, let namespace = number(fields[1]), let device = number(fields[2]),
+                    let inode = number(fields[3]), !fields[4].isEmpty, !fields[5].isEmpty
+                else { return nil }
+                self.init(
+                    namespace: namespace, directory: FileID(device: device, inode: inode),
+                    token: String(decoding: fields[4], as: UTF8.self), journal: FilePath(bytes: fields[5]))
+            } else if bytes.starts(with: "v1 ".utf8) {
+                let fields = bytes.split(separator: space, maxSplits: 3, omittingEmptySubsequences: false)
+                guard fields.count == 4, let namespace = number(fields[1]), !fields[2].isEmpty, !fields[3].isEmpty
+                else { return nil }
+                self.init(
+                    namespace: namespace, directory: nil, token: String(decoding: fields[2], as: UTF8.self),
+                    journal: FilePath(bytes: fields[3]))
+            } else {
+                return nil
+            }
         }
     }
 
-    static func path(for target: FilePath) -> FilePath { target.sibling(prefix: ".", suffix: ".htpass-journal") }
+    static func path(for target: FilePath) -> FilePath { target.sibling(prefix: ".", suffix: suffix) }
 
     static func temporaryPath(for target: FilePath) -> FilePath {
         target.sibling(prefix: ".", suffix: ".htpass-tmp")
@@ -102,14 +159,14 @@ enum Journal {
     /// The mark on the open file `fd`; nil if it has none. Throws when the attribute cannot be read (the
     /// mark may then be there), and ENOTSUP or EOPNOTSUPP where the file system has no extended attributes.
     static func readMark(_ fd: CInt) throws(SystemError) -> Mark? {
-        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 64)
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 128)
         while true {
             let count = buffer.withUnsafeMutableBytes { htpass_fgetxattr(fd, markName, $0.baseAddress, $0.count) }
             if count >= 0 { return count == 0 ? nil : Mark(Array(buffer[..<count])) }
             if errno == EINTR { continue }
             // ERANGE: longer than any mark we write, so not ours.
             if errno == ENODATA || errno == ERANGE { return nil }
-            throw SystemError(.read, errno: errno)
+            throw SystemError(.readAttribute, errno: errno)
         }
     }
 
@@ -120,84 +177,169 @@ enum Journal {
 
     /// The in-place write of the content in `temporary` (open read-write as `temporaryFD`, the content
     /// after ``headerSize`` bytes) over `target` (open as `targetFD`, locked).
+    ///
+    /// - Returns: A failure to sync the directory once the file holds the new content: the edit is done,
+    ///   but its journal's removal may not survive a power cut (harmless: the next run discards it).
+    /// - Throws: Before the commit point, the failure (the file untouched, no mark left); after it,
+    ///   ``HtpasswdError/editPending(path:journal:failure:)``.
     static func commit(
         temporaryFD: CInt, temporary: FilePath, size: Int, firstChange: Int, target: FilePath, targetFD: CInt
-    ) throws(HtpasswdError) {
+    ) throws(HtpasswdError) -> HtpasswdError? {
         let journalPath = path(for: target)
+        let journalName = journalPath.lastComponent!
         let directory = target.split.directory
         let info: stat
         do throws(SystemError) { info = try Syscall.fstat(targetFD) } catch { throw error.at(target) }
+        let directoryFD: CInt
+        let directoryInfo: stat
+        do throws(SystemError) {
+            directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
+            do throws(SystemError) { directoryInfo = try Syscall.fstat(directoryFD) } catch {
+                close(directoryFD)
+                throw error
+            }
+        } catch {
+            throw error.at(directory)
+        }
+        defer { close(directoryFD) }
+
+        // 1. The file, open for writing, and room for the new content, before anything is marked.
+        let writeFD = try openForWriting(target)
+        defer { close(writeFD) }
+        if size > Int(info.st_size) {
+            do throws(SystemError) { try reserve(writeFD, size) } catch { throw error.at(target) }
+        }
+
+        // 2. The mark, so that every path to the inode knows an edit is under way; synced, since recovery
+        //    after a power cut relies on it.
         let token =
             (try? SecureRandom.string(count: 16, alphabet: Array("0123456789abcdef".utf8)))
             .map { String(decoding: $0, as: UTF8.self) } ?? "0"
-        let absoluteJournal = Placement.realPath(directory).map { $0.appending(journalPath.lastComponent!) }
-        // 1. The mark, so that every path to the inode knows an edit is under way.
         var marked = false
-        if let absoluteJournal {
-            let mark = Mark(namespace: ownNamespace, token: token, journal: absoluteJournal).bytes
-            if mark.withUnsafeBytes({ htpass_fsetxattr(targetFD, markName, $0.baseAddress, $0.count) }) == 0 {
-                marked = true
-            } else if errno != ENOTSUP && errno != EOPNOTSUPP {
-                throw .system(.setAttribute, path: target, errno: Errno(rawValue: errno))
+        if let absoluteJournal = Placement.realPath(directory).map({ $0.appending(journalName) }) {
+            let mark = Mark(
+                namespace: ownNamespace, directory: FileID(directoryInfo), token: token, journal: absoluteJournal)
+            let bytes = mark.bytes
+            while true {
+                if bytes.withUnsafeBytes({ htpass_fsetxattr(targetFD, markName, $0.baseAddress, $0.count) }) == 0 {
+                    marked = true
+                } else if errno == EINTR {
+                    continue
+                } else if errno != ENOTSUP && errno != EOPNOTSUPP {
+                    throw .system(.setAttribute, path: target, errno: Errno(rawValue: errno))
+                }
+                break
             }
         }
-        // 2. The journal, complete and durable under its name.
+
+        // 3. The journal, complete and durable under its name: the commit point.
         let header = Header(
             device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: size, firstChange: firstChange,
             marked: marked, token: token)
-        do throws(SystemError) {
-            try encode(header).withBuffer { (raw) throws(SystemError) in
-                try Syscall.pwriteAll(temporaryFD, UnsafeRawBufferPointer(raw), at: 0)
+        do throws(HtpasswdError) {
+            if marked {
+                do throws(SystemError) { try Syscall.fsync(writeFD) } catch { throw error.at(target) }
             }
-            try Syscall.fsync(temporaryFD)
-            try Syscall.rename(temporary, journalPath)
+            do throws(SystemError) {
+                try encode(header).withBuffer { (raw) throws(SystemError) in
+                    try Syscall.pwriteAll(temporaryFD, UnsafeRawBufferPointer(raw), at: 0)
+                }
+                try Syscall.fsync(temporaryFD)
+                try Syscall.rename(temporary, journalPath)
+            } catch {
+                throw error.at(error.call == .rename ? journalPath : temporary)
+            }
         } catch {
-            throw error.at(error.call == .rename ? journalPath : temporary)
+            // The file was not touched: no mark may make another view of it wait for a journal that never was.
+            if marked { _ = htpass_fremovexattr(targetFD, markName) }
+            throw error
         }
-        try Syscall.syncDirectory(directory)
-        // 3. The file. From here on, the next run finishes the edit if this one does not.
-        try copy(from: temporaryFD, header, journalPath: journalPath, onto: target)
-        // 4. Done: the journal, then the mark.
-        try finish(journalPath: journalPath, target: target, targetFD: targetFD, marked: marked)
+
+        // 4, 5. The file, then the journal and the mark. From here on the edit will be finished.
+        return try complete(
+            journalFD: temporaryFD, header: header, directoryFD: directoryFD, name: journalName,
+            journalPath: journalPath, target: target, targetFD: targetFD, writeFD: writeFD, marked: marked)
     }
 
-    /// Writes the journal's content over `target` from the first change, truncates it, and syncs it.
-    private static func copy(
-        from journal: CInt, _ header: Header, journalPath: FilePath, onto target: FilePath
-    ) throws(HtpasswdError) {
-        let fd: CInt
-        do throws(SystemError) {
-            fd = try Syscall.open(target, O_WRONLY | O_NOFOLLOW | O_NONBLOCK)
-        } catch {
+    /// Opens `target` for writing, without blocking on a lease or following a link.
+    private static func openForWriting(_ target: FilePath) throws(HtpasswdError) -> CInt {
+        do throws(SystemError) { return try Syscall.open(target, O_WRONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
             throw error.at(target)
         }
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-        defer { scratch.deallocate() }
-        try Syscall.closeAfter(fd) { (fd) throws(HtpasswdError) in
+    }
+
+    /// Reserves the blocks of the first `size` bytes of `fd` without changing its size, where the file
+    /// system can: a full disk or quota then fails here, before the file is marked.
+    private static func reserve(_ fd: CInt, _ size: Int) throws(SystemError) {
+        while htpass_reserve(fd, 0, Int64(size)) != 0 {
+            if errno == EINTR { continue }
+            if errno == EOPNOTSUPP || errno == ENOSYS { return }
+            throw SystemError(.allocate, errno: errno)
+        }
+    }
+
+    /// Finishes an edit past its commit point: syncs the journal's directory (so that its name is durable
+    /// before the file is touched), writes the journal's content over the file, removes the journal and
+    /// the mark. Each step is tried twice.
+    ///
+    /// - Returns: A failure to sync the directory after the journal's removal (see ``commit``).
+    /// - Throws: ``HtpasswdError/editPending(path:journal:failure:)``.
+    private static func complete(
+        journalFD: CInt, header: Header, directoryFD: CInt, name: FilePath.Component, journalPath: FilePath,
+        target: FilePath, targetFD: CInt, writeFD: CInt, marked: Bool
+    ) throws(HtpasswdError) -> HtpasswdError? {
+        let directory = journalPath.split.directory
+        func pending(_ failure: HtpasswdError) -> HtpasswdError {
+            .editPending(path: target, journal: journalPath, failure: failure)
+        }
+        // No second try here: after a failed sync, the kernel may report the next one as a success.
+        do throws(SystemError) { try Syscall.syncDirectory(fd: directoryFD) } catch {
+            throw pending(error.at(directory))
+        }
+        try twice(pending) { () throws(HtpasswdError) in
             do throws(SystemError) {
-                if lseek(fd, off_t(header.firstChange), SEEK_SET) < 0 { throw SystemError(.write, errno: errno) }
-                try Syscall.copy(
-                    from: journal, offset: headerSize + header.firstChange, count: header.size - header.firstChange,
-                    to: fd, scratch: scratch)
-                try Syscall.ftruncate(fd, header.size)
-                try Syscall.fsync(fd)
+                try writeContent(from: journalFD, header, into: writeFD)
             } catch {
                 throw error.call == .read ? error.at(journalPath) : error.at(target)
             }
         }
+        try twice(pending) { () throws(HtpasswdError) in
+            do throws(SystemError) { try Syscall.remove(in: directoryFD, name) } catch { throw error.at(journalPath) }
+        }
+        // The file is complete and synced: if the journal's removal is lost, the next run discards it.
+        var unsynced: HtpasswdError?
+        do throws(SystemError) { try Syscall.syncDirectory(fd: directoryFD) } catch { unsynced = error.at(directory) }
+        if marked { try twice(pending) { () throws(HtpasswdError) in try removeMark(targetFD, target) } }
+        return unsynced
     }
 
-    private static func finish(journalPath: FilePath, target: FilePath, targetFD: CInt, marked: Bool)
-        throws(HtpasswdError)
-    {
-        do throws(SystemError) { try Syscall.removeIfPresent(journalPath) } catch { throw error.at(journalPath) }
-        try Syscall.syncDirectory(journalPath.split.directory)
-        if marked { try removeMark(targetFD, target) }
+    /// Runs `body`, and once more if it fails; throws `pending` of the second failure.
+    private static func twice(
+        _ pending: (HtpasswdError) -> HtpasswdError, _ body: () throws(HtpasswdError) -> Void
+    ) throws(HtpasswdError) {
+        do throws(HtpasswdError) { try body() } catch {
+            do throws(HtpasswdError) { try body() } catch { throw pending(error) }
+        }
+    }
+
+    /// Writes the journal's content over the file open as `fd` from the first change, truncates it, and
+    /// syncs it. Repeatable: it writes the same bytes each time.
+    private static func writeContent(from journal: CInt, _ header: Header, into fd: CInt) throws(SystemError) {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { scratch.deallocate() }
+        if lseek(fd, off_t(header.firstChange), SEEK_SET) < 0 { throw SystemError(.write, errno: errno) }
+        try Syscall.copy(
+            from: journal, offset: headerSize + header.firstChange, count: header.size - header.firstChange,
+            to: fd, scratch: scratch)
+        try Syscall.ftruncate(fd, header.size)
+        try Syscall.fsync(fd)
     }
 
     private static func removeMark(_ fd: CInt, _ target: FilePath) throws(HtpasswdError) {
-        if htpass_fremovexattr(fd, markName) != 0 && errno != ENODATA {
-            throw .system(.setAttribute, path: target, errno: Errno(rawValue: errno))
+        while htpass_fremovexattr(fd, markName) != 0 {
+            if errno == EINTR { continue }
+            if errno == ENODATA { return }
+            throw .system(.removeAttribute, path: target, errno: Errno(rawValue: errno))
         }
     }
 
@@ -213,14 +355,17 @@ enum Journal {
         case clearedMark
         /// A temporary file from a writer that died before its commit point, removed.
         case removedTemporary
+        /// After a roll-forward, syncing the directory failed (see ``commit``).
+        case unsynced(HtpasswdError)
     }
 
-    /// Whether an edit of `target` may be unfinished: a journal or temporary file next to it, or a mark
-    /// on it. Cheap (two `lstat`s and a `getxattr`), and without the lock.
-    static func pending(for target: FilePath, fd: CInt?) -> Bool {
+    /// Whether an edit of `target` may be unfinished: a journal next to it, or a mark on it; and, with
+    /// `temporary`, a temporary file next to it (which a reader ignores: it may be a live writer's).
+    /// Cheap (an `lstat` or two and a `getxattr`), and without the lock.
+    static func pending(for target: FilePath, fd: CInt?, temporary: Bool) -> Bool {
         var info = stat()
         if path(for: target).withPlatformString({ lstat($0, &info) }) == 0 { return true }
-        if temporaryPath(for: target).withPlatformString({ lstat($0, &info) }) == 0 { return true }
+        if temporary && temporaryPath(for: target).withPlatformString({ lstat($0, &info) }) == 0 { return true }
         // A mark that cannot be read may be there: recovery then says why it cannot proceed.
         if let fd {
             do throws(SystemError) { return try readMark(fd) != nil } catch {
@@ -233,8 +378,9 @@ enum Journal {
     /// Finishes an interrupted in-place edit of `target` (open as `targetFD`, nil if missing), and removes
     /// a dead writer's temporary file. The caller holds the directory lock and the file's lock.
     ///
-    /// - Throws: ``HtpasswdError/interruptedEditElsewhere(path:journal:)`` for a mark left in another
-    ///   mount namespace; a file error.
+    /// - Throws: ``HtpasswdError/interruptedEditElsewhere(path:journal:)`` for a mark whose journal is out
+    ///   of reach; ``HtpasswdError/editPending(path:journal:failure:)`` when the roll-forward fails twice;
+    ///   a file error.
     static func recover(_ target: FilePath, targetFD: CInt?) throws(HtpasswdError) -> [Found] {
         var found: [Found] = []
         let temporary = temporaryPath(for: target)
@@ -247,127 +393,284 @@ enum Journal {
             throw error.at(temporary)
         }
         let ownJournal = path(for: target)
+        let ownName = ownJournal.lastComponent!
+        let directory = target.split.directory
+        let directoryFD: CInt
+        let ownDirectory: FileID
+        do throws(SystemError) {
+            directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
+            do throws(SystemError) { ownDirectory = FileID(try Syscall.fstat(directoryFD)) } catch {
+                close(directoryFD)
+                throw error
+            }
+        } catch {
+            throw error.at(directory)
+        }
+        defer { close(directoryFD) }
+
+        guard let targetFD else {
+            // No file to finish: a journal next to where it was is stale.
+            let present: Bool
+            do throws(SystemError) { present = try Syscall.lstat(in: directoryFD, ownName) != nil } catch {
+                throw error.at(ownJournal)
+            }
+            if present { try discard(directoryFD, ownName, ownJournal, &found) }
+            return found
+        }
+        let targetInfo: stat
+        do throws(SystemError) { targetInfo = try Syscall.fstat(targetFD) } catch { throw error.at(target) }
+        let context = Context(target: target, targetFD: targetFD, targetInfo: targetInfo)
 
         // A mark, journal or inode that cannot be read is an error, never taken for absent: that would
         // discard a complete journal and leave the file half-written.
         var mark: Mark?
         var marksUnsupported = false
-        do throws(SystemError) { mark = try targetFD.flatMap(readMark) } catch {
+        do throws(SystemError) { mark = try readMark(targetFD) } catch {
             guard unsupported(error) else { throw error.at(target) }
             marksUnsupported = true
         }
-        if let targetFD, let mark {
-            let opened = try openJournal(mark.journal)
-            if let (journal, header) = opened, header.token == mark.token, try sameInode(header, targetFD, target) {
-                // The journal is reachable from here (this mount namespace, or a restarted container that
-                // sees the same directory): finish the edit, whoever started it.
-                try Syscall.closeAfter(journal) { (journal) throws(HtpasswdError) in
-                    try copy(from: journal, header, journalPath: mark.journal, onto: target)
-                }
-                try finish(journalPath: mark.journal, target: target, targetFD: targetFD, marked: true)
-                found.append(.rolledForward)
-            } else if let own = Placement.realPath(ownJournal.split.directory).map({
-                $0.appending(ownJournal.lastComponent!)
-            }),
-                own == mark.journal
-            {
-                // The mark names our own journal, which is not there: the edit never reached its commit
-                // point (the file was not touched), or it was finished but for the mark.
-                if let (journal, _) = opened { close(journal) }
-                try removeMark(targetFD, target)
-                found.append(.clearedMark)
-            } else {
-                // Another view of the file (a container, the host) holds the journal: only it can finish.
-                if let (journal, _) = opened { close(journal) }
-                throw .interruptedEditElsewhere(path: target, journal: mark.journal)
-            }
+        if let mark {
+            try recoverMarked(mark, context, ownDirectoryFD: directoryFD, ownDirectory: ownDirectory, &found)
         }
 
         // A journal by name: unmarked (no extended attributes where it was written), or stale.
-        guard let (journal, header) = try openJournal(ownJournal) else {
-            if (try? Syscall.lstat(ownJournal)) != nil { try discard(ownJournal, &found) }
+        let journal: CInt
+        let header: Header
+        switch try openJournal(in: directoryFD, named: ownName, path: ownJournal, context, anyOwner: true) {
+        case .absent:
             return found
+        case .unusable:
+            try discard(directoryFD, ownName, ownJournal, &found)
+            return found
+        case .journal(let fd, let read):
+            (journal, header) = (fd, read)
         }
+        defer { close(journal) }
         // A marked journal whose mark cannot be seen here (no extended attributes now) is rolled forward
         // as an unmarked one.
-        var rollForward = false
-        if !header.marked || marksUnsupported, let targetFD {
-            do throws(HtpasswdError) { rollForward = try sameInode(header, targetFD, target) } catch {
-                close(journal)
-                throw error
-            }
-        }
-        if rollForward {
-            try Syscall.closeAfter(journal) { (journal) throws(HtpasswdError) in
-                try copy(from: journal, header, journalPath: ownJournal, onto: target)
-            }
-            try finish(journalPath: ownJournal, target: target, targetFD: targetFD!, marked: false)
-            found.append(.rolledForward)
+        if (!header.marked || marksUnsupported) && context.isTarget(header) {
+            try rollForward(
+                journal, header, directoryFD: directoryFD, name: ownName, journalPath: ownJournal, context,
+                marked: false, &found)
         } else {
-            close(journal)
-            try discard(ownJournal, &found)
+            try discard(directoryFD, ownName, ownJournal, &found)
         }
         return found
+    }
+
+    /// The file being recovered.
+    private struct Context {
+        var target: FilePath
+        var targetFD: CInt
+        var targetInfo: stat
+
+        func isTarget(_ header: Header) -> Bool {
+            header.device == UInt64(targetInfo.st_dev) && header.inode == UInt64(targetInfo.st_ino)
+        }
+
+        /// Whether a journal owned by `owner`, outside the file's directory, may be used: the file's owner,
+        /// this process's user, or root.
+        func trusts(_ owner: uid_t) -> Bool {
+            owner == targetInfo.st_uid || owner == geteuid() || owner == 0
+        }
+    }
+
+    /// Recovery for a file that carries `mark`: rolls the journal it names forward, clears a mark whose
+    /// journal is surely not there, or throws ``HtpasswdError/interruptedEditElsewhere(path:journal:)``.
+    private static func recoverMarked(
+        _ mark: Mark, _ context: Context, ownDirectoryFD: CInt, ownDirectory: FileID, _ found: inout [Found]
+    ) throws(HtpasswdError) {
+        let target = context.target
+        let name = mark.journal.lastComponent
+        let validName = name.map { $0.string.hasPrefix(".") && $0.string.hasSuffix(suffix) } ?? false
+        // The directory the mark's path leads to, here.
+        var markDirectoryFD: CInt = -1
+        var markDirectory: FileID?
+        if validName {
+            let markDirectoryPath = mark.journal.split.directory
+            do throws(SystemError) {
+                markDirectoryFD = try Syscall.open(markDirectoryPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+                markDirectory = FileID(try Syscall.fstat(markDirectoryFD))
+            } catch {
+                // Out of reach from here: the path does not exist, or is not a directory we may open.
+                let code = error.errno.rawValue
+                if ![ENOENT, ENOTDIR, ELOOP, EACCES, EPERM].contains(code) {
+                    if markDirectoryFD >= 0 { close(markDirectoryFD) }
+                    throw error.at(markDirectoryPath)
+                }
+                markDirectory = nil
+            }
+        }
+        defer { if markDirectoryFD >= 0 { close(markDirectoryFD) } }
+
+        // Where the journal may be: where the mark's path leads, and, when the mark names this directory
+        // (reached here by another path), here.
+        var places: [(fd: CInt, path: FilePath, own: Bool)] = []
+        if markDirectoryFD >= 0 {
+            places.append((markDirectoryFD, mark.journal, markDirectory == ownDirectory))
+        }
+        if let name, validName, mark.directory == ownDirectory, markDirectory != ownDirectory {
+            places.append((ownDirectoryFD, target.split.directory.appending(name), true))
+        }
+        var untrusted: FilePath?
+        for place in places {
+            let journal: CInt
+            let header: Header
+            switch try openJournal(in: place.fd, named: name!, path: place.path, context, anyOwner: place.own) {
+            case .absent:
+                continue
+            case .unusable:
+                // Outside this directory, something under the journal's name that may not be used from
+                // here (another user's file, not a regular file) is no proof that the journal is absent.
+                if !place.own { untrusted = place.path }
+                continue
+            case .journal(let fd, let read):
+                (journal, header) = (fd, read)
+            }
+            defer { close(journal) }
+            if header.token == mark.token && context.isTarget(header) {
+                // The journal is reachable from here (this mount namespace, or a restarted container that
+                // sees the same directory): finish the edit, whoever started it.
+                try rollForward(
+                    journal, header, directoryFD: place.fd, name: name!, journalPath: place.path, context,
+                    marked: true, &found)
+                return
+            }
+        }
+
+        // Not there. Clear the mark only if this is surely the directory where it would be: then the edit
+        // never reached its commit point (the file was not touched), or it was finished but for the mark.
+        let surelyHere: Bool
+        if let recorded = mark.directory {
+            surelyHere = recorded == ownDirectory || (recorded == markDirectory && untrusted == nil)
+        } else {
+            // A v1 mark has no directory identity: its path names this directory only in its own namespace.
+            surelyHere =
+                untrusted == nil && mark.namespace != 0 && mark.namespace == ownNamespace
+                && markDirectory == ownDirectory
+        }
+        guard surelyHere else {
+            // Another view of the file (a container, the host) holds the journal: only it can finish.
+            throw .interruptedEditElsewhere(path: target, journal: mark.journal)
+        }
+        try removeMark(context.targetFD, target)
+        found.append(.clearedMark)
+    }
+
+    private static func rollForward(
+        _ journal: CInt, _ header: Header, directoryFD: CInt, name: FilePath.Component, journalPath: FilePath,
+        _ context: Context, marked: Bool, _ found: inout [Found]
+    ) throws(HtpasswdError) {
+        let writeFD = try openForWriting(context.target)
+        defer { close(writeFD) }
+        let unsynced = try complete(
+            journalFD: journal, header: header, directoryFD: directoryFD, name: name, journalPath: journalPath,
+            target: context.target, targetFD: context.targetFD, writeFD: writeFD, marked: marked)
+        found.append(.rolledForward)
+        if let unsynced { found.append(.unsynced(unsynced)) }
     }
 
     private static func unsupported(_ error: SystemError) -> Bool {
         error.errno.rawValue == ENOTSUP || error.errno.rawValue == EOPNOTSUPP
     }
 
-    private static func sameInode(_ header: Header, _ fd: CInt) -> Bool {
-        var info = stat()
-        return fstat(fd, &info) == 0 && header.device == UInt64(info.st_dev) && header.inode == UInt64(info.st_ino)
+    /// What is under a journal's name.
+    private enum Lookup {
+        /// Nothing.
+        case absent
+        /// Something that is not a journal this run may use: not a regular file, no journal's header, or
+        /// (outside the file's directory) a file of a user ``Context/trusts(_:)`` does not trust.
+        case unusable
+        /// A journal, open, and its header.
+        case journal(CInt, Header)
     }
 
-    /// ``sameInode(_:_:)`` for recovery, where a failed `fstat` must not pass for another file.
-    private static func sameInode(_ header: Header, _ fd: CInt, _ target: FilePath) throws(HtpasswdError) -> Bool {
-        let info: stat
-        do throws(SystemError) { info = try Syscall.fstat(fd) } catch { throw error.at(target) }
-        return header.device == UInt64(info.st_dev) && header.inode == UInt64(info.st_ino)
-    }
-
-    /// The journal at `path`, open, with its header; nil if there is none, or what is there is not a
-    /// journal (one under its name is complete, header first).
+    /// The journal `name` in the directory open as `directory`. Never follows a link, never blocks (a
+    /// FIFO), never opens anything but a regular file; a file of any owner is used when `anyOwner`.
     ///
-    /// - Throws: When it is there but cannot be opened or read.
-    private static func openJournal(_ path: FilePath) throws(HtpasswdError) -> (CInt, Header)? {
+    /// - Throws: When something is there but cannot be examined, opened or read: never taken for absent.
+    private static func openJournal(
+        in directory: CInt, named name: FilePath.Component, path: FilePath, _ context: Context?, anyOwner: Bool
+    ) throws(HtpasswdError) -> Lookup {
+        let info: stat?
+        do throws(SystemError) { info = try Syscall.lstat(in: directory, name) } catch { throw error.at(path) }
+        guard let info else { return .absent }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .unusable }
+        if !anyOwner, let context, !context.trusts(info.st_uid) { return .unusable }
         let fd: CInt
-        do throws(SystemError) { fd = try Syscall.open(path, O_RDONLY | O_NOFOLLOW) } catch {
-            // Missing, or a symbolic link or a path through a non-directory: no journal of ours.
-            if [ENOENT, ENOTDIR, ELOOP].contains(error.errno.rawValue) { return nil }
+        do throws(SystemError) { fd = try Syscall.open(in: directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch
+        {
+            // Replaced by a link since: not a journal.
+            if error.errno.rawValue == ELOOP { return .unusable }
             throw error.at(path)
         }
-        var bytes = [UInt8](repeating: 0, count: headerSize)
-        var read: Int
-        repeat {
-            read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerSize, 0) }
-        } while read < 0 && errno == EINTR
-        if read < 0 {
-            let code = errno
+        do throws(SystemError) {
+            let opened = try Syscall.fstat(fd)
+            // Replaced since it was examined (only a program that ignores the locks does that).
+            guard opened.st_mode & S_IFMT == S_IFREG, FileID(opened) == FileID(info) else {
+                close(fd)
+                return .unusable
+            }
+            var bytes = [UInt8](repeating: 0, count: headerSize)
+            var read: Int
+            repeat {
+                read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerSize, 0) }
+            } while read < 0 && errno == EINTR
+            if read < 0 { throw SystemError(.read, errno: errno) }
+            guard read == headerSize, let header = decode(bytes) else {
+                close(fd)
+                return .unusable
+            }
+            return .journal(fd, header)
+        } catch {
             close(fd)
-            throw .system(.read, path: path, errno: Errno(rawValue: code))
+            throw error.at(path)
         }
-        guard read == headerSize, let header = decode(bytes) else {
-            close(fd)
-            return nil
-        }
-        return (fd, header)
     }
 
-    private static func discard(_ journalPath: FilePath, _ found: inout [Found]) throws(HtpasswdError) {
-        do throws(SystemError) { try Syscall.removeIfPresent(journalPath) } catch { throw error.at(journalPath) }
-        try Syscall.syncDirectory(journalPath.split.directory)
+    private static func discard(
+        _ directory: CInt, _ name: FilePath.Component, _ path: FilePath, _ found: inout [Found]
+    ) throws(HtpasswdError) {
+        do throws(SystemError) {
+            try Syscall.remove(in: directory, name)
+            try Syscall.syncDirectory(fd: directory)
+        } catch {
+            throw error.call == .unlink ? error.at(path) : error.at(path.split.directory)
+        }
         found.append(.discardedStale)
     }
 
     /// The complete new content of an interrupted edit of `target` (open as `targetFD`), for a reader
     /// that may not finish the edit itself: an open descriptor positioned at the content, and its size;
-    /// nil if there is no such journal.
+    /// nil if there is no such journal within reach.
     static func openContent(for target: FilePath, targetFD: CInt) -> (CInt, Int)? {
-        let candidates = [mark(of: targetFD)?.journal, path(for: target)].compactMap { $0 }
+        guard let info = try? Syscall.fstat(targetFD) else { return nil }
+        let context = Context(target: target, targetFD: targetFD, targetInfo: info)
+        var marksUnsupported = false
+        var mark: Mark?
+        do throws(SystemError) { mark = try readMark(targetFD) } catch { marksUnsupported = unsupported(error) }
+        let ownJournal = path(for: target)
+        // The mark's journal (with its token), else an unmarked journal by name.
+        var candidates: [(path: FilePath, token: String?)] = []
+        if let mark { candidates.append((mark.journal, mark.token)) }
+        candidates.append((ownJournal, nil))
         for candidate in candidates {
-            guard let (fd, header) = try? openJournal(candidate) else { continue }
-            if sameInode(header, targetFD), lseek(fd, off_t(headerSize), SEEK_SET) == off_t(headerSize) {
+            guard let name = candidate.path.lastComponent else { continue }
+            let directory = candidate.path.split.directory
+            guard let directoryFD = try? Syscall.open(directory, O_RDONLY | O_DIRECTORY) else { continue }
+            defer { close(directoryFD) }
+            let own = candidate.path == ownJournal
+            guard
+                case .journal(let fd, let header) = try? openJournal(
+                    in: directoryFD, named: name, path: candidate.path, context, anyOwner: own)
+            else { continue }
+            let belongs =
+                if let token = candidate.token {
+                    header.token == token
+                } else {
+                    !header.marked || marksUnsupported
+                }
+            if belongs, context.isTarget(header), lseek(fd, off_t(headerSize), SEEK_SET) == off_t(headerSize) {
                 return (fd, header.size)
             }
             close(fd)

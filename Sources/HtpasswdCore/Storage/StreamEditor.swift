@@ -31,9 +31,6 @@ struct StreamEditor {
         self.output = output
     }
 
-    /// The descriptor of the output, or -1 if nothing was written.
-    var outputDescriptor: CInt { outputFD }
-
     /// Applies `changes` to the source (nil: a missing file, read as empty).
     ///
     /// - Parameter forceOutput: Write the output even if nothing changes (a new file must be created).
@@ -46,11 +43,7 @@ struct StreamEditor {
         var recordLengths = [Int](repeating: 0, count: changes.assignments.count)
         var removedSeen = [Bool](repeating: false, count: changes.removals.count)
         var unlistedRemoved = ByteTable()
-        var expectations = ByteTable()
-        for (position, expectation) in changes.expectations.enumerated() {
-            expectations.set(position, for: expectation.user)
-        }
-        var expectationSeen = [Bool](repeating: false, count: changes.expectations.count)
+        var expectations = ExpectationCheck(changes.expectations)
 
         // The line ending for new lines: that of the last line written (kept or changed) that has one.
         var ending = LineTerminator.lf
@@ -64,13 +57,9 @@ struct StreamEditor {
                 switch line.kind {
                 case .entry:
                     let user = line.user
-                    if let position = expectations.value(for: user), !expectationSeen[position] {
-                        expectationSeen[position] = true
-                        let expected = changes.expectations[position].hash
-                        if expected.map({ $0.withUnsafeBufferPointer { equal($0, line.hash) } }) != true {
-                            throw .changedSinceRead(user: Array(user))
-                        }
-                    }
+                    try expectations.check(line)
+                    // A condition failed: the edit will fail once the conditions before it are decided.
+                    if expectations.failing { continue }
                     switch changes.role(of: user) {
                     case .assigned(let position):
                         let assignment = changes.assignments[position]
@@ -128,16 +117,20 @@ struct StreamEditor {
             }
             sourceSize = reader.bytesRead
         } else if let source, changes.startsEmpty {
+            if !changes.expectations.isEmpty {
+                // The conditions are on the file as it is, even when it starts over.
+                let reader = LineReader(fd: source)
+                while let line = try read(reader) {
+                    if case .entry = line.kind { try expectations.check(line) }
+                }
+            }
             var info = stat()
             if fstat(source, &info) == 0 { sourceSize = Int(info.st_size) }
             if sourceSize > 0 { try startIfNeeded(at: 0, &outcome) }
         }
 
         // Conditions and removals that the file did not meet.
-        for (position, expectation) in changes.expectations.enumerated()
-        where !expectationSeen[position] && expectation.hash != nil {
-            throw .changedSinceRead(user: expectation.user)
-        }
+        try expectations.finish()
         outcome.missing = changes.removals.indices.filter { !removedSeen[$0] }.map { changes.removals[$0] }
         if changes.requiresRemovedUsers, let first = outcome.missing.first { throw .userNotFound(user: first) }
 
@@ -216,5 +209,72 @@ struct StreamEditor {
 
     private func write(_ bytes: [UInt8]) throws(HtpasswdError) {
         do throws(SystemError) { try writer!.append(bytes) } catch { throw error.at(output.path) }
+    }
+}
+
+/// The conditions of ``HtpasswdChanges/expectations`` checked while streaming: against the first line of
+/// each user, as ``HtpasswdFile/apply(_:)`` checks them, and failing with the same error — that of the
+/// first condition, in the order they were made, that does not hold. Several conditions may name the same
+/// user; all of them are checked.
+struct ExpectationCheck {
+    private let expectations: [(user: [UInt8], hash: [UInt8]?)]
+    /// Each user's first condition; the others follow through ``next``.
+    private var firstOfUser = ByteTable()
+    private var next: [Int]
+    /// For each condition: not decided yet (its user not seen), or whether it held.
+    private var held: [Bool?]
+    /// The first condition, in order, found not to hold; and how many before it are not decided yet.
+    private var firstFailure: Int?
+    private var undecidedBefore = 0
+
+    init(_ expectations: [(user: [UInt8], hash: [UInt8]?)]) {
+        self.expectations = expectations
+        next = [Int](repeating: -1, count: expectations.count)
+        held = [Bool?](repeating: nil, count: expectations.count)
+        var last: [Int] = Array(0..<expectations.count)
+        for (position, expectation) in expectations.enumerated() {
+            if let first = firstOfUser.value(for: expectation.user) {
+                next[last[first]] = position
+                last[first] = position
+            } else {
+                firstOfUser.set(position, for: expectation.user)
+            }
+        }
+    }
+
+    /// Whether a condition failed: the edit will fail, and only the conditions matter from here.
+    var failing: Bool { firstFailure != nil }
+
+    /// Checks the conditions on the user of `line`, an entry, if it is that user's first line. Throws
+    /// ``HtpasswdError/changedSinceRead(user:)`` once the first failing condition is known.
+    mutating func check(_ line: ScannedLine) throws(HtpasswdError) {
+        guard !expectations.isEmpty, var position = firstOfUser.value(for: line.user), held[position] == nil
+        else { return }
+        let hash = line.hash
+        let before = firstFailure
+        var decided: [Int] = []
+        while position >= 0 {
+            let holds = expectations[position].hash.map { $0.withUnsafeBufferPointer { equal($0, hash) } } ?? false
+            held[position] = holds
+            decided.append(position)
+            if !holds && (firstFailure.map { position < $0 } ?? true) { firstFailure = position }
+            position = next[position]
+        }
+        guard let failure = firstFailure else { return }
+        if failure != before {
+            undecidedBefore = held[..<failure].filter { $0 == nil }.count
+        } else {
+            undecidedBefore -= decided.filter { $0 < failure }.count
+        }
+        if undecidedBefore == 0 { throw .changedSinceRead(user: expectations[failure].user) }
+    }
+
+    /// At the end of the file: a user never seen is absent. Throws for the first condition that does
+    /// not hold.
+    func finish() throws(HtpasswdError) {
+        for (position, expectation) in expectations.enumerated() {
+            let holds = held[position] ?? (expectation.hash == nil)
+            if !holds { throw .changedSinceRead(user: expectation.user) }
+        }
     }
 }

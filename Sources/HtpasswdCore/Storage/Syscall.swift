@@ -6,7 +6,7 @@ import SystemPackage
 /// (an enum rather than text: control flow never compares strings).
 public enum SystemCall: String, Equatable, Hashable, Sendable, CaseIterable {
     case open, read, write, sync, setMode, setOwner, rename, unlink, lock, stat, truncate, readLink, copy
-    case link, readDirectory, setAttribute
+    case allocate, readAttribute, setAttribute, removeAttribute
 
     /// The action as a phrase for "Cannot ... 'PATH'".
     public var phrase: String {
@@ -24,9 +24,10 @@ public enum SystemCall: String, Equatable, Hashable, Sendable, CaseIterable {
         case .truncate: "truncate"
         case .readLink: "read the symbolic link"
         case .copy: "copy"
-        case .link: "link"
-        case .readDirectory: "list the directory"
+        case .allocate: "reserve space for"
+        case .readAttribute: "read the extended attributes of"
         case .setAttribute: "set an extended attribute of"
+        case .removeAttribute: "remove an extended attribute of"
         }
     }
 }
@@ -174,6 +175,35 @@ enum Syscall {
         }
     }
 
+    /// Syncs the open directory `fd`, as ``syncDirectory(_:)`` does.
+    static func syncDirectory(fd: CInt) throws(SystemError) {
+        do throws(SystemError) { try fsync(fd) } catch {
+            if error.errno.rawValue == EINVAL || error.errno.rawValue == ENOTSUP { return }
+            throw error
+        }
+    }
+
+    /// `openat(directory, name)`: `name` is one component, so nothing but the directory's descriptor
+    /// decides where it is.
+    static func open(in directory: CInt, _ name: FilePath.Component, _ flags: CInt) throws(SystemError) -> CInt {
+        try retrying(.open) { name.withPlatformString { Glibc.openat(directory, $0, flags | O_CLOEXEC) } }
+    }
+
+    /// `fstatat(directory, name)` without following a symbolic link; nil if nothing is there.
+    static func lstat(in directory: CInt, _ name: FilePath.Component) throws(SystemError) -> Glibc.stat? {
+        var info = Glibc.stat()
+        let result = name.withPlatformString { Glibc.fstatat(directory, $0, &info, AT_SYMLINK_NOFOLLOW) }
+        if result == 0 { return info }
+        if errno == ENOENT { return nil }
+        throw SystemError(.stat, errno: errno)
+    }
+
+    /// `unlinkat(directory, name)`, with a missing file counting as success.
+    static func remove(in directory: CInt, _ name: FilePath.Component) throws(SystemError) {
+        let result = name.withPlatformString { Glibc.unlinkat(directory, $0, 0) }
+        if result != 0 && errno != ENOENT { throw SystemError(.unlink, errno: errno) }
+    }
+
     static func unlink(_ path: FilePath) -> CInt {
         path.withPlatformString { Glibc.unlink($0) }
     }
@@ -216,7 +246,12 @@ enum Syscall {
                     remaining -= n
                     continue
                 }
-                if n == 0 { throw SystemError(.copy, errno: EIO) }  // the source is shorter than it was
+                if n == 0 {
+                    // The end of the source, or a file system whose copy_file_range copies nothing (some
+                    // special and network file systems): the loop below tells the two apart.
+                    inKernel = false
+                    continue
+                }
                 if errno == EINTR { continue }
                 if [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP, EPERM].contains(errno) {
                     inKernel = false
@@ -231,7 +266,7 @@ enum Syscall {
                 if errno == EINTR { continue }
                 throw SystemError(.read, errno: errno)
             }
-            if n == 0 { throw SystemError(.read, errno: EIO) }
+            if n == 0 { throw SystemError(.read, errno: EIO) }  // the source is shorter than it was
             try writeAll(destination, UnsafeRawBufferPointer(rebasing: scratch[..<n]))
             position += Int64(n)
             remaining -= n

@@ -124,10 +124,16 @@ extension Htpass {
                 printSecret(bytes, consumer: consumer!)
             case .compose, .dotenv:
                 var entries: [[UInt8]] = []
-                var seen = Set<[UInt8]>()
-                try store.scan { line in
-                    guard line.kind == .entry, seen.insert(Array(line.user)).inserted else { return }
-                    entries.append(Array(line.user) + [UInt8(ascii: ":")] + Array(line.hash))
+                // Read again (up to three times) if an in-place edit rewrote the file meanwhile: a secret is
+                // never made of a mix of the old and the new content.
+                for _ in 1...3 {
+                    entries = []
+                    var seen = Set<[UInt8]>()
+                    let summary = try store.scan { line in
+                        guard line.kind == .entry, seen.insert(Array(line.user)).inserted else { return }
+                        entries.append(Array(line.user) + [UInt8(ascii: ":")] + Array(line.hash))
+                    }
+                    if !summary.changedDuringScan { break }
                 }
                 let joined = Array(entries.joined(separator: [UInt8(ascii: ",")]))
                 if format == .compose {

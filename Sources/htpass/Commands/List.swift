@@ -51,7 +51,7 @@ enum Listing {
         var filter = try firstPass(store) { _ in }
         var malformed = (count: 0, sample: [MalformedLine]())
         let out = Output.writer
-        try store.scan { line in
+        let summary = try store.scan { line in
             switch line.kind {
             case .entry:
                 let user = line.user
@@ -70,6 +70,7 @@ enum Listing {
             default: break
             }
         }
+        warnIfRewritten(summary, store)
         return malformed
     }
 
@@ -98,7 +99,7 @@ enum Listing {
         }
         emit(header)
         var targetFlags = EntryReport.TargetFlags(targets: targets)
-        try store.scan { line in
+        let summary = try store.scan { line in
             switch line.kind {
             case .entry:
                 let hash = line.hash
@@ -118,6 +119,7 @@ enum Listing {
             default: break
             }
         }
+        warnIfRewritten(summary, store)
     }
 
     /// One JSON object: `{"file": ..., "entries": [...], "malformed": [...]}`.
@@ -130,7 +132,7 @@ enum Listing {
         JSON.write(path)
         out.write(",\"entries\":[" as StaticString)
         var first = true
-        try store.scan { line in
+        let summary = try store.scan { line in
             switch line.kind {
             case .entry:
                 let user = line.user
@@ -174,12 +176,21 @@ enum Listing {
             default: break
             }
         }
+        warnIfRewritten(summary, store)
         out.write("],\"malformed\":[" as StaticString)
         for (index, line) in malformed.enumerated() {
             if index > 0 { out.write("," as StaticString) }
             out.write("\n{\"line\":\(line.lineNumber),\"reason\":\"\(line.reason.identifier)\"}")
         }
         Output.line("]}")
+    }
+
+    /// A warning when an in-place edit rewrote the file while its lines were printed.
+    private static func warnIfRewritten(_ summary: HtpasswdStore.ScanSummary, _ store: HtpasswdStore) {
+        guard summary.changedDuringScan else { return }
+        Output.warning(
+            "'\(store.path.display)' was rewritten in place while it was listed, so the list may mix its old and new "
+                + "content; run the command again")
     }
 
     /// The first pass: the users listed twice, and whatever else `body` wants of each entry and malformed line.
