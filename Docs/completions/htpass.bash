@@ -440,7 +440,7 @@ _htpass_check() {
 
 _htpass_apply() {
     repeating_flags=()
-    non_repeating_flags=(--exclusive --dry-run --diff --hashed --json --create --allow-empty --version -h --help)
+    non_repeating_flags=(--exclusive --dry-run --diff --hashed --json --create --allow-empty --allow-no-users --version -h --help)
     repeating_options=()
     non_repeating_options=(--jobs -a --algorithm --cost --rounds --target --mode --group --lock-timeout --write-mode)
     __htpass_offer_flags_options 2

@@ -28,7 +28,7 @@ enum ExitStatus: Int32 {
           1  verify: the password does not match
           2  usage error: bad options or arguments, or no password source and no terminal
           3  no such user (verify, delete without --missing-ok)
-          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit only another mount namespace can finish; verify --as T: T refuses the whole file
+          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit only another mount namespace can finish, an in-place edit that failed past its commit point (the next run finishes it); verify --as T: T refuses the whole file
           5  rejected input: user name, password, cost/rounds, SPEC line, or what a --target cannot verify
           6  the user's entry cannot be verified: unknown hash format or a failure token; verify --as T: a format, cost or prefix T cannot verify
           check: 0 no error, 1 an error (--strict: a warning too) such as a missing file or a directory in its place, 4 the file exists but cannot be read
