@@ -173,13 +173,13 @@ _htpass() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    create|add|delete|verify|list|hash|check|apply|export|htpasswd|help)
+    create|add|delete|verify|list|hash|check|apply|export|recover|htpasswd|help)
         # Offer subcommand argument completions
         "_htpass_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'create add delete verify list hash check apply export htpasswd help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'create add delete verify list hash check apply export recover htpasswd help' -- "${cur}"))
         ;;
     esac
 }
@@ -515,6 +515,29 @@ _htpass_export() {
         return
         ;;
     '--target')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __htpass_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_htpass_recover() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--lock-timeout)
+    __htpass_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--lock-timeout')
         return
         ;;
     esac

@@ -40,6 +40,8 @@ function __htpass_parse_tokens -S
             __htpass_parse_subcommand 2 'exclusive' 'dry-run' 'diff' 'hashed' 'json' 'create' 'allow-empty' 'allow-no-users' 'jobs=' 'a/algorithm=' 'cost=' 'rounds=' 'target=' 'mode=' 'group=' 'lock-timeout=' 'write-mode=' 'version' 'h/help'
         case 'export'
             __htpass_parse_subcommand 1 'format=' 'for=' 'name=' 'namespace=' 'target=' 'version' 'h/help'
+        case 'recover'
+            __htpass_parse_subcommand 1 'lock-timeout=' 'version' 'h/help'
         case 'htpasswd'
             __htpass_parse_subcommand -r 1 'version' 'h/help'
         case 'help'
@@ -108,6 +110,7 @@ complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpas
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'check' -d 'Lint a file and its path for the servers that read it.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'apply' -d 'Bring a file to the users of a SPEC, in one locked write and without churn.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'export' -d 'Print a file as a Kubernetes Secret, or as a value for Docker Compose or a .env file.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'recover' -d 'Finish an interrupted in-place edit of a file.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'htpasswd' -d 'Apache htpasswd\'s command line (-c, -n, -b, -i, -B, -D, -v...), without its traps.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass create" -eq 1' -F
@@ -214,6 +217,10 @@ complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options 
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass export" target' -l 'target' -d 'The servers that read the file: nginx, nginx-alpine (also alpine, ingress-nginx), apache (also httpd, apache2), lighttpd, traefik, registry (also docker-registry, distribution), envoy (also envoy-gateway), openshift; a comma list for several. Default: HTPASS_TARGET.' -rfka ''
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass export" version' -l 'version' -d 'Show the version.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass export" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass recover" -eq 1' -F
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass recover" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another edit of the file to finish (default 10).' -rfka ''
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass recover" version' -l 'version' -d 'Show the version.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass recover" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass htpasswd" version' -l 'version' -d 'Show the version.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass htpasswd" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass help" version' -l 'version' -d 'Show the version.'

@@ -31,6 +31,11 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     /// file may hold part of the new content until the next edit or read of the file through
     /// ``HtpasswdStore`` finishes the edit, which it does before anything else.
     indirect case editPending(path: FilePath, journal: FilePath, failure: HtpasswdError)
+    /// An earlier in-place edit of the file was interrupted past its commit point, and finishing it before
+    /// this edit failed twice with `failure`: this edit was not made. Its complete new content is in
+    /// `journal`; the file may hold part of it until the next edit, or ``HtpasswdStore/finishInterruptedEdit()``
+    /// (`htpass recover`), finishes it.
+    indirect case interruptedEditNotFinished(path: FilePath, journal: FilePath, failure: HtpasswdError)
     /// A condition of ``HtpasswdChanges/expect(_:for:)-(_,Collection<UInt8>)`` did not hold: the user's line changed since it
     /// was read. Nothing was changed.
     case changedSinceRead(user: [UInt8])
@@ -96,7 +101,9 @@ extension HtpasswdError: CustomStringConvertible {
         case .interruptedEditElsewhere(let path, let journal):
             "An in-place edit of '\(path.display)' made in another mount namespace was interrupted; its journal is '\(journal.display)' there, so nothing was changed"
         case .editPending(let path, let journal, let failure):
-            "The edit of '\(path.display)' is complete in its journal '\(journal.display)' but was not finished (\(failure)); the next edit or read of the file finishes it"
+            "The edit of '\(path.display)' is complete in its journal '\(journal.display)' but could not be written to the file (\(failure)); until it is, servers may read part of it"
+        case .interruptedEditNotFinished(let path, let journal, let failure):
+            "An interrupted in-place edit of '\(path.display)' could not be finished from its journal '\(journal.display)' (\(failure)), so nothing was changed; until it is finished, servers may read part of it"
         case .changedSinceRead(let user):
             "The entry of '\(displayText(user))' changed while the edit was prepared; nothing was changed"
         case .invalidUserName(let problem):

@@ -102,9 +102,9 @@ public struct HtpasswdStore: Sendable {
         public var finishedInterruptedEdit = false
         /// Whether a journal for a file that has since been replaced was removed.
         public var discardedStaleJournal = false
-        /// The edit is written and visible, but syncing the directory afterwards failed: a power cut may
-        /// undo the rename (by rename), or bring back the removed journal, which the next run discards (in
-        /// place). Nil when everything was synced. Worth a warning, not a failure.
+        /// An edit by rename is written and visible, but syncing the directory after the rename failed: a
+        /// power cut may undo the rename. Nil when the directory was synced. Worth a warning, not a failure.
+        /// (In place, the file itself is synced before the edit's clean-up, whose loss is harmless.)
         public var syncFailure: HtpasswdError?
 
         public init() {}
@@ -126,31 +126,77 @@ public struct HtpasswdStore: Sendable {
 
     /// Reads and parses the whole file, without taking the lock unless an in-place edit is pending.
     ///
-    /// An edit by rename never makes it see a mix. An in-place edit that writes the file while it is read
-    /// changes the file's status (its change time, its size, the mark of the edit): the file is then read
-    /// again, up to three times. An interrupted in-place edit is finished first when this process may
-    /// write the file; otherwise its journal's complete new content is read instead.
+    /// An edit by rename never makes it see a mix; an in-place edit that writes the file meanwhile makes
+    /// it read again (``withConsistentReads(_:)``). An interrupted in-place edit is finished first when this
+    /// process may write the file; otherwise its journal's complete new content is read instead.
     ///
     /// The file is held in memory: for large files, ``scan(_:)-7k6tq`` reads in constant memory.
     ///
     /// - Throws: ``HtpasswdError/fileNotFound(path:)``, ``HtpasswdError/notRegularFile(path:)``,
-    ///   or ``HtpasswdError/system(_:path:errno:)``.
+    ///   ``HtpasswdError/lockTimeout(path:seconds:)`` (see ``withConsistentReads(_:)``), or
+    ///   ``HtpasswdError/system(_:path:errno:)``.
     public func read() throws(HtpasswdError) -> HtpasswdFile {
-        var attempts = 0
-        while true {
-            attempts += 1
+        try withConsistentReads { () throws(HtpasswdError) -> HtpasswdFile in
             let content = try openCurrentContent()
-            let (bytes, after) = try Syscall.closeAfter(content.descriptor) {
-                (fd) throws(HtpasswdError) -> ([UInt8], Stamp?) in
+            return try Syscall.closeAfter(content.descriptor) { (fd) throws(HtpasswdError) -> HtpasswdFile in
                 do throws(SystemError) {
-                    let bytes = try Syscall.readAll(fd, sizeHint: content.size)
-                    return (bytes, content.stamp == nil ? nil : Stamp(fd))
+                    return HtpasswdFile(bytes: try Syscall.readAll(fd, sizeHint: content.size))
                 } catch {
                     throw error.at(path)
                 }
             }
-            if content.stamp == after || attempts == 4 { return HtpasswdFile(bytes: bytes) }
         }
+    }
+
+    /// Runs `body`, which reads the file (through ``scan(_:)-7k6tq``, ``contentSize()``, ...) as many times as
+    /// it needs, so that everything it reads comes from one version of the file: if an edit replaced or
+    /// rewrote the file meanwhile, `body` runs again, up to three times in all, the third time holding a
+    /// shared lock on the file, which htpass's edits wait for (and which waits for an edit in progress, up
+    /// to ``lockTimeout``). `body` must therefore start from scratch each time.
+    ///
+    /// Without it, each scan reads one version of the file (``ScanSummary/changedDuringScan`` says when an
+    /// in-place edit overtook it), but two scans may read two versions.
+    ///
+    /// - Throws: What `body` throws; ``HtpasswdError/lockTimeout(path:seconds:)`` if an edit holds the file
+    ///   longer than ``lockTimeout`` the third time.
+    public func withConsistentReads<Result>(
+        _ body: () throws(HtpasswdError) -> Result
+    ) throws(HtpasswdError) -> Result {
+        for attempt in 1...3 {
+            let (result, changed) = try observingChanges(locked: attempt == 3, body)
+            if !changed || attempt == 3 { return result }
+        }
+        fatalError("unreachable")
+    }
+
+    /// Runs `body`, which reads the file, once, and tells whether the file changed meanwhile: replaced by
+    /// rename, or rewritten in place. For a reader that cannot read again, such as one that has printed
+    /// what it read; others use ``withConsistentReads(_:)``.
+    public func observingChanges<Result>(
+        _ body: () throws(HtpasswdError) -> Result
+    ) throws(HtpasswdError) -> (result: Result, changed: Bool) {
+        try observingChanges(locked: false, body)
+    }
+
+    /// ``observingChanges(_:)``, holding a shared lock on the file while `body` runs when `locked` (and no
+    /// interrupted edit is pending: finishing it takes an exclusive lock on the file).
+    private func observingChanges<Result>(
+        locked: Bool, _ body: () throws(HtpasswdError) -> Result
+    ) throws(HtpasswdError) -> (result: Result, changed: Bool) {
+        let target = try resolvedTarget()
+        // A missing file or something else: `body` says so, as it would without this.
+        guard let fd = try? Syscall.open(target, O_RDONLY | O_NONBLOCK) else { return (try body(), false) }
+        defer { close(fd) }
+        if locked && !Journal.pending(for: target, fd: fd, temporary: false) {
+            try FileLock.lock(
+                fd, path: target, until: FileLock.Deadline(timeout: lockTimeout), lockedFile: path, shared: true)
+        }
+        let before = Stamp(fd)
+        let result = try body()
+        // The same inode under the path, and nothing written to it.
+        let now = (try? Syscall.lstat(target)) ?? nil
+        let replaced = now.map { UInt64($0.st_ino) != before?.inode || UInt64($0.st_dev) != before?.device } ?? true
+        return (result, replaced || Stamp(fd) != before)
     }
 
     /// What ``scan(_:)-7k6tq`` saw of the file as a whole.
@@ -415,10 +461,16 @@ public struct HtpasswdStore: Sendable {
             if let current {
                 try FileLock.lock(current.descriptor, path: target, until: deadline, lockedFile: path)
             }
-            let found = try Journal.recover(target, targetFD: current?.descriptor)
+            let found: [Journal.Found]
+            do throws(HtpasswdError) { found = try Journal.recover(target, targetFD: current?.descriptor) } catch {
+                // An earlier edit's, not this one's: this edit has not begun.
+                if case .editPending(let path, let journal, let failure) = error {
+                    throw .interruptedEditNotFinished(path: path, journal: journal, failure: failure)
+                }
+                throw error
+            }
             report.finishedInterruptedEdit = found.contains(.rolledForward)
             report.discardedStaleJournal = found.contains(.discardedStale)
-            for case .unsynced(let failure) in found { report.syncFailure = failure }
 
             switch (creation, current) {
             case (.mustExist, nil): throw .fileNotFound(path: path)
@@ -472,10 +524,9 @@ public struct HtpasswdStore: Sendable {
 
             if inPlace, let current {
                 do throws(HtpasswdError) {
-                    let unsynced = try Journal.commit(
+                    try Journal.commit(
                         temporaryFD: temporaryFD, temporary: temporary, size: produced.size,
                         firstChange: produced.firstChange, target: target, targetFD: current.descriptor)
-                    if let unsynced { report.syncFailure = unsynced }
                 } catch {
                     // Past the commit point, the temporary file is the journal: the next run needs it.
                     if case .editPending = error { committed = true }

@@ -28,7 +28,7 @@ enum ExitStatus: Int32 {
           1  verify: the password does not match
           2  usage error: bad options or arguments, or no password source and no terminal
           3  no such user (verify, delete without --missing-ok)
-          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit only another mount namespace can finish, an in-place edit that failed past its commit point (the next run finishes it); verify --as T: T refuses the whole file
+          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit that only another mount namespace can finish or that cannot be finished (see 'htpass recover'); verify --as T: T refuses the whole file
           5  rejected input: user name, password, cost/rounds, SPEC line, or what a --target cannot verify
           6  the user's entry cannot be verified: unknown hash format or a failure token; verify --as T: a format, cost or prefix T cannot verify
           check: 0 no error, 1 an error (--strict: a warning too) such as a missing file or a directory in its place, 4 the file exists but cannot be read
@@ -38,7 +38,7 @@ enum ExitStatus: Int32 {
     init(for error: HtpasswdError) {
         switch error {
         case .fileNotFound, .fileExists, .notRegularFile, .system, .ownerNotKept, .lockTimeout, .randomFailed,
-            .changedSinceRead, .interruptedEditElsewhere, .editPending:
+            .changedSinceRead, .interruptedEditElsewhere, .editPending, .interruptedEditNotFinished:
             self = .fileProblem
         case .userNotFound:
             self = .noSuchUser
@@ -67,10 +67,10 @@ enum Advice {
             case .lockTimeout: "try again, or raise --lock-timeout"
             case .userNotFound: "check the name with 'htpass list', or pass '--missing-ok'"
             case .changedSinceRead: "run the command again"
-            case .interruptedEditElsewhere:
-                "run any htpass command on the file where that journal is (inside the container) to finish the edit; if that place is gone for good, remove the mark with 'setfattr -x user.htpass.journal FILE' and check the file with 'htpass check'"
-            case .editPending:
-                "free space or fix that error, then run any htpass command on the file (such as 'htpass list') to finish the edit"
+            case .interruptedEditElsewhere(let path, _):
+                "run 'htpass recover \(path.display)' where that journal is (inside the container) to finish the edit; if that place is gone for good, remove the mark with 'setfattr -x user.htpass.journal \(path.display)' and check the file with 'htpass check'"
+            case .editPending(let path, _, _), .interruptedEditNotFinished(let path, _, _):
+                "free space or fix that error, then run 'htpass recover \(path.display)' to finish the edit"
             case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"
             case .invalidPassword(.tooLong): "use a shorter password or another algorithm (-a sha512)"
             case .invalidPassword(.containsNUL): "remove it"
@@ -88,6 +88,8 @@ enum Advice {
                 "run htpass as a user who may write the file and its directory"
             case .system(.rename, _, let errno) where errno == .resourceBusy:
                 "the file is a mount point; use --write-mode in-place"
+            case .system(.readAttribute, _, let errno) where errno == .badMessage:
+                "a later version of htpass left an in-place edit unfinished: run 'htpass recover' of that version"
             case .system(.lock, _, let errno) where errno == .badFileDescriptor || errno == .noLocks:
                 "the file system does not support locks (NFS?); keep the file on a local file system"
             default: nil

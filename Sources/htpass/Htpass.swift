@@ -39,7 +39,7 @@ struct Htpass: ParsableCommand {
         version: version,
         subcommands: [
             Create.self, Add.self, Delete.self, Verify.self, List.self, Hash.self, Check.self, Apply.self, Export.self,
-            Htpasswd.self,
+            Recover.self, Htpasswd.self,
         ]
     )
 

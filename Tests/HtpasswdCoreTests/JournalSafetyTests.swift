@@ -45,10 +45,13 @@ struct JournalSafetyTests {
         return header + content
     }
 
-    /// `(device, inode)` of `path`.
+    /// The identity of the directory `path` as a mark records it: its file system's id and its inode.
     static func identity(_ path: String) throws -> (UInt64, UInt64) {
-        let info = try StoreSupport.status(path)
-        return (UInt64(info.st_dev), UInt64(info.st_ino))
+        let output = try storeTool(["directory-id", path])
+        let words = output.stdoutText.split(separator: " ").compactMap { UInt64($0.filter(\.isNumber)) }
+        try #require(output.status == 0 && words.count == 2, "\(output.stderrText)")
+        #expect(words[1] == UInt64(try StoreSupport.status(path).st_ino))
+        return (words[0], words[1])
     }
 
     /// StoreTool under `timeout`: a hang fails the test instead of stopping the run.
@@ -81,7 +84,7 @@ struct JournalSafetyTests {
         let namespace = try Self.ownNamespace()
         let (directory, file) = try Self.setUp("htpass-mark-clear")
         let journal = directory + "/.htpasswd.htpass-journal"
-        let (device, inode) = try Self.identity(directory)
+        let (filesystem, inode) = try Self.identity(directory)
         let store = HtpasswdStore(path: file)
         var changes = HtpasswdChanges()
         changes.remove("bob")
@@ -89,7 +92,7 @@ struct JournalSafetyTests {
         // The same path, but another directory (a container mounting the file at the host's path): the
         // journal may be there, out of reach. The file stays as it is, and so does the mark.
         for mark in [
-            "v2 \(namespace) \(device) \(inode + 1) 0123456789abcdef \(journal)",
+            "v2 \(namespace) \(filesystem) \(inode + 1) 0123456789abcdef \(journal)",
             "v1 1 0123456789abcdef \(journal)",
         ] {
             try Self.setMark(mark, on: file)
@@ -107,8 +110,8 @@ struct JournalSafetyTests {
         // This directory, by its identity or (v1) by its path in this namespace: the edit never reached its
         // commit point, so the mark goes and the edit proceeds.
         for mark in [
-            "v2 \(namespace) \(device) \(inode) 0123456789abcdef \(journal)",
-            "v2 1 \(device) \(inode) 0123456789abcdef /elsewhere/.htpasswd.htpass-journal",
+            "v2 \(namespace) \(filesystem) \(inode) 0123456789abcdef \(journal)",
+            "v2 1 \(filesystem) \(inode) 0123456789abcdef /elsewhere/.htpasswd.htpass-journal",
             "v1 \(namespace) 0123456789abcdef \(journal)",
         ] {
             try TestSupport.writeBytes(Self.content, to: file)
@@ -124,14 +127,14 @@ struct JournalSafetyTests {
     )
     func journalUnderAnotherPath() throws {
         let (directory, file) = try Self.setUp("htpass-mark-other-path")
-        let (device, inode) = try Self.identity(directory)
+        let (filesystem, inode) = try Self.identity(directory)
         let new = Array("alice:{SHA}4vCGRwEY+OgIlyZo0bMv0IkxE1E=\n".utf8)
         try TestSupport.writeBytes(
             try Self.journal(for: file, token: "00aa11bb22cc33dd", content: new),
             to: directory + "/.htpasswd.htpass-journal")
         // As the container wrote it: its own path for the same directory.
         try Self.setMark(
-            "v2 1 \(device) \(inode) 00aa11bb22cc33dd /nonexistent-htpass-test/.htpasswd.htpass-journal", on: file)
+            "v2 1 \(filesystem) \(inode) 00aa11bb22cc33dd /nonexistent-htpass-test/.htpasswd.htpass-journal", on: file)
         let read = try Self.storeTool(["cat", file])
         #expect(read.status == 0, "\(read.stderrText)")
         #expect(read.stdout == new)
@@ -197,6 +200,50 @@ struct JournalSafetyTests {
         #expect(finished.status == 0 && finished.stdout == chosen, "\(finished.stderrText)")
         #expect(access(planted, F_OK) != 0)
         #expect(try TestSupport.extendedAttribute(Self.markName, of: file) == nil)
+    }
+
+    @Test(
+        "A journal next to the file planted by a user who may not write the file: discarded, never written over it; one of a user of the file's group that may write it is rolled forward"
+    )
+    func plantedJournalNextToTheFile() throws {
+        try #require(geteuid() == 0, "needs root: the journal belongs to nobody, the file to root")
+        let (directory, file) = try Self.setUp("htpass-planted-journal")
+        let planted = directory + "/.htpasswd.htpass-journal"
+        let chosen = Array("mallory:{SHA}Zu+OQTq7q8D8kRt1CqqJaMTaTHQ=\n".utf8)
+        try TestSupport.writeBytes(
+            try Self.journal(for: file, token: "feedfacefeedface", content: chosen, marked: false), to: planted)
+        chown(planted, 65534, 65534)
+        // Mode 0644, owner root: nobody may not write the file.
+        let read = try Self.storeTool(["cat", file])
+        #expect(read.status == 0 && read.stdout == Self.content, "\(read.stderrText)")
+        #expect(try TestSupport.readBytes(file) == Self.content)
+        #expect(access(planted, F_OK) != 0, "the planted journal stayed")
+
+        // Group-writable by nobody's group: nobody may write the file, so its journal is one.
+        try TestSupport.writeBytes(
+            try Self.journal(for: file, token: "feedfacefeedface", content: chosen, marked: false), to: planted)
+        chown(planted, 65534, 65534)
+        chown(file, 0, 65534)
+        chmod(file, 0o664)
+        let finished = try Self.storeTool(["cat", file])
+        #expect(finished.status == 0 && finished.stdout == chosen, "\(finished.stderrText)")
+        #expect(access(planted, F_OK) != 0)
+    }
+
+    @Test("A mark this version cannot read (a later version's): edits refuse and change nothing; readers read the file")
+    func unknownMark() throws {
+        let (_, file) = try Self.setUp("htpass-unknown-mark")
+        let mark = "v3 something a later htpass writes"
+        try Self.setMark(mark, on: file)
+        var changes = HtpasswdChanges()
+        changes.remove("bob")
+        #expect(
+            throws: HtpasswdError.system(.readAttribute, path: FilePath(file), errno: .badMessage)
+        ) { try HtpasswdStore(path: file).apply(changes) }
+        #expect(try TestSupport.readBytes(file) == Self.content)
+        #expect(try TestSupport.extendedAttribute(Self.markName, of: file) == mark)
+        let read = try Self.storeTool(["cat", file])
+        #expect(read.status == 0 && read.stdout == Self.content, "\(read.stderrText)")
     }
 
     // MARK: What readers lock

@@ -26,6 +26,8 @@ struct ErrorAPITests {
             ("interruptedEditElsewhere", [shown(path), shown(journal)])
         case .editPending(let path, let journal, let failure):
             ("editPending", [shown(path), shown(journal), failure.description])
+        case .interruptedEditNotFinished(let path, let journal, let failure):
+            ("interruptedEditNotFinished", [shown(path), shown(journal), failure.description])
         case .changedSinceRead(let user): ("changedSinceRead", [displayText(user)])
         case .invalidUserName(let problem): ("invalidUserName", [problem.description])
         case .invalidPassword(let problem): ("invalidPassword", [problem.description])
@@ -51,6 +53,8 @@ struct ErrorAPITests {
         .editPending(
             path: oddPath, journal: "/srv/.h.htpass-journal",
             failure: .system(.write, path: oddPath, errno: .noSpace)),
+        .interruptedEditNotFinished(
+            path: oddPath, journal: "/srv/.h.htpass-journal", failure: .system(.write, path: oddPath, errno: .ioError)),
         .invalidUserName(.empty), .invalidUserName(.tooLong(length: 300)), .invalidUserName(.containsColon),
         .invalidUserName(.containsControlCharacter(byte: 10)), .invalidUserName(.startsWithHash),
         .invalidUserName(.leadingSpace), .invalidUserName(.trailingSpace),
@@ -77,7 +81,7 @@ struct ErrorAPITests {
             #expect(!description.contains("htpass "), "\(name): \(description)")
             #expect(!description.contains("\n"), "\(name): \(description)")
         }
-        #expect(covered.count == 19, "a case of HtpasswdError has no sample: \(covered.sorted())")
+        #expect(covered.count == 20, "a case of HtpasswdError has no sample: \(covered.sorted())")
     }
 
     @Test("File errors name the path the caller gave, byte for byte")

@@ -304,6 +304,64 @@ struct DeploymentTests {
         print("interrupted inside the container after \(attempts) attempt(s)")
     }
 
+    /// A container's root is an overlay file system, which picks a new device number at every mount: a
+    /// container killed before its commit point (its mark set, no journal) and started again sees its
+    /// directory under another `st_dev`. The mark records the directory by its file system's id and inode,
+    /// which stay, so the restarted container clears the mark and edits; the host, meanwhile, refuses.
+    @Test(
+        "A container on overlayfs killed before its commit point and started again (a new st_dev): it clears its own mark and edits; the host refuses until then"
+    )
+    func killedBeforeCommitThenRestartedOnOverlay() throws {
+        try MountNamespace.requireRoot()
+        let sandbox = try Sandbox()
+        for name in ["host", "lower", "lower/etc", "upper", "work", "root", "spacer"] {
+            mkdir(sandbox.path(name), 0o755)
+        }
+        let file = sandbox.path("host/htpasswd")
+        try TestSupport.writeBytes(Array("alice:{SHA}4vCGRwEY+OgIlyZo0bMv0IkxE1E=\n".utf8), to: file)
+        try TestSupport.writeBytes([], to: sandbox.path("lower/etc/htpasswd"))
+        let mountPoint = sandbox.path("root/etc/htpasswd")
+        // The container: its root an overlay of the image (lower) and its own layer (upper, which outlives it),
+        // the host's file bind-mounted alone. Each run is a new mount namespace: a new start.
+        func container(_ commands: String) throws -> TestSupport.Output {
+            let script = """
+                set -e
+                \(commands.contains("spacer") ? "mount -t tmpfs spacer \(sandbox.path("spacer"))" : ":")
+                mount -t overlay overlay -o lowerdir=\(sandbox.path("lower")),upperdir=\(sandbox.path("upper")),workdir=\(sandbox.path("work")) \(sandbox.path("root"))
+                mount --bind \(file) \(mountPoint)
+                stat -c 'device %d' \(sandbox.path("root/etc"))
+                \(commands)
+                """
+            return try TestSupport.run(
+                try TestSupport.locate("unshare"), ["-m", "--propagation", "private", "bash", "-c", script],
+                environment: ["PW": "pw"])
+        }
+        // Killed at the rename that would commit its journal: the mark is set, the file untouched.
+        let strace = try TestSupport.locate("strace")
+        let first = try container(
+            "\(strace) -f -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL -- \(TestSupport.htpassBinary) add \(mountPoint) bob --password-env PW -a sha1 || true"
+        )
+        let mark = try #require(try TestSupport.extendedAttribute(Self.markName, of: file), "\(first.stderrText)")
+        #expect(try TestSupport.readBytes(file) == Array("alice:{SHA}4vCGRwEY+OgIlyZo0bMv0IkxE1E=\n".utf8))
+
+        // The host cannot tell whether the container's journal exists: it refuses and keeps the mark.
+        let refused = try Self.add(file, "host-user", "pw")
+        try expectFailure(refused, 4)
+        #expect(try TestSupport.extendedAttribute(Self.markName, of: file) == mark)
+
+        // Started again, with another device number for the same directory (a spacer takes the old one).
+        let second = try container(
+            "# spacer\n\(TestSupport.htpassBinary) add \(mountPoint) carol --password-env PW -a sha1 --write-mode in-place"
+        )
+        #expect(second.status == 0, "\(second.stderrText)")
+        let devices = (first.stdoutText + second.stdoutText).split(separator: "\n").filter { $0.hasPrefix("device ") }
+        try #require(devices.count == 2 && devices[0] != devices[1], "the overlay kept its device: \(devices)")
+        #expect(try TestSupport.extendedAttribute(Self.markName, of: file) == nil)
+        #expect(lines(try htpass(["list", file]).stdoutText) == ["alice", "carol"])
+        Self.expectEdited(try Self.add(file, "host-user", "pw"))
+        #expect(try FaultInjectionTests.names(sandbox.path("upper/etc")).filter { $0.contains(".htpass-") }.isEmpty)
+    }
+
     /// `docker run -v /srv/auth/htpasswd:/srv/auth/htpasswd`: the container's directory has the host's
     /// path, but it is another directory. The journal's path in the mark names, on the host, the host's own
     /// directory, where no journal is: only the directory's identity in the mark tells them apart.

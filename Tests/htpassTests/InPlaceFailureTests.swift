@@ -64,7 +64,7 @@ struct InPlaceFailureTests {
     }
 
     @Test(
-        "Writing the file fails twice after the commit point: status 4 says the edit is in its journal and the next run finishes it; list does"
+        "Writing the file fails twice after the commit point: status 4 says the edit is in its journal and that 'htpass recover' finishes it, which it does"
     )
     func copyFailsTwice() throws {
         let new = try Self.newContent()
@@ -77,16 +77,62 @@ struct InPlaceFailureTests {
         let message = errors.first ?? ""
         #expect(message.contains("is complete in its journal '\(directory)/.users.htpass-journal'"), "\(message)")
         #expect(message.contains("No space left on device"), "\(message)")
-        #expect(message.contains("run any htpass command on the file"), "\(message)")
+        #expect(message.contains("then run 'htpass recover \(file)'"), "\(message)")
         #expect(try Self.leftovers(directory) == [".users.htpass-journal"])
         #expect(FaultInjectionTests.hasJournalMark(file))
 
-        let listed = try htpass(["list", file])
-        #expect(listed.status == 0, "\(listed.stderrText)")
-        #expect(lines(listed.stdoutText) == ["alice", "bob", "carol", "dave"])
+        // The disk is still full: recover says so, and changes nothing.
+        let failed = try TestSupport.spawn(
+            try TestSupport.locate("strace"),
+            [
+                "-f", "-qq", "-o", "/dev/null", "-e", "trace=copy_file_range", "-e",
+                "inject=copy_file_range:error=ENOSPC", "--", TestSupport.htpassBinary, "recover", file,
+            ].map {
+                Array($0.utf8)
+            })
+        #expect(failed.status == 4, "\(failed.stderrText)")
+        #expect(Self.errors(failed).count == 1 && failed.stderrText.contains("No space left on device"))
+        #expect(try Self.leftovers(directory) == [".users.htpass-journal"])
+
+        let recovered = try htpass(["recover", file])
+        #expect(recovered.status == 0, "\(recovered.stderrText)")
+        #expect(recovered.stderrText == "htpass: note: Finished the interrupted edit of '\(file)'\n")
         #expect(try TestSupport.readBytes(file) == new)
         #expect(try Self.leftovers(directory).isEmpty)
         #expect(!FaultInjectionTests.hasJournalMark(file))
+        let again = try htpass(["recover", file])
+        #expect(again.status == 0 && again.stderrText.isEmpty, "\(again.stderrText)")
+        let listed = try htpass(["list", file])
+        #expect(lines(listed.stdoutText) == ["alice", "bob", "carol", "dave"])
+    }
+
+    @Test(
+        "An edit that finds an earlier in-place edit it cannot finish changes nothing and says so; recover on a missing file is status 4"
+    )
+    func earlierEditNotFinished() throws {
+        let (directory, file) = try Self.prepare("htpass-inplace-earlier")
+        let output = try Self.add(
+            file, strace: ["-e", "trace=copy_file_range", "-e", "inject=copy_file_range:error=ENOSPC:when=2..3"])
+        try #require(output.status == 4, "\(output.stderrText)")
+        let journal = try TestSupport.readBytes(directory + "/.users.htpass-journal")
+        // The next edit must finish that one first, and cannot (copy_file_range #1 is the roll-forward).
+        let next = try TestSupport.spawn(
+            try TestSupport.locate("strace"),
+            [
+                "-f", "-qq", "-o", "/dev/null", "-e", "trace=copy_file_range", "-e",
+                "inject=copy_file_range:error=EIO:when=1..2", "--", TestSupport.htpassBinary, "delete", file, "bob",
+            ].map { Array($0.utf8) })
+        #expect(next.status == 4)
+        let message = Self.errors(next).first ?? ""
+        #expect(Self.errors(next).count == 1, "\(next.stderrText)")
+        #expect(message.contains("could not be finished"), "\(message)")
+        #expect(message.contains("so nothing was changed"), "\(message)")
+        #expect(message.contains("htpass recover"), "\(message)")
+        #expect(try TestSupport.readBytes(directory + "/.users.htpass-journal") == journal)
+
+        let missing = try htpass(["recover", directory + "/absent"])
+        #expect(missing.status == 4, "\(missing.stderrText)")
+        #expect(missing.stderrText.contains("absent"), "\(missing.stderrText)")
     }
 
     @Test(

@@ -48,12 +48,14 @@ enum FileLock {
         return try body()
     }
 
-    /// Takes an exclusive lock on the open file `fd`, waiting until `deadline`. The lock lasts until every
-    /// descriptor of that open file is closed.
-    static func lock(_ fd: CInt, path: FilePath, until deadline: Deadline, lockedFile: FilePath) throws(HtpasswdError) {
+    /// Takes an exclusive lock (a shared one if `shared`: readers that keep edits out) on the open file
+    /// `fd`, waiting until `deadline`. The lock lasts until every descriptor of that open file is closed.
+    static func lock(
+        _ fd: CInt, path: FilePath, until deadline: Deadline, lockedFile: FilePath, shared: Bool = false
+    ) throws(HtpasswdError) {
         var pause: Double = 0.0005
         while true {
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return }
+            if flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0 { return }
             let code = errno
             if code != EWOULDBLOCK && code != EINTR {
                 throw .system(.lock, path: path, errno: Errno(rawValue: code))

@@ -2,6 +2,16 @@ import CLinux
 import Glibc
 import SystemPackage
 
+extension HtpasswdStore {
+    /// The identity of `directory` as the mark of an in-place edit records it, `FSID INODE` (for tests, and
+    /// for a person comparing a mark with a directory); nil if it cannot be read.
+    package static func markIdentity(ofDirectory directory: FilePath) -> String? {
+        guard let fd = try? Syscall.open(directory, O_RDONLY | O_DIRECTORY) else { return nil }
+        defer { close(fd) }
+        return (try? Journal.DirectoryID(fd)).map { "\($0.filesystem) \($0.inode)" }
+    }
+}
+
 /// The journal of an edit written in place: a complete, synced copy of the new content, kept next to the
 /// file as `.NAME.htpass-journal` while the file itself is overwritten.
 ///
@@ -73,15 +83,40 @@ enum Journal {
         }
     }
 
+    /// A directory's identity as a mark records it: its file system's id (`statfs`'s `f_fsid`, derived from
+    /// the file system's UUID on ext4, XFS and btrfs, and from the upper layer's on overlayfs) and its inode
+    /// number. Unlike `st_dev`, which overlayfs picks anew at every mount (each start of a container) and
+    /// which device-mapper or btrfs may renumber at boot, it stays the same for the same directory.
+    struct DirectoryID: Equatable {
+        var filesystem: UInt64
+        var inode: UInt64
+
+        init(filesystem: UInt64, inode: UInt64) {
+            self.filesystem = filesystem
+            self.inode = inode
+        }
+
+        /// The identity of the open directory `fd`.
+        init(_ fd: CInt) throws(SystemError) {
+            let info = try Syscall.fstat(fd)
+            var filesystem: UInt64 = 0
+            while htpass_filesystem_id(fd, &filesystem) != 0 {
+                if errno == EINTR { continue }
+                throw SystemError(.stat, errno: errno)
+            }
+            self.init(filesystem: filesystem, inode: UInt64(info.st_ino))
+        }
+    }
+
     /// The extended attribute on the file during an in-place edit:
-    /// `v2 NAMESPACE DEVICE INODE TOKEN PATH` (`v1 NAMESPACE TOKEN PATH` from earlier versions, without
+    /// `v2 NAMESPACE FSID INODE TOKEN PATH` (`v1 NAMESPACE TOKEN PATH` from earlier versions, without
     /// the directory's identity).
     struct Mark: Equatable {
         /// The mount namespace of the writer (its inode in `/proc/self/ns/mnt`), 0 if unknown. It decides
         /// only for a v1 mark; in a v2 mark it tells a person reading the attribute which container wrote it.
         var namespace: UInt64
-        /// The device and inode of the journal's directory; nil in a v1 mark.
-        var directory: FileID?
+        /// The identity of the journal's directory; nil in a v1 mark.
+        var directory: DirectoryID?
         var token: String
         /// The journal's absolute path, in the writer's mount namespace.
         var journal: FilePath
@@ -89,14 +124,14 @@ enum Journal {
         var bytes: [UInt8] {
             let head =
                 if let directory {
-                    "v2 \(namespace) \(directory.device) \(directory.inode) \(token) "
+                    "v2 \(namespace) \(directory.filesystem) \(directory.inode) \(token) "
                 } else {
                     "v1 \(namespace) \(token) "
                 }
             return Array(head.utf8) + journal.bytes
         }
 
-        init(namespace: UInt64, directory: FileID?, token: String, journal: FilePath) {
+        init(namespace: UInt64, directory: DirectoryID?, token: String, journal: FilePath) {
             self.namespace = namespace
             self.directory = directory
             self.token = token
@@ -108,11 +143,11 @@ enum Journal {
             func number(_ field: ArraySlice<UInt8>) -> UInt64? { UInt64(String(decoding: field, as: UTF8.self)) }
             if bytes.starts(with: "v2 ".utf8) {
                 let fields = bytes.split(separator: space, maxSplits: 5, omittingEmptySubsequences: false)
-                guard fields.count == 6, let namespace = number(fields[1]), let device = number(fields[2]),
+                guard fields.count == 6, let namespace = number(fields[1]), let filesystem = number(fields[2]),
                     let inode = number(fields[3]), !fields[4].isEmpty, !fields[5].isEmpty
                 else { return nil }
                 self.init(
-                    namespace: namespace, directory: FileID(device: device, inode: inode),
+                    namespace: namespace, directory: DirectoryID(filesystem: filesystem, inode: inode),
                     token: String(decoding: fields[4], as: UTF8.self), journal: FilePath(bytes: fields[5]))
             } else if bytes.starts(with: "v1 ".utf8) {
                 let fields = bytes.split(separator: space, maxSplits: 3, omittingEmptySubsequences: false)
@@ -157,15 +192,23 @@ enum Journal {
     static func mark(of fd: CInt) -> Mark? { try? readMark(fd) }
 
     /// The mark on the open file `fd`; nil if it has none. Throws when the attribute cannot be read (the
-    /// mark may then be there), and ENOTSUP or EOPNOTSUPP where the file system has no extended attributes.
+    /// mark may then be there), ENOTSUP or EOPNOTSUPP where the file system has no extended attributes, and
+    /// EBADMSG for an attribute under the mark's name that is not a mark this version reads (one written by
+    /// a later version): that edit may be unfinished, so it is never taken for no mark.
     static func readMark(_ fd: CInt) throws(SystemError) -> Mark? {
         var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 128)
         while true {
             let count = buffer.withUnsafeMutableBytes { htpass_fgetxattr(fd, markName, $0.baseAddress, $0.count) }
-            if count >= 0 { return count == 0 ? nil : Mark(Array(buffer[..<count])) }
+            if count >= 0 {
+                guard let mark = Mark(Array(buffer[..<count])) else {
+                    throw SystemError(.readAttribute, errno: EBADMSG)
+                }
+                return mark
+            }
             if errno == EINTR { continue }
-            // ERANGE: longer than any mark we write, so not ours.
-            if errno == ENODATA || errno == ERANGE { return nil }
+            if errno == ENODATA { return nil }
+            // ERANGE: longer than any mark this version writes.
+            if errno == ERANGE { throw SystemError(.readAttribute, errno: EBADMSG) }
             throw SystemError(.readAttribute, errno: errno)
         }
     }
@@ -178,23 +221,21 @@ enum Journal {
     /// The in-place write of the content in `temporary` (open read-write as `temporaryFD`, the content
     /// after ``headerSize`` bytes) over `target` (open as `targetFD`, locked).
     ///
-    /// - Returns: A failure to sync the directory once the file holds the new content: the edit is done,
-    ///   but its journal's removal may not survive a power cut (harmless: the next run discards it).
     /// - Throws: Before the commit point, the failure (the file untouched, no mark left); after it,
     ///   ``HtpasswdError/editPending(path:journal:failure:)``.
     static func commit(
         temporaryFD: CInt, temporary: FilePath, size: Int, firstChange: Int, target: FilePath, targetFD: CInt
-    ) throws(HtpasswdError) -> HtpasswdError? {
+    ) throws(HtpasswdError) {
         let journalPath = path(for: target)
         let journalName = journalPath.lastComponent!
         let directory = target.split.directory
         let info: stat
         do throws(SystemError) { info = try Syscall.fstat(targetFD) } catch { throw error.at(target) }
         let directoryFD: CInt
-        let directoryInfo: stat
+        let directoryID: DirectoryID
         do throws(SystemError) {
             directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
-            do throws(SystemError) { directoryInfo = try Syscall.fstat(directoryFD) } catch {
+            do throws(SystemError) { directoryID = try DirectoryID(directoryFD) } catch {
                 close(directoryFD)
                 throw error
             }
@@ -204,7 +245,7 @@ enum Journal {
         defer { close(directoryFD) }
 
         // 1. The file, open for writing, and room for the new content, before anything is marked.
-        let writeFD = try openForWriting(target)
+        let writeFD = try openForWriting(target, as: info)
         defer { close(writeFD) }
         if size > Int(info.st_size) {
             do throws(SystemError) { try reserve(writeFD, size) } catch { throw error.at(target) }
@@ -218,7 +259,7 @@ enum Journal {
         var marked = false
         if let absoluteJournal = Placement.realPath(directory).map({ $0.appending(journalName) }) {
             let mark = Mark(
-                namespace: ownNamespace, directory: FileID(directoryInfo), token: token, journal: absoluteJournal)
+                namespace: ownNamespace, directory: directoryID, token: token, journal: absoluteJournal)
             let bytes = mark.bytes
             while true {
                 if bytes.withUnsafeBytes({ htpass_fsetxattr(targetFD, markName, $0.baseAddress, $0.count) }) == 0 {
@@ -256,14 +297,25 @@ enum Journal {
         }
 
         // 4, 5. The file, then the journal and the mark. From here on the edit will be finished.
-        return try complete(
+        try complete(
             journalFD: temporaryFD, header: header, directoryFD: directoryFD, name: journalName,
             journalPath: journalPath, target: target, targetFD: targetFD, writeFD: writeFD, marked: marked)
     }
 
-    /// Opens `target` for writing, without blocking on a lease or following a link.
-    private static func openForWriting(_ target: FilePath) throws(HtpasswdError) -> CInt {
-        do throws(SystemError) { return try Syscall.open(target, O_WRONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
+    /// Opens `target` for writing, without blocking on a lease or following a link, and checks that it is
+    /// still the file `info` describes (open and locked by the caller): a program that ignores the locks
+    /// may have replaced it by rename since, and the journal names the inode it describes.
+    private static func openForWriting(_ target: FilePath, as info: stat) throws(HtpasswdError) -> CInt {
+        do throws(SystemError) {
+            let fd = try Syscall.open(target, O_WRONLY | O_NOFOLLOW | O_NONBLOCK)
+            do throws(SystemError) {
+                guard FileID(try Syscall.fstat(fd)) == FileID(info) else { throw SystemError(.open, errno: ESTALE) }
+            } catch {
+                close(fd)
+                throw error
+            }
+            return fd
+        } catch {
             throw error.at(target)
         }
     }
@@ -279,15 +331,18 @@ enum Journal {
     }
 
     /// Finishes an edit past its commit point: syncs the journal's directory (so that its name is durable
-    /// before the file is touched), writes the journal's content over the file, removes the journal and
-    /// the mark. Each step is tried twice.
+    /// before the file is touched), writes the journal's content over the file (tried twice), then cleans
+    /// up: removes the journal, syncs the directory, removes the mark and syncs the file.
     ///
-    /// - Returns: A failure to sync the directory after the journal's removal (see ``commit``).
-    /// - Throws: ``HtpasswdError/editPending(path:journal:failure:)``.
+    /// The clean-up cannot fail the edit: the file holds the new content, synced. A journal left behind is
+    /// rolled forward again by the next run (the same bytes) or discarded; a mark left behind is cleared by
+    /// the next run that can look in the journal's directory.
+    ///
+    /// - Throws: ``HtpasswdError/editPending(path:journal:failure:)`` when the content cannot be written.
     private static func complete(
         journalFD: CInt, header: Header, directoryFD: CInt, name: FilePath.Component, journalPath: FilePath,
         target: FilePath, targetFD: CInt, writeFD: CInt, marked: Bool
-    ) throws(HtpasswdError) -> HtpasswdError? {
+    ) throws(HtpasswdError) {
         let directory = journalPath.split.directory
         func pending(_ failure: HtpasswdError) -> HtpasswdError {
             .editPending(path: target, journal: journalPath, failure: failure)
@@ -303,14 +358,17 @@ enum Journal {
                 throw error.call == .read ? error.at(journalPath) : error.at(target)
             }
         }
-        try twice(pending) { () throws(HtpasswdError) in
-            do throws(SystemError) { try Syscall.remove(in: directoryFD, name) } catch { throw error.at(journalPath) }
+        // Clean-up. The journal goes first: a mark without its journal is cleared, a journal without its
+        // mark discarded. Each removal is tried twice; if the journal stays, so does the mark.
+        var removed = (try? Syscall.remove(in: directoryFD, name)) != nil
+        if !removed { removed = (try? Syscall.remove(in: directoryFD, name)) != nil }
+        guard removed else { return }
+        _ = try? Syscall.syncDirectory(fd: directoryFD)
+        if marked {
+            if (try? removeMark(targetFD, target)) == nil { _ = try? removeMark(targetFD, target) }
+            // A mark that came back after a power cut would make other views of the file wait for a journal.
+            _ = try? Syscall.fsync(writeFD)
         }
-        // The file is complete and synced: if the journal's removal is lost, the next run discards it.
-        var unsynced: HtpasswdError?
-        do throws(SystemError) { try Syscall.syncDirectory(fd: directoryFD) } catch { unsynced = error.at(directory) }
-        if marked { try twice(pending) { () throws(HtpasswdError) in try removeMark(targetFD, target) } }
-        return unsynced
     }
 
     /// Runs `body`, and once more if it fails; throws `pending` of the second failure.
@@ -355,8 +413,6 @@ enum Journal {
         case clearedMark
         /// A temporary file from a writer that died before its commit point, removed.
         case removedTemporary
-        /// After a roll-forward, syncing the directory failed (see ``commit``).
-        case unsynced(HtpasswdError)
     }
 
     /// Whether an edit of `target` may be unfinished: a journal next to it, or a mark on it; and, with
@@ -396,10 +452,10 @@ enum Journal {
         let ownName = ownJournal.lastComponent!
         let directory = target.split.directory
         let directoryFD: CInt
-        let ownDirectory: FileID
+        let ownDirectory: DirectoryID
         do throws(SystemError) {
             directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
-            do throws(SystemError) { ownDirectory = FileID(try Syscall.fstat(directoryFD)) } catch {
+            do throws(SystemError) { ownDirectory = try DirectoryID(directoryFD) } catch {
                 close(directoryFD)
                 throw error
             }
@@ -436,7 +492,7 @@ enum Journal {
         // A journal by name: unmarked (no extended attributes where it was written), or stale.
         let journal: CInt
         let header: Header
-        switch try openJournal(in: directoryFD, named: ownName, path: ownJournal, context, anyOwner: true) {
+        switch try openJournal(in: directoryFD, named: ownName, path: ownJournal, context) {
         case .absent:
             return found
         case .unusable:
@@ -448,7 +504,7 @@ enum Journal {
         defer { close(journal) }
         // A marked journal whose mark cannot be seen here (no extended attributes now) is rolled forward
         // as an unmarked one.
-        if (!header.marked || marksUnsupported) && context.isTarget(header) {
+        if (!header.marked || marksUnsupported) && context.isTarget(header, byToken: false) {
             try rollForward(
                 journal, header, directoryFD: directoryFD, name: ownName, journalPath: ownJournal, context,
                 marked: false, &found)
@@ -464,33 +520,42 @@ enum Journal {
         var targetFD: CInt
         var targetInfo: stat
 
-        func isTarget(_ header: Header) -> Bool {
-            header.device == UInt64(targetInfo.st_dev) && header.inode == UInt64(targetInfo.st_ino)
+        /// Whether the journal with `header` is this file's: the same inode and, unless the journal's token
+        /// is the one in the file's mark (`byToken`), the same device (device numbers can change at boot).
+        func isTarget(_ header: Header, byToken: Bool) -> Bool {
+            header.inode == UInt64(targetInfo.st_ino) && (byToken || header.device == UInt64(targetInfo.st_dev))
         }
 
-        /// Whether a journal owned by `owner`, outside the file's directory, may be used: the file's owner,
-        /// this process's user, or root.
+        /// Whether a journal owned by `owner` may be written over the file: one of the file's owner, this
+        /// process's user or root, or of a user the file's mode lets write it. Anyone who may create files
+        /// in a directory may leave a file under a journal's name; this keeps a user who may not write the
+        /// file from having it written by someone who may.
         func trusts(_ owner: uid_t) -> Bool {
-            owner == targetInfo.st_uid || owner == geteuid() || owner == 0
+            if owner == targetInfo.st_uid || owner == geteuid() || owner == 0 { return true }
+            let mode = targetInfo.st_mode
+            if mode & 0o002 != 0 { return true }
+            // A user /etc/passwd does not list (LDAP): its groups are unknown, so the group's write
+            // permission is taken as its own rather than discard what may be a complete journal.
+            return mode & 0o020 != 0 && SystemGroup.user(owner, isMemberOf: targetInfo.st_gid) != false
         }
     }
 
     /// Recovery for a file that carries `mark`: rolls the journal it names forward, clears a mark whose
     /// journal is surely not there, or throws ``HtpasswdError/interruptedEditElsewhere(path:journal:)``.
     private static func recoverMarked(
-        _ mark: Mark, _ context: Context, ownDirectoryFD: CInt, ownDirectory: FileID, _ found: inout [Found]
+        _ mark: Mark, _ context: Context, ownDirectoryFD: CInt, ownDirectory: DirectoryID, _ found: inout [Found]
     ) throws(HtpasswdError) {
         let target = context.target
         let name = mark.journal.lastComponent
         let validName = name.map { $0.string.hasPrefix(".") && $0.string.hasSuffix(suffix) } ?? false
         // The directory the mark's path leads to, here.
         var markDirectoryFD: CInt = -1
-        var markDirectory: FileID?
+        var markDirectory: DirectoryID?
         if validName {
             let markDirectoryPath = mark.journal.split.directory
             do throws(SystemError) {
                 markDirectoryFD = try Syscall.open(markDirectoryPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-                markDirectory = FileID(try Syscall.fstat(markDirectoryFD))
+                markDirectory = try DirectoryID(markDirectoryFD)
             } catch {
                 // Out of reach from here: the path does not exist, or is not a directory we may open.
                 let code = error.errno.rawValue
@@ -516,19 +581,20 @@ enum Journal {
         for place in places {
             let journal: CInt
             let header: Header
-            switch try openJournal(in: place.fd, named: name!, path: place.path, context, anyOwner: place.own) {
+            switch try openJournal(in: place.fd, named: name!, path: place.path, context) {
             case .absent:
                 continue
             case .unusable:
-                // Outside this directory, something under the journal's name that may not be used from
-                // here (another user's file, not a regular file) is no proof that the journal is absent.
+                // Outside this directory, something under the journal's name that may not be used (a file
+                // of a user who may not write the file, not a regular file) is no proof that the journal is
+                // absent.
                 if !place.own { untrusted = place.path }
                 continue
             case .journal(let fd, let read):
                 (journal, header) = (fd, read)
             }
             defer { close(journal) }
-            if header.token == mark.token && context.isTarget(header) {
+            if header.token == mark.token && context.isTarget(header, byToken: true) {
                 // The journal is reachable from here (this mount namespace, or a restarted container that
                 // sees the same directory): finish the edit, whoever started it.
                 try rollForward(
@@ -561,13 +627,12 @@ enum Journal {
         _ journal: CInt, _ header: Header, directoryFD: CInt, name: FilePath.Component, journalPath: FilePath,
         _ context: Context, marked: Bool, _ found: inout [Found]
     ) throws(HtpasswdError) {
-        let writeFD = try openForWriting(context.target)
+        let writeFD = try openForWriting(context.target, as: context.targetInfo)
         defer { close(writeFD) }
-        let unsynced = try complete(
+        try complete(
             journalFD: journal, header: header, directoryFD: directoryFD, name: name, journalPath: journalPath,
             target: context.target, targetFD: context.targetFD, writeFD: writeFD, marked: marked)
         found.append(.rolledForward)
-        if let unsynced { found.append(.unsynced(unsynced)) }
     }
 
     private static func unsupported(_ error: SystemError) -> Bool {
@@ -578,25 +643,24 @@ enum Journal {
     private enum Lookup {
         /// Nothing.
         case absent
-        /// Something that is not a journal this run may use: not a regular file, no journal's header, or
-        /// (outside the file's directory) a file of a user ``Context/trusts(_:)`` does not trust.
+        /// Something that is not a journal this run may use: not a regular file, no journal's header, or a
+        /// file of a user ``Context/trusts(_:)`` does not trust.
         case unusable
         /// A journal, open, and its header.
         case journal(CInt, Header)
     }
 
     /// The journal `name` in the directory open as `directory`. Never follows a link, never blocks (a
-    /// FIFO), never opens anything but a regular file; a file of any owner is used when `anyOwner`.
+    /// FIFO), never opens anything but a regular file of a user the context trusts.
     ///
     /// - Throws: When something is there but cannot be examined, opened or read: never taken for absent.
     private static func openJournal(
-        in directory: CInt, named name: FilePath.Component, path: FilePath, _ context: Context?, anyOwner: Bool
+        in directory: CInt, named name: FilePath.Component, path: FilePath, _ context: Context
     ) throws(HtpasswdError) -> Lookup {
         let info: stat?
         do throws(SystemError) { info = try Syscall.lstat(in: directory, name) } catch { throw error.at(path) }
         guard let info else { return .absent }
-        guard info.st_mode & S_IFMT == S_IFREG else { return .unusable }
-        if !anyOwner, let context, !context.trusts(info.st_uid) { return .unusable }
+        guard info.st_mode & S_IFMT == S_IFREG, context.trusts(info.st_uid) else { return .unusable }
         let fd: CInt
         do throws(SystemError) { fd = try Syscall.open(in: directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch
         {
@@ -650,27 +714,38 @@ enum Journal {
         var mark: Mark?
         do throws(SystemError) { mark = try readMark(targetFD) } catch { marksUnsupported = unsupported(error) }
         let ownJournal = path(for: target)
-        // The mark's journal (with its token), else an unmarked journal by name.
+        // The mark's journal (with its token) where the mark's path leads and, if the mark names this
+        // directory by its identity, next to the file; else an unmarked journal by name.
         var candidates: [(path: FilePath, token: String?)] = []
-        if let mark { candidates.append((mark.journal, mark.token)) }
+        if let mark {
+            candidates.append((mark.journal, mark.token))
+            let ownDirectory = try? Syscall.open(target.split.directory, O_RDONLY | O_DIRECTORY)
+            if let ownDirectory {
+                if let recorded = mark.directory, (try? DirectoryID(ownDirectory)) == recorded,
+                    let name = mark.journal.lastComponent
+                {
+                    candidates.append((target.split.directory.appending(name), mark.token))
+                }
+                close(ownDirectory)
+            }
+        }
         candidates.append((ownJournal, nil))
         for candidate in candidates {
-            guard let name = candidate.path.lastComponent else { continue }
+            guard let name = candidate.path.lastComponent, name.string.hasSuffix(suffix) else { continue }
             let directory = candidate.path.split.directory
             guard let directoryFD = try? Syscall.open(directory, O_RDONLY | O_DIRECTORY) else { continue }
             defer { close(directoryFD) }
-            let own = candidate.path == ownJournal
             guard
                 case .journal(let fd, let header) = try? openJournal(
-                    in: directoryFD, named: name, path: candidate.path, context, anyOwner: own)
+                    in: directoryFD, named: name, path: candidate.path, context)
             else { continue }
             let belongs =
                 if let token = candidate.token {
-                    header.token == token
+                    header.token == token && context.isTarget(header, byToken: true)
                 } else {
-                    !header.marked || marksUnsupported
+                    (!header.marked || marksUnsupported) && context.isTarget(header, byToken: false)
                 }
-            if belongs, context.isTarget(header), lseek(fd, off_t(headerSize), SEEK_SET) == off_t(headerSize) {
+            if belongs, lseek(fd, off_t(headerSize), SEEK_SET) == off_t(headerSize) {
                 return (fd, header.size)
             }
             close(fd)

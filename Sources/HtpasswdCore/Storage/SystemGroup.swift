@@ -34,6 +34,24 @@ public enum SystemGroup {
         }
     }
 
+    /// Whether the user with id `user` is a member of the group `group`, by /etc/passwd (its primary group)
+    /// and /etc/group (its supplementary groups); nil when /etc/passwd does not list the user (a user from
+    /// another source, such as LDAP), whose groups are then unknown.
+    package static func user(_ user: UInt32, isMemberOf group: UInt32) -> Bool? {
+        let fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        let text = readAll(fd)
+        close(fd)
+        for line in text.split(separator: UInt8(ascii: "\n")) {
+            // name:password:uid:gid:...
+            let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 4, omittingEmptySubsequences: false)
+            guard fields.count >= 4, UInt32(String(decoding: fields[2], as: UTF8.self)) == user else { continue }
+            if UInt32(String(decoding: fields[3], as: UTF8.self)) == group { return true }
+            return memberships(of: String(decoding: fields[0], as: UTF8.self)).contains(group)
+        }
+        return nil
+    }
+
     private typealias Record = (name: String, id: UInt32)
 
     /// `name:password:id:members` lines.
