@@ -70,23 +70,16 @@ public struct Authenticator: Sendable {
     /// What the file holds for `user`, read now, to check a password against later (a program that asks
     /// for the password only once it knows the file can be read).
     ///
-    /// An in-place edit that rewrites the file while it is read (``/HtpasswdCore/HtpasswdStore/ScanSummary/changedDuringScan``)
-    /// makes it read the file again, up to three times in all, so that the answer is not taken from a mix of
-    /// the old and the new content.
+    /// An edit that replaces or rewrites the file while it is read makes it read the file again
+    /// (``/HtpasswdCore/HtpasswdStore/withConsistentReads(_:)``), so that the answer never comes from a mix of
+    /// two versions of the file.
     public func candidate(for user: some Collection<UInt8>) throws(HtpasswdError) -> Candidate {
         let user = Array(user)
-        var attempts = 0
-        while true {
-            attempts += 1
-            let (candidate, settled) = try read(for: user)
-            if settled || attempts == 3 { return candidate }
-        }
+        return try store.withConsistentReads { () throws(HtpasswdError) -> Candidate in try read(for: user) }
     }
 
-    /// One reading of the file for ``candidate(for:)-(Collection<UInt8>)``, and whether the file stayed
-    /// as it was meanwhile.
-    private func read(for user: [UInt8]) throws(HtpasswdError) -> (Candidate, settled: Bool) {
-        var settled = true
+    /// One reading of the file for ``candidate(for:)-(Collection<UInt8>)``.
+    private func read(for user: [UInt8]) throws(HtpasswdError) -> Candidate {
         let profile = target.profile
         let reading = profile.reading
         var found: (hash: [UInt8], line: Int)?
@@ -97,15 +90,14 @@ public struct Authenticator: Sendable {
         var duplicates: DuplicateFilter?
         if reading.duplicates == .refusesFile {
             var filter = DuplicateFilter(fileSize: try store.contentSize())
-            let first = try store.scan { line in
+            try store.scan { line in
                 if case .entry(let name, _) = reading.read(line.content, terminator: line.terminator) {
                     filter.noteInFirstPass(UnsafeBufferPointer(rebasing: line.content[name]))
                 }
             }
-            if first.changedDuringScan { settled = false }
             duplicates = filter
         }
-        let summary = try store.scan { line in
+        try store.scan { line in
             guard !stopped else { return }
             switch reading.read(line.content, terminator: line.terminator) {
             case .ignored:
@@ -125,8 +117,7 @@ public struct Authenticator: Sendable {
                 if found == nil || reading.duplicates == .lastWins { found = (Array(hash), line.number) }
             }
         }
-        if summary.changedDuringScan { settled = false }
-        return (Candidate(target: target, entry: found, dummy: sample.best, refusal: refusal), settled)
+        return Candidate(target: target, entry: found, dummy: sample.best, refusal: refusal)
     }
 
     /// What the file holds for `user` (its UTF-8 bytes), read now; see ``candidate(for:)-(Collection<UInt8>)``.

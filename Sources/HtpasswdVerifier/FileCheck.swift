@@ -86,6 +86,7 @@ public struct FileCheck: Sendable {
         case byteOrderMark = "byte-order-mark"
         case crlf = "crlf"
         case missingFinalNewline = "missing-final-newline"
+        case changedDuringCheck = "changed-during-check"
     }
 
     /// Checks the path and the file, calling `report` with each finding.
@@ -96,7 +97,16 @@ public struct FileCheck: Sendable {
             let placement = try store.placement()
             if !checkPath(placement, report) { return }
         }
-        try checkContent(report)
+        // The findings are reported as they are found, so a check that an edit overtook is not run again:
+        // it says so.
+        let (_, changed) = try store.observingChanges { () throws(HtpasswdError) in try checkContent(report) }
+        if changed {
+            report(
+                Finding(
+                    line: nil, user: nil, severity: .warning, id: .changedDuringCheck, target: nil,
+                    message: "The file was edited while it was checked, so the findings may mix its old and new content"
+                ))
+        }
     }
 
     // MARK: The path

@@ -70,6 +70,8 @@ enum Findings {
             return "prefer LF"
         case .missingFinalNewline:
             return "any htpass edit adds it"
+        case .changedDuringCheck:
+            return "run the check again"
         case .nameNotPortable:
             return "give the user a plain name ('htpass add' under the new name, 'htpass delete' of this one)"
         case .longRecord, .malformedLine:

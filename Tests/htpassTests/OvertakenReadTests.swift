@@ -84,7 +84,7 @@ struct OvertakenReadTests {
         // Reads 1-2 are the first pass (duplicates), 3-4 the second, which prints: pause its end of file.
         let result = try Self.overtaken(["list", file], file, when: 4, content: longer)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("was rewritten in place while it was listed"), "\(result.stderr)")
+        #expect(result.stderr.contains("was edited while it was listed"), "\(result.stderr)")
         #expect(result.stdout.hasPrefix("alice\nbob\n"), "\(result.stdout)")
 
         let settled = try TestSupport.spawn(TestSupport.htpassBinary, ["list", file].map { Array($0.utf8) })

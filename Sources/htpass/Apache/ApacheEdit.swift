@@ -56,12 +56,15 @@ enum ApacheEdit {
 
     /// Reads the file for `-v`.
     static func lookup(_ user: [UInt8], in path: String) throws(HtpasswdError) -> Lookup {
-        var lookup = Lookup()
-        try HtpasswdStore(path: path).scan { line in
-            if lookup.entry == nil, line.kind == .entry, line.user.elementsEqual(user) { lookup.entry = line.entry }
-            if lookup.firstInvalidLine == nil, isInvalid(line) { lookup.firstInvalidLine = line.number }
+        let store = HtpasswdStore(path: path)
+        return try store.withConsistentReads { () throws(HtpasswdError) -> Lookup in
+            var lookup = Lookup()
+            try store.scan { line in
+                if lookup.entry == nil, line.kind == .entry, line.user.elementsEqual(user) { lookup.entry = line.entry }
+                if lookup.firstInvalidLine == nil, isInvalid(line) { lookup.firstInvalidLine = line.number }
+            }
+            return lookup
         }
-        return lookup
     }
 
     /// The number of the first line Apache's htpasswd refuses: not blank, not a comment (`#` after any

@@ -105,36 +105,38 @@ extension Htpass {
             let store = HtpasswdStore(path: path)
             var targets = consumer?.targets ?? []
             targets += try target.choice.resolved().filter { !targets.contains($0) }
-            // Refuse what a consumer cannot verify: every error of a content check.
-            var refusal: FileCheck.Finding?
-            try FileCheck(store: store, targets: targets, checksPath: false).run { finding in
-                if refusal == nil, finding.severity == .error { refusal = finding }
+            // One version of the file for the check and the output, even if an edit lands meanwhile.
+            let (refusal, users, content) = try store.withConsistentReads {
+                () throws(HtpasswdError) -> (FileCheck.Finding?, Int, [[UInt8]]) in
+                // Refuse what a consumer cannot verify: every error of a content check.
+                var refusal: FileCheck.Finding?
+                try FileCheck(store: store, targets: targets, checksPath: false).run { finding in
+                    if refusal == nil, finding.severity == .error { refusal = finding }
+                }
+                // The file's bytes for a Secret; each user's first entry for Compose and .env.
+                var users = 0
+                var content: [[UInt8]] = []
+                var seen = Set<[UInt8]>()
+                if format == .k8sSecret { content = [try store.read().bytes] }
+                try store.scan { line in
+                    guard line.kind == .entry else { return }
+                    users += 1
+                    guard format != .k8sSecret, seen.insert(Array(line.user)).inserted else { return }
+                    content.append(Array(line.user) + [UInt8(ascii: ":")] + Array(line.hash))
+                }
+                return (refusal, users, content)
             }
             if let refusal {
                 let place = refusal.line.map { "line \($0): " } ?? ""
                 throw CommandError(
                     .rejectedInput, "Not exported: \(place)\(Findings.message(refusal, targets: targets))")
             }
-            var users = 0
-            try store.scan { line in if line.kind == .entry { users += 1 } }
             if users == 0 { Output.warning("'\(path.display)' has no users: every request would get 401") }
             switch format {
             case .k8sSecret:
-                let bytes = try store.read().bytes
-                printSecret(bytes, consumer: consumer!)
+                printSecret(content[0], consumer: consumer!)
             case .compose, .dotenv:
-                var entries: [[UInt8]] = []
-                // Read again (up to three times) if an in-place edit rewrote the file meanwhile: a secret is
-                // never made of a mix of the old and the new content.
-                for _ in 1...3 {
-                    entries = []
-                    var seen = Set<[UInt8]>()
-                    let summary = try store.scan { line in
-                        guard line.kind == .entry, seen.insert(Array(line.user)).inserted else { return }
-                        entries.append(Array(line.user) + [UInt8(ascii: ":")] + Array(line.hash))
-                    }
-                    if !summary.changedDuringScan { break }
-                }
+                let entries = content
                 let joined = Array(entries.joined(separator: [UInt8(ascii: ",")]))
                 if format == .compose {
                     Output.line(try format.escape(joined))

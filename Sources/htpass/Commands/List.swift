@@ -51,7 +51,7 @@ enum Listing {
         var filter = try firstPass(store) { _ in }
         var malformed = (count: 0, sample: [MalformedLine]())
         let out = Output.writer
-        let summary = try store.scan { line in
+        try store.scan { line in
             switch line.kind {
             case .entry:
                 let user = line.user
@@ -70,7 +70,6 @@ enum Listing {
             default: break
             }
         }
-        warnIfRewritten(summary, store)
         return malformed
     }
 
@@ -99,7 +98,7 @@ enum Listing {
         }
         emit(header)
         var targetFlags = EntryReport.TargetFlags(targets: targets)
-        let summary = try store.scan { line in
+        try store.scan { line in
             switch line.kind {
             case .entry:
                 let hash = line.hash
@@ -119,7 +118,6 @@ enum Listing {
             default: break
             }
         }
-        warnIfRewritten(summary, store)
     }
 
     /// One JSON object: `{"file": ..., "entries": [...], "malformed": [...]}`.
@@ -132,7 +130,7 @@ enum Listing {
         JSON.write(path)
         out.write(",\"entries\":[" as StaticString)
         var first = true
-        let summary = try store.scan { line in
+        try store.scan { line in
             switch line.kind {
             case .entry:
                 let user = line.user
@@ -176,21 +174,12 @@ enum Listing {
             default: break
             }
         }
-        warnIfRewritten(summary, store)
         out.write("],\"malformed\":[" as StaticString)
         for (index, line) in malformed.enumerated() {
             if index > 0 { out.write("," as StaticString) }
             out.write("\n{\"line\":\(line.lineNumber),\"reason\":\"\(line.reason.identifier)\"}")
         }
         Output.line("]}")
-    }
-
-    /// A warning when an in-place edit rewrote the file while its lines were printed.
-    private static func warnIfRewritten(_ summary: HtpasswdStore.ScanSummary, _ store: HtpasswdStore) {
-        guard summary.changedDuringScan else { return }
-        Output.warning(
-            "'\(store.path.display)' was rewritten in place while it was listed, so the list may mix its old and new "
-                + "content; run the command again")
     }
 
     /// The first pass: the users listed twice, and whatever else `body` wants of each entry and malformed line.

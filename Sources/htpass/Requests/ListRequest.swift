@@ -31,14 +31,22 @@ struct ListRequest: Equatable, Sendable {
         let store = HtpasswdStore(path: path)
         let given = try targets.resolved()
         let targets = given.isEmpty ? EntryReport.defaultTargets : given
-        switch style {
-        case .json:
-            try Listing.json(store, path: RawArguments.bytes(of: [file])[0], targets: targets)
-        case .long:
-            try Listing.long(store, targets: targets)
-        case .users:
-            let (count, sample) = try Listing.users(store, toTerminal: isatty(STDOUT_FILENO) == 1)
-            Warnings.malformed(count: count, sample: sample, in: path)
+        // Printed lines cannot be taken back: an edit that lands while the file is listed gets a warning.
+        let (_, changed) = try store.observingChanges { () throws(HtpasswdError) in
+            switch style {
+            case .json:
+                try Listing.json(store, path: RawArguments.bytes(of: [file])[0], targets: targets)
+            case .long:
+                try Listing.long(store, targets: targets)
+            case .users:
+                let (count, sample) = try Listing.users(store, toTerminal: isatty(STDOUT_FILENO) == 1)
+                Warnings.malformed(count: count, sample: sample, in: path)
+            }
+        }
+        if changed {
+            Output.warning(
+                "'\(path.display)' was edited while it was listed, so the list may mix its old and new content; "
+                    + "run the command again")
         }
     }
 }
