@@ -65,6 +65,29 @@ struct HashingBatchTests {
         }
     }
 
+    /// The hasher's batch: one fresh salt per password, a hash that APR1 verifies with its own salt; other
+    /// algorithms go one by one; a refused password throws as `hash` does.
+    @Test("PasswordHasher.hashBatch: apr1 in lanes with fresh salts, other algorithms one by one")
+    func hasherBatch() throws {
+        let passwords = (0..<37).map { Array("pw-\($0)-".utf8) + [UInt8](repeating: 0xC3, count: $0 % 5) }
+        for level in levels {
+            let hashes = try PasswordHasher(algorithm: .apr1).hashBatch(passwords, level: level)
+            #expect(hashes.count == passwords.count)
+            for (password, hash) in zip(passwords, hashes) {
+                #expect(hash.bytes.starts(with: APR1.magic))
+                #expect(APR1.hash(password, setting: hash.bytes) == String(decoding: hash.bytes, as: UTF8.self))
+            }
+            #expect(Set(hashes.map { $0.bytes.prefix(14) }).count == passwords.count, "a salt repeats")
+        }
+        let sha = try PasswordHasher(algorithm: .sha512, rounds: 1000).hashBatch(Array(passwords.prefix(3)))
+        for (password, hash) in zip(passwords, sha) {
+            #expect(Crypt.hash(password, setting: hash.bytes).hash == hash.bytes)
+        }
+        #expect(throws: HtpasswdError.invalidPassword(.containsNUL)) {
+            try PasswordHasher(algorithm: .apr1).hashBatch([Array("ok".utf8), [0x61, 0, 0x62]])
+        }
+    }
+
     @Test("An empty batch gives no hashes")
     func empty() {
         #expect(APR1.hashBatch(passwords: [], salts: []).isEmpty)

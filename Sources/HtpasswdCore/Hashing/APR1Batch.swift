@@ -93,3 +93,25 @@ extension APR1 {
         }
     }
 }
+
+extension PasswordHasher {
+    /// ``hash(_:)-(Collection<UInt8>)`` of every password, each with its own salt from the system CSPRNG;
+    /// apr1 hashes are computed together in SIMD lanes (``APR1/hashBatch(passwords:salts:magic:level:)``).
+    ///
+    /// - Throws: The error ``hash(_:)-(Collection<UInt8>)`` throws for the first password it refuses.
+    package func hashBatch(_ passwords: [[UInt8]], level: SIMDLevel = .current) throws(HtpasswdError) -> [PasswordHash]
+    {
+        guard algorithm == .apr1 else {
+            return try passwords.map { (password) throws(HtpasswdError) -> PasswordHash in try hash(password) }
+        }
+        var salts: [[UInt8]] = []
+        salts.reserveCapacity(passwords.count)
+        for password in passwords {
+            try check(password)
+            salts.append(try SecureRandom.string(count: APR1.saltLength, alphabet: cryptAlphabet))
+        }
+        return APR1.hashBatch(passwords: passwords, salts: salts, level: level).map {
+            PasswordHash(trusted: Array($0.utf8))
+        }
+    }
+}
