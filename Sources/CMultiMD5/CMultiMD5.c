@@ -30,35 +30,117 @@ static inline void kernel_store32(uint8_t *p, uint32_t v) {
 /// The size of a `length`-byte message once MD5-padded (0x80, zeros, the 8-byte bit length).
 static inline size_t kernel_padded_length(size_t length) { return (length + 8 + 1 + 63) & ~(size_t)63; }
 
-/// The vectors a kernel needs: the password's and the salt's words, the longest message, one spare word.
+/// The vectors a kernel of up to four groups needs: for each, the password's and the salt's words, the
+/// longest message and one spare word.
 static size_t kernel_scratch_vectors(size_t password_length, size_t salt_length) {
-    return (password_length + 3) / 4 + (salt_length + 3) / 4 +
-           kernel_padded_length(2 * password_length + salt_length + 16) / 4 + 1;
+    return 4 * ((password_length + 3) / 4 + (salt_length + 3) / 4 +
+                kernel_padded_length(2 * password_length + salt_length + 16) / 4 + 1);
 }
 
 #define KERNEL_WIDTH 4
-#define KERNEL_NAME stretch_sse2
-#define KERNEL_TARGET
+#define KERNEL_GROUPS 1
+#define KERNEL_NAME stretch_sse2_x1
+#define KERNEL_TARGET 
 #include "kernel.h"
 #undef KERNEL_WIDTH
+#undef KERNEL_GROUPS
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+
+#define KERNEL_WIDTH 4
+#define KERNEL_GROUPS 2
+#define KERNEL_NAME stretch_sse2_x2
+#define KERNEL_TARGET 
+#include "kernel.h"
+#undef KERNEL_WIDTH
+#undef KERNEL_GROUPS
 #undef KERNEL_NAME
 #undef KERNEL_TARGET
 
 #define KERNEL_WIDTH 8
-#define KERNEL_NAME stretch_avx2
+#define KERNEL_GROUPS 1
+#define KERNEL_NAME stretch_avx2_x1
 #define KERNEL_TARGET __attribute__((target("avx2")))
 #include "kernel.h"
 #undef KERNEL_WIDTH
+#undef KERNEL_GROUPS
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+
+#define KERNEL_WIDTH 8
+#define KERNEL_GROUPS 2
+#define KERNEL_NAME stretch_avx2_x2
+#define KERNEL_TARGET __attribute__((target("avx2")))
+#include "kernel.h"
+#undef KERNEL_WIDTH
+#undef KERNEL_GROUPS
 #undef KERNEL_NAME
 #undef KERNEL_TARGET
 
 #define KERNEL_WIDTH 16
-#define KERNEL_NAME stretch_avx512
+#define KERNEL_GROUPS 1
+#define KERNEL_NAME stretch_avx512_x1
 #define KERNEL_TARGET __attribute__((target("avx512f")))
 #include "kernel.h"
 #undef KERNEL_WIDTH
+#undef KERNEL_GROUPS
 #undef KERNEL_NAME
 #undef KERNEL_TARGET
+
+#define KERNEL_WIDTH 16
+#define KERNEL_GROUPS 2
+#define KERNEL_NAME stretch_avx512_x2
+#define KERNEL_TARGET __attribute__((target("avx512f")))
+#include "kernel.h"
+#undef KERNEL_WIDTH
+#undef KERNEL_GROUPS
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+
+#define KERNEL_WIDTH 16
+#define KERNEL_GROUPS 4
+#define KERNEL_NAME stretch_avx512_x4
+#define KERNEL_TARGET __attribute__((target("avx512f")))
+#include "kernel.h"
+#undef KERNEL_WIDTH
+#undef KERNEL_GROUPS
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+
+typedef void (*kernel_function)(size_t, const uint8_t *, size_t, const uint8_t *, size_t, uint8_t *, void *);
+
+/// The kernels, by level and then by lanes: one, two (and with AVX-512's 32 registers four) vectors of lanes.
+/// More vectors at once hide the latency of MD5's dependent steps (SSE2's 16 registers spill beyond two).
+static const struct {
+    int level;
+    size_t lanes;
+    kernel_function run;
+} kernels[] = {
+    {HTPASS_SIMD_SSE2, 4, stretch_sse2_x1},     {HTPASS_SIMD_SSE2, 8, stretch_sse2_x2},
+    {HTPASS_SIMD_AVX2, 8, stretch_avx2_x1},     {HTPASS_SIMD_AVX2, 16, stretch_avx2_x2},
+    {HTPASS_SIMD_AVX512, 16, stretch_avx512_x1}, {HTPASS_SIMD_AVX512, 32, stretch_avx512_x2},
+    {HTPASS_SIMD_AVX512, 64, stretch_avx512_x4},
+};
+#define KERNEL_COUNT (sizeof kernels / sizeof kernels[0])
+
+/// The kernel for the next `count` lanes at `level`: the widest while it is full; for a remainder, the
+/// narrowest that takes it whole, of the highest level among equals.
+static size_t pick_kernel(int level, size_t count) {
+    size_t widest = 0;
+    for (size_t i = 0; i < KERNEL_COUNT; i++) {
+        if (kernels[i].level <= level) widest = i;
+    }
+    if (count >= kernels[widest].lanes) return widest;
+    size_t best = widest;
+    for (size_t i = 0; i < KERNEL_COUNT; i++) {
+        if (kernels[i].level > level || kernels[i].lanes < count) continue;
+        if (kernels[i].lanes < kernels[best].lanes ||
+            (kernels[i].lanes == kernels[best].lanes && kernels[i].level > kernels[best].level)) {
+            best = i;
+        }
+    }
+    return best;
+}
 
 /// XCR0: which register states the OS saves on a context switch.
 static uint64_t read_xcr0(void) {
@@ -137,18 +219,9 @@ int htpass_apr1_stretch(int level, size_t count, const uint8_t *passwords, size_
     void *scratch = aligned_alloc(64, bytes);
     if (!scratch) return -1;
     while (count > 0) {
-        // The widest kernel first; a remainder that a narrower kernel covers goes to it.
-        size_t lanes;
-        if (level >= HTPASS_SIMD_AVX512 && count > 8) {
-            lanes = count < 16 ? count : 16;
-            stretch_avx512(lanes, passwords, password_length, salts, salt_length, digests, scratch);
-        } else if (level >= HTPASS_SIMD_AVX2 && count > 4) {
-            lanes = count < 8 ? count : 8;
-            stretch_avx2(lanes, passwords, password_length, salts, salt_length, digests, scratch);
-        } else {
-            lanes = count < 4 ? count : 4;
-            stretch_sse2(lanes, passwords, password_length, salts, salt_length, digests, scratch);
-        }
+        size_t chosen = pick_kernel(level, count);
+        size_t lanes = count < kernels[chosen].lanes ? count : kernels[chosen].lanes;
+        kernels[chosen].run(lanes, passwords, password_length, salts, salt_length, digests, scratch);
         passwords += lanes * password_length;
         salts += lanes * salt_length;
         digests += 16 * lanes;

@@ -1,6 +1,7 @@
 // The multi-lane apr1 stretch, written once with vector extensions and included by CMultiMD5.c for each
-// width. Before including: KERNEL_WIDTH (lanes), KERNEL_NAME (the function), KERNEL_TARGET (an attribute).
-// Not a public header: it has no include guard on purpose.
+// width. Before including: KERNEL_WIDTH (lanes per vector), KERNEL_GROUPS (1, 2 or 4 independent vectors of
+// lanes, whose MD5 steps are interleaved so that one's latency hides behind the other's work),
+// KERNEL_NAME (the function), KERNEL_TARGET (an attribute). Not a public header: no include guard on purpose.
 
 #define KV_CAT2(a, b) a##b
 #define KV_CAT(a, b) KV_CAT2(a, b)
@@ -15,11 +16,20 @@ typedef uint32_t KV __attribute__((vector_size(4 * KERNEL_WIDTH)));
 #define KV_G(b, c, d) ((c) ^ ((d) & ((b) ^ (c))))
 #define KV_H(b, c, d) ((b) ^ (c) ^ (d))
 #define KV_I(b, c, d) ((c) ^ ((b) | ~(d)))
-#define KV_STEP(f, a, b, c, d, i, s, k) a = (b) + KV_ROTL((a) + f(b, c, d) + m[i] + (uint32_t)(k), s)
+#define KV_STEP(f, a, b, c, d, i, s, k)                                                                 \
+    for (int g = 0; g < KERNEL_GROUPS; g++)                                                             \
+    a[g] = (b[g]) + KV_ROTL((a[g]) + f(b[g], c[g], d[g]) + m[g * stride + (i)] + (uint32_t)(k), s)
 
-/// One 64-byte block of every lane (RFC 1321, section 3.4): `m` holds the block's 16 words, one vector each.
-static inline __attribute__((always_inline)) KERNEL_TARGET void KV_COMPRESS(KV state[4], const KV *m) {
-    KV a = state[0], b = state[1], c = state[2], d = state[3];
+/// One 64-byte block of every lane (RFC 1321, section 3.4): `m + g * stride` holds group g's 16 words.
+static inline __attribute__((always_inline)) KERNEL_TARGET void KV_COMPRESS(KV state[][4], const KV *m,
+                                                                            size_t stride) {
+    KV a[KERNEL_GROUPS], b[KERNEL_GROUPS], c[KERNEL_GROUPS], d[KERNEL_GROUPS];
+    for (int g = 0; g < KERNEL_GROUPS; g++) {
+        a[g] = state[g][0];
+        b[g] = state[g][1];
+        c[g] = state[g][2];
+        d[g] = state[g][3];
+    }
     KV_STEP(KV_F, a, b, c, d, 0, 7, 0xd76aa478); KV_STEP(KV_F, d, a, b, c, 1, 12, 0xe8c7b756);
     KV_STEP(KV_F, c, d, a, b, 2, 17, 0x242070db); KV_STEP(KV_F, b, c, d, a, 3, 22, 0xc1bdceee);
     KV_STEP(KV_F, a, b, c, d, 4, 7, 0xf57c0faf); KV_STEP(KV_F, d, a, b, c, 5, 12, 0x4787c62a);
@@ -52,10 +62,12 @@ static inline __attribute__((always_inline)) KERNEL_TARGET void KV_COMPRESS(KV s
     KV_STEP(KV_I, c, d, a, b, 6, 15, 0xa3014314); KV_STEP(KV_I, b, c, d, a, 13, 21, 0x4e0811a1);
     KV_STEP(KV_I, a, b, c, d, 4, 6, 0xf7537e82); KV_STEP(KV_I, d, a, b, c, 11, 10, 0xbd3af235);
     KV_STEP(KV_I, c, d, a, b, 2, 15, 0x2ad7d2bb); KV_STEP(KV_I, b, c, d, a, 9, 21, 0xeb86d391);
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
+    for (int g = 0; g < KERNEL_GROUPS; g++) {
+        state[g][0] += a[g];
+        state[g][1] += b[g];
+        state[g][2] += c[g];
+        state[g][3] += d[g];
+    }
 }
 
 /// ORs the `length` bytes held in `words` (little-endian words, zero past `length`) into the message `m`
@@ -74,68 +86,78 @@ static inline __attribute__((always_inline)) KERNEL_TARGET void KV_PLACE(KV *m, 
     }
 }
 
-/// The stretch for `lanes` (1 to KERNEL_WIDTH) lanes; `scratch` has room for
-/// kernel_scratch_vectors(password_length, salt_length) vectors of KERNEL_WIDTH words, aligned to 64.
+/// The stretch for `lanes` (1 to KERNEL_GROUPS * KERNEL_WIDTH) lanes; `scratch` has room for
+/// kernel_scratch_vectors(password_length, salt_length) vectors of 16 words, aligned to 64.
 static KERNEL_TARGET void KERNEL_NAME(size_t lanes, const uint8_t *passwords, size_t password_length,
                                       const uint8_t *salts, size_t salt_length, uint8_t *digests, void *scratch) {
+    enum { groups = KERNEL_GROUPS, width = KERNEL_WIDTH };
     size_t password_words = (password_length + 3) / 4, salt_words = (salt_length + 3) / 4;
-    KV *password = (KV *)scratch;
-    KV *salt = password + password_words;
-    KV *message = salt + salt_words;
-    KV state[4], digest[4];
+    // Each group's message has a spare word past the longest padded message, for KV_PLACE's last shift.
+    size_t stride = kernel_padded_length(2 * password_length + salt_length + 16) / 4 + 1;
+    KV *password = (KV *)scratch;                 // [groups][password_words]
+    KV *salt = password + groups * password_words;  // [groups][salt_words]
+    KV *message = salt + groups * salt_words;       // [groups][stride]
+    KV state[KERNEL_GROUPS][4], digest[KERNEL_GROUPS][4];
 
-    for (size_t j = 0; j < password_words; j++) password[j] = (KV){0};
-    for (size_t j = 0; j < salt_words; j++) salt[j] = (KV){0};
-    for (size_t lane = 0; lane < lanes; lane++) {
-        const uint8_t *p = passwords + lane * password_length, *s = salts + lane * salt_length;
-        for (size_t i = 0; i < password_length; i++) password[i / 4][lane] |= (uint32_t)p[i] << (8 * (i % 4));
-        for (size_t i = 0; i < salt_length; i++) salt[i / 4][lane] |= (uint32_t)s[i] << (8 * (i % 4));
+    for (size_t j = 0; j < groups * password_words; j++) password[j] = (KV){0};
+    for (size_t j = 0; j < groups * salt_words; j++) salt[j] = (KV){0};
+    for (int g = 0; g < groups; g++) {
+        for (int k = 0; k < 4; k++) state[g][k] = (KV){0};
     }
-    for (int k = 0; k < 4; k++) {
-        state[k] = (KV){0};
-        for (size_t lane = 0; lane < lanes; lane++) state[k][lane] = kernel_load32(digests + 16 * lane + 4 * k);
+    for (size_t lane = 0; lane < lanes; lane++) {
+        size_t g = lane / width, e = lane % width;
+        const uint8_t *p = passwords + lane * password_length, *s = salts + lane * salt_length;
+        for (size_t i = 0; i < password_length; i++) {
+            password[g * password_words + i / 4][e] |= (uint32_t)p[i] << (8 * (i % 4));
+        }
+        for (size_t i = 0; i < salt_length; i++) salt[g * salt_words + i / 4][e] |= (uint32_t)s[i] << (8 * (i % 4));
+        for (int k = 0; k < 4; k++) state[g][k][e] = kernel_load32(digests + 16 * lane + 4 * k);
     }
 
     for (int round = 0; round < 1000; round++) {
         size_t length = 16 + password_length + (round % 3 ? salt_length : 0) + (round % 7 ? password_length : 0);
         size_t total_words = kernel_padded_length(length) / 4;
-        for (int k = 0; k < 4; k++) digest[k] = state[k];
-        for (size_t j = 0; j < total_words + 1; j++) message[j] = (KV){0};
-        size_t offset = 0;
-        if (round & 1) {
-            KV_PLACE(message, password, password_length, offset);
-            offset += password_length;
-        } else {
-            KV_PLACE(message, digest, 16, offset);
-            offset += 16;
-        }
-        if (round % 3) {
-            KV_PLACE(message, salt, salt_length, offset);
-            offset += salt_length;
-        }
-        if (round % 7) {
-            KV_PLACE(message, password, password_length, offset);
-            offset += password_length;
-        }
-        if (round & 1) {
-            KV_PLACE(message, digest, 16, offset);
-        } else {
-            KV_PLACE(message, password, password_length, offset);
-        }
-        message[length / 4] |= (uint32_t)0x80 << (8 * (length % 4));
         uint64_t bits = (uint64_t)length * 8;
-        message[total_words - 2] |= (uint32_t)bits;
-        message[total_words - 1] |= (uint32_t)(bits >> 32);
+        for (int g = 0; g < groups; g++) {
+            KV *m = message + g * stride;
+            const KV *pw = password + g * password_words;
+            for (int k = 0; k < 4; k++) digest[g][k] = state[g][k];
+            for (size_t j = 0; j < total_words + 1; j++) m[j] = (KV){0};
+            size_t offset = 0;
+            if (round & 1) {
+                KV_PLACE(m, pw, password_length, offset);
+                offset += password_length;
+            } else {
+                KV_PLACE(m, digest[g], 16, offset);
+                offset += 16;
+            }
+            if (round % 3) {
+                KV_PLACE(m, salt + g * salt_words, salt_length, offset);
+                offset += salt_length;
+            }
+            if (round % 7) {
+                KV_PLACE(m, pw, password_length, offset);
+                offset += password_length;
+            }
+            if (round & 1) {
+                KV_PLACE(m, digest[g], 16, offset);
+            } else {
+                KV_PLACE(m, pw, password_length, offset);
+            }
+            m[length / 4] |= (uint32_t)0x80 << (8 * (length % 4));
+            m[total_words - 2] |= (uint32_t)bits;
+            m[total_words - 1] |= (uint32_t)(bits >> 32);
 
-        state[0] = (KV){0} + 0x67452301u;
-        state[1] = (KV){0} + 0xefcdab89u;
-        state[2] = (KV){0} + 0x98badcfeu;
-        state[3] = (KV){0} + 0x10325476u;
-        for (size_t block = 0; block < total_words; block += 16) KV_COMPRESS(state, message + block);
+            state[g][0] = (KV){0} + 0x67452301u;
+            state[g][1] = (KV){0} + 0xefcdab89u;
+            state[g][2] = (KV){0} + 0x98badcfeu;
+            state[g][3] = (KV){0} + 0x10325476u;
+        }
+        for (size_t block = 0; block < total_words; block += 16) KV_COMPRESS(state, message + block, stride);
     }
 
     for (size_t lane = 0; lane < lanes; lane++) {
-        for (int k = 0; k < 4; k++) kernel_store32(digests + 16 * lane + 4 * k, state[k][lane]);
+        for (int k = 0; k < 4; k++) kernel_store32(digests + 16 * lane + 4 * k, state[lane / width][k][lane % width]);
     }
     kernel_zero(state, sizeof state);
     kernel_zero(digest, sizeof digest);

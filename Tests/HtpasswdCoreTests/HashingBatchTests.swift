@@ -44,8 +44,8 @@ struct HashingBatchTests {
         }
     }
 
-    /// Batches of 1 to 40 passwords, where some lengths repeat (full and partial groups of 4, 8 and 16 lanes)
-    /// and others do not.
+    /// Batches of 1 to 40 passwords, where some lengths repeat (full and partial groups of 4, 8, 16 and 32
+    /// lanes) and others do not; then 150 of one length.
     @Test("Batch sizes 1 to 40 with mixed lengths, at every level", arguments: levels)
     func batchSizes(level: SIMDLevel) {
         var random = SeededGenerator(state: 0xBA7C_0000 + UInt64(level.rawValue))
@@ -63,6 +63,11 @@ struct HashingBatchTests {
             let scalar = passwords.indices.map { APR1.hash(passwords[$0], salt: salts[$0], magic: magic) }
             #expect(batch == scalar, "batch of \(size) at \(level)")
         }
+        // 150 of one length: full kernels of 4, 8, 16, 32 and 64 lanes, then a remainder.
+        let passwords = (0..<150).map { _ in (0..<20).map { _ in UInt8.random(in: 0...255, using: &random) } }
+        let salts = passwords.map { _ in Array(cryptAlphabet.shuffled(using: &random).prefix(8)) }
+        let batch = APR1.hashBatch(passwords: passwords, salts: salts, level: level)
+        #expect(batch == passwords.indices.map { APR1.hash(passwords[$0], salt: salts[$0]) }, "150 at \(level)")
     }
 
     /// The hasher's batch: one fresh salt per password, a hash that APR1 verifies with its own salt; other
