@@ -213,7 +213,8 @@ int htpass_apr1_stretch(int level, size_t count, const uint8_t *passwords, size_
 #ifdef HTPASS_SIMD_X86
     if (level <= HTPASS_SIMD_OFF || level > htpass_simd_supported_level()) return -1;
     if (count == 0) return 0;
-    if (password_length > (SIZE_MAX / 4 - 256) / 64) return -1;
+    // The scratch area holds 64 lanes' passwords and messages, about 200 bytes per password byte.
+    if (password_length > HTPASS_SIMD_MAX_PASSWORD || salt_length > 64) return -1;
     // Room for the widest kernel (64-byte vectors), whatever the level.
     size_t bytes = kernel_scratch_vectors(password_length, salt_length) * 64;
     void *scratch = aligned_alloc(64, bytes);

@@ -93,6 +93,18 @@ struct HashingBatchTests {
         }
     }
 
+    /// Longer than the C side takes (4096 bytes): those lanes go through the scalar code, the others do not.
+    @Test("Passwords over 4096 bytes are hashed by the scalar code, in the same batch")
+    func longPasswords() {
+        let passwords = [
+            [UInt8](repeating: 0xE9, count: 4097), Array("short".utf8), [UInt8](repeating: 0x41, count: 4096),
+            [UInt8](repeating: 0xE9, count: 4097),
+        ]
+        let salts = passwords.indices.map { Array("salt\($0)".utf8) }
+        let batch = APR1.hashBatch(passwords: passwords, salts: salts, level: SIMDLevel.supported)
+        #expect(batch == passwords.indices.map { APR1.hash(passwords[$0], salt: salts[$0]) })
+    }
+
     @Test("An empty batch gives no hashes")
     func empty() {
         #expect(APR1.hashBatch(passwords: [], salts: []).isEmpty)

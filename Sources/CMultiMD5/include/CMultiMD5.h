@@ -16,6 +16,9 @@
 #define HTPASS_SIMD_AVX2 2
 #define HTPASS_SIMD_AVX512 3
 
+/// The longest password htpass_apr1_stretch takes; the caller hashes longer ones with its scalar code.
+#define HTPASS_SIMD_MAX_PASSWORD 4096
+
 /// The highest level this CPU and OS run (HTPASS_SIMD_OFF off x86_64), ignoring HTPASS_SIMD.
 int htpass_simd_supported_level(void);
 
@@ -29,7 +32,8 @@ int htpass_simd_width(int level);
 /// Lane i has the password `passwords + i * password_length`, the salt `salts + i * salt_length` and the
 /// digest after the initial steps at `digests + 16 * i`, which is replaced by the final digest.
 /// Every scratch area is zeroed before return. Returns 0, or -1 (nothing written) when `level` is not
-/// supported here or memory ran out: the caller then uses its scalar code.
+/// supported here, the password is longer than HTPASS_SIMD_MAX_PASSWORD or the salt than 64 bytes, or
+/// memory ran out: the caller then uses its scalar code.
 int htpass_apr1_stretch(int level, size_t count, const uint8_t *passwords, size_t password_length,
                         const uint8_t *salts, size_t salt_length, uint8_t *digests);
 
