@@ -104,12 +104,11 @@ extension PasswordHasher {
         guard algorithm == .apr1 else {
             return try passwords.map { (password) throws(HtpasswdError) -> PasswordHash in try hash(password) }
         }
-        var salts: [[UInt8]] = []
-        salts.reserveCapacity(passwords.count)
-        for password in passwords {
-            try check(password)
-            salts.append(try SecureRandom.string(count: APR1.saltLength, alphabet: cryptAlphabet))
-        }
+        for password in passwords { try check(password) }
+        // All the salts from one draw (a few getrandom calls instead of one per password): each character is
+        // still uniform over the alphabet and independent of the others.
+        let pool = try SecureRandom.string(count: APR1.saltLength * passwords.count, alphabet: cryptAlphabet)
+        let salts = passwords.indices.map { Array(pool[$0 * APR1.saltLength..<($0 + 1) * APR1.saltLength]) }
         return APR1.hashBatch(passwords: passwords, salts: salts, level: level).map {
             PasswordHash(trusted: Array($0.utf8))
         }
