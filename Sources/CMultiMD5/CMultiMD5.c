@@ -8,13 +8,13 @@
 #include <cpuid.h>
 #endif
 
+#ifdef HTPASS_SIMD_X86
+
 /// Zeroes `length` bytes at `pointer` in a way the compiler cannot drop as a dead store.
 static void kernel_zero(void *pointer, size_t length) {
     memset(pointer, 0, length);
     __asm__ __volatile__("" : : "r"(pointer) : "memory");
 }
-
-#ifdef HTPASS_SIMD_X86
 
 static inline uint32_t kernel_load32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
