@@ -4,7 +4,8 @@
 // Multi-buffer MD5 for apr1/md5crypt: the 1000-round stretch of many independent passwords at once,
 // one password per SIMD lane (SSE2: 4 lanes, AVX2: 8, AVX-512F: 16). The level is chosen at run time
 // from cpuid and xgetbv (no ifunc: the release binary is a static executable); the environment variable
-// HTPASS_SIMD=off|sse2|avx2|avx512 lowers it (never above what the CPU and the OS support).
+// HTPASS_SIMD=off|sse2|avx2|avx512 lowers it (never above what the CPU and the OS support; another value
+// is ignored).
 // On other architectures than x86_64 no level is available and the callers use their scalar code.
 
 #include <stddef.h>
