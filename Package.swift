@@ -20,9 +20,12 @@ let package = Package(
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         // statx(2) and copy_file_range(2), which Glibc's Swift module does not declare.
         .target(name: "CLinux"),
+        // Multi-buffer MD5 (SSE2, AVX2, AVX-512F lanes, chosen at run time): apr1's 1000 rounds for many
+        // passwords at once, for htpass apply (see Sources/CMultiMD5/include/CMultiMD5.h).
+        .target(name: "CMultiMD5"),
         .target(
             name: "HtpasswdCore",
-            dependencies: ["CCrypt", "CLinux", .product(name: "SystemPackage", package: "swift-system")]),
+            dependencies: ["CCrypt", "CLinux", "CMultiMD5", .product(name: "SystemPackage", package: "swift-system")]),
         .target(
             name: "HtpasswdVerifier",
             dependencies: ["HtpasswdCore", .product(name: "SystemPackage", package: "swift-system")]),

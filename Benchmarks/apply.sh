@@ -13,6 +13,10 @@
 #   HTPASS=path   the htpass binary (default .build/release/htpass)
 #   USERS=n       users per SPEC (default 1000)
 #   WORKDIR=dir   where the files go (default $TMPDIR or /tmp)
+#   ONLY=apr1     run part 1 (and the apr1 throughput per SIMD level) only: skips the bcrypt parts
+#
+# Part 1 also times `apply --jobs 1` at each HTPASS_SIMD level the machine runs (off = the scalar Swift
+# MD5; sse2, avx2, avx512 = 4, 8, 16 passwords hashed at once), as apr1 hashes per second of CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +24,7 @@ HTPASS=${HTPASS:-.build/release/htpass}
 USERS=${USERS:-1000}
 RUNS=${RUNS:-3}
 RUNS_BCRYPT=${RUNS_BCRYPT:-1}
+ONLY=${ONLY:-}
 for tool in htpasswd python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "apply.sh: $tool is not installed (scripts/install-test-deps.sh)" >&2; exit 2; }
 done
@@ -41,9 +46,14 @@ PY
 
 # timed COMMAND...: runs it (output discarded) and prints "WALL CPU" in seconds, CPU being user + system
 # time of the command and all its children: the share of the machine it used, less sensitive to the load.
+# Measured by bash's `time` to the millisecond: /usr/bin/time rounds wall time to 10 ms, about what a whole
+# apr1 apply now takes.
 timed() {
-    /usr/bin/time -f '%e %U %S' -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" \
-        || { echo "apply.sh: failed: $*: $(cat "$WORK/stderr")" >&2; exit 1; }
+    local TIMEFORMAT='%3R %3U %3S'
+    if ! { time "$@" >/dev/null 2>"$WORK/stderr"; } 2>"$WORK/time"; then
+        echo "apply.sh: failed: $*: $(cat "$WORK/stderr")" >&2
+        exit 1
+    fi
     awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$WORK/time"
 }
 median() { python3 -c "import statistics, sys; print('%.3f' % statistics.median(map(float, sys.argv[1:])))" "$@"; }
@@ -83,6 +93,24 @@ a_ours=$(median "${ours[@]}") a_theirs=$(median "${theirs[@]}")
 c_ours=$(median "${ours_cpu[@]}") c_theirs=$(median "${theirs_cpu[@]}")
 echo "apr1:   htpass apply ${a_ours}s (CPU ${c_ours}s)   $USERS x htpasswd -bm ${a_theirs}s (CPU ${c_theirs}s)"
 echo "        ratio $(ratio "$a_theirs" "$a_ours")x faster in wall time, $(ratio "$c_theirs" "$c_ours")x in CPU time (goal >= 100)"
+
+# apr1 per SIMD level, one thread: hashes per second of CPU time (median of RUNS), and the level used by default.
+line="        apr1 --jobs 1 by HTPASS_SIMD level (hashes per CPU second):"
+for level in off sse2 avx2 avx512; do
+    cpus=()
+    for _ in $(seq "$RUNS"); do
+        rm -f "$WORK/s"
+        read -r _ cpu < <(HTPASS_SIMD=$level timed "$HTPASS" apply --create -a apr1 --jobs 1 "$WORK/s" "$SPEC")
+        cpus+=("$cpu")
+    done
+    line+=" $level $(python3 -c "import sys; c = float(sys.argv[1]); print('%.0f' % (int(sys.argv[2]) / c) if c else 'n/a')" "$(median "${cpus[@]}")" "$USERS")"
+done
+echo "$line"
+echo "        (a level the CPU lacks runs the highest it has; cpu flags: $(grep -o -w -E 'sse2|avx2|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' '))"
+if [ "$ONLY" = apr1 ]; then
+    echo "load average after: $(load)"
+    exit 0
+fi
 
 # 2. bcrypt cost 10: all cores against one, interleaved so that both see the same load.
 many=() many_cpu=() one=() one_cpu=()

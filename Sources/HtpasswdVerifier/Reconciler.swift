@@ -257,6 +257,7 @@ public struct Reconciler: Sendable {
 
     /// The hashes of `users`, computed in parallel.
     private func newHashes(for users: [DesiredUser]) throws(HtpasswdError) -> [PasswordHash] {
+        if hasher.algorithm == .apr1 { return try newAPR1Hashes(for: users) }
         let results = parallelMap(Array(users.indices)) { index -> Swift.Result<PasswordHash, HtpasswdError> in
             switch users[index].credential {
             case .hash(let hash): return .success(hash)
@@ -265,6 +266,36 @@ public struct Reconciler: Sendable {
             }
         }
         return try results.map { (result) throws(HtpasswdError) -> PasswordHash in try result.get() }
+    }
+
+    /// apr1: the passwords cut into ``jobs`` contiguous slices, each hashed on its own thread, many at once in
+    /// SIMD lanes (`PasswordHasher.hashBatch`). The first error in `users`' order is thrown, as above.
+    private func newAPR1Hashes(for users: [DesiredUser]) throws(HtpasswdError) -> [PasswordHash] {
+        var hashes = [PasswordHash?](repeating: nil, count: users.count)
+        var positions: [Int] = []
+        var passwords: [[UInt8]] = []
+        for (index, user) in users.enumerated() {
+            switch user.credential {
+            case .hash(let hash): hashes[index] = hash
+            case .password(let password):
+                positions.append(index)
+                passwords.append(password)
+            }
+        }
+        let slices = Swift.min(jobs, passwords.count)
+        if slices > 0 {
+            let bounds = (0...slices).map { $0 * passwords.count / slices }
+            let passwords = passwords
+            let results = parallelMap(Array(0..<slices)) { slice -> Swift.Result<[PasswordHash], HtpasswdError> in
+                Swift.Result { () throws(HtpasswdError) -> [PasswordHash] in
+                    try hasher.hashBatch(Array(passwords[bounds[slice]..<bounds[slice + 1]]))
+                }
+            }
+            for (slice, result) in results.enumerated() {
+                for (offset, hash) in try result.get().enumerated() { hashes[positions[bounds[slice] + offset]] = hash }
+            }
+        }
+        return hashes.map { $0! }
     }
 
     /// `transform` of every element, on ``jobs`` threads.

@@ -43,6 +43,29 @@ struct ApplyTests {
         #expect(try Self.identity(file) == before, "the file was rewritten")
     }
 
+    /// New apr1 hashes are made many at once in SIMD lanes; `HTPASS_SIMD` forces each level (one the machine
+    /// lacks falls back to the highest it has). Apache's htpasswd verifies a sample, and a second apply checks
+    /// every password with the scalar verifier.
+    @Test(
+        "apr1 hashes made in SIMD lanes verify, at every HTPASS_SIMD level",
+        arguments: ["off", "sse2", "avx2", "avx512"])
+    func simdLevels(level: String) throws {
+        let sandbox = try Sandbox()
+        let file = sandbox.path("htpasswd")
+        // Lengths that make full and partial groups of 4, 8 and 16 lanes, and messages of one to four blocks.
+        let users = (0..<90).map { ("u\($0)", String(repeating: "p\($0 % 7)", count: 1 + $0 % 40)) }
+        let spec = try sandbox.write("spec", Self.spec(users))
+        let environment: [String: String?] = ["HTPASS_SIMD": level]
+        expectSuccess(
+            try htpass(["apply", "--create", "-a", "apr1", "--jobs", "2", file, spec], environment: environment))
+        for index in stride(from: 0, to: users.count, by: 11) {
+            let (user, password) = users[index]
+            #expect(try TestSupport.run(try TestSupport.locate("htpasswd"), ["-vb", file, user, password]).status == 0)
+        }
+        let again = try htpass(["apply", "-a", "apr1", file, spec], environment: environment)
+        #expect(again.stderrText.contains("unchanged 90 (nothing to write)"), "\(again.stderrText)")
+    }
+
     @Test("Only what changed is rewritten, with its reason; --diff never prints a password or a hash")
     func reasons() throws {
         let sandbox = try Sandbox()

@@ -16,12 +16,23 @@ package enum APR1 {
 
     /// The `MAGICsalt$hash` string for `password`, `salt` and `magic` (`$apr1$` or md5crypt's `$1$`).
     package static func hash(_ password: [UInt8], salt: some Collection<UInt8>, magic: [UInt8]) -> String {
-        let salt = Array(salt.prefix { $0 != UInt8(ascii: "$") }.prefix(saltLength))
+        let salt = usedSalt(salt)
+        let initial = initialDigest(password, salt: salt, magic: magic)
+        return encode(magic: magic, salt: salt, digest: stretch(password, salt: salt, digest: initial))
+    }
+
+    /// The bytes of `salt` that count: at most 8, up to a `$`.
+    static func usedSalt(_ salt: some Collection<UInt8>) -> [UInt8] {
+        Array(salt.prefix { $0 != UInt8(ascii: "$") }.prefix(saltLength))
+    }
+
+    /// The digest before the 1000 rounds.
+    static func initialDigest(_ password: [UInt8], salt: [UInt8], magic: [UInt8]) -> [UInt8] {
         var alternate = MD5()
         alternate.update(password)
         alternate.update(salt)
         alternate.update(password)
-        var final = alternate.finalize()
+        let final = alternate.finalize()
 
         var context = MD5()
         context.update(password)
@@ -37,10 +48,11 @@ package enum APR1 {
             context.update(bits & 1 != 0 ? [0] : [password.first ?? 0])
             bits >>= 1
         }
-        final = context.finalize()
+        return context.finalize()
+    }
 
-        final = stretch(password, salt: salt, digest: final)
-
+    /// `MAGICsalt$` and the final digest in the crypt alphabet.
+    static func encode(magic: [UInt8], salt: [UInt8], digest final: [UInt8]) -> String {
         var output = magic + salt
         output.append(UInt8(ascii: "$"))
         func append(_ value: UInt32, _ count: Int) {
@@ -59,7 +71,7 @@ package enum APR1 {
 
     /// apr1's 1000 rounds of MD5 over `digest`, the password and the salt, in one scratch buffer (no allocation
     /// per round). The scratch area holds key material and is zeroed before it is released.
-    private static func stretch(_ password: [UInt8], salt: [UInt8], digest initial: [UInt8]) -> [UInt8] {
+    static func stretch(_ password: [UInt8], salt: [UInt8], digest initial: [UInt8]) -> [UInt8] {
         let capacity = MD5.paddedLength(2 * password.count + salt.count + MD5.digestSize)
         return password.withUnsafeBytes { password in
             salt.withUnsafeBytes { salt in
