@@ -2,10 +2,8 @@
 #include "CLinux.h"
 
 #include <fcntl.h>
-#include <string.h>
 #include <linux/falloc.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -42,15 +40,6 @@ ssize_t htpass_copy_file_range(int in, int64_t *in_offset, int out, size_t lengt
     ssize_t copied = copy_file_range(in, &offset, out, NULL, length, 0);
     if (copied > 0) *in_offset = offset;
     return copied;
-}
-
-int htpass_filesystem_id(int fd, uint64_t *id) {
-    struct statfs info;
-    if (fstatfs(fd, &info) != 0) return -1;
-    uint32_t words[2];
-    memcpy(words, &info.f_fsid, sizeof words);
-    *id = (uint64_t)words[0] << 32 | words[1];
-    return 0;
 }
 
 int htpass_reserve(int fd, int64_t offset, int64_t length) {

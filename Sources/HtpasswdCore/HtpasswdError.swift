@@ -36,6 +36,11 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     /// `journal`; the file may hold part of it until the next edit, or ``HtpasswdStore/finishInterruptedEdit()``
     /// (`htpass recover`), finishes it.
     indirect case interruptedEditNotFinished(path: FilePath, journal: FilePath, failure: HtpasswdError)
+    /// Next to the file, or where the file's in-place edit mark points, is the complete journal of an
+    /// interrupted edit of this file, but it belongs to `owner`, who may not write the file as far as htpass
+    /// can tell (its mode, /etc/passwd, /etc/group): it is neither written over the file nor removed.
+    /// Nothing was changed.
+    case untrustedJournal(path: FilePath, journal: FilePath, owner: UInt32)
     /// A condition of ``HtpasswdChanges/expect(_:for:)-(_,Collection<UInt8>)`` did not hold: the user's line changed since it
     /// was read. Nothing was changed.
     case changedSinceRead(user: [UInt8])
@@ -102,6 +107,8 @@ extension HtpasswdError: CustomStringConvertible {
             "An in-place edit of '\(path.display)' made in another mount namespace was interrupted; its journal is '\(journal.display)' there, so nothing was changed"
         case .editPending(let path, let journal, let failure):
             "The edit of '\(path.display)' is complete in its journal '\(journal.display)' but could not be written to the file (\(failure)); until it is, servers may read part of it"
+        case .untrustedJournal(let path, let journal, let owner):
+            "'\(journal.display)' is the journal of an interrupted edit of '\(path.display)', but it belongs to user \(owner), who may not write that file as far as its mode and /etc/group tell; nothing was changed"
         case .interruptedEditNotFinished(let path, let journal, let failure):
             "An interrupted in-place edit of '\(path.display)' could not be finished from its journal '\(journal.display)' (\(failure)), so nothing was changed; until it is finished, servers may read part of it"
         case .changedSinceRead(let user):

@@ -183,20 +183,54 @@ public struct HtpasswdStore: Sendable {
     private func observingChanges<Result>(
         locked: Bool, _ body: () throws(HtpasswdError) -> Result
     ) throws(HtpasswdError) -> (result: Result, changed: Bool) {
-        let target = try resolvedTarget()
+        var target = try resolvedTarget()
         // A missing file or something else: `body` says so, as it would without this.
-        guard let fd = try? Syscall.open(target, O_RDONLY | O_NONBLOCK) else { return (try body(), false) }
+        guard var fd = try? Syscall.open(target, O_RDONLY | O_NONBLOCK) else { return (try body(), false) }
         defer { close(fd) }
-        if locked && !Journal.pending(for: target, fd: fd, temporary: false) {
-            try FileLock.lock(
-                fd, path: target, until: FileLock.Deadline(timeout: lockTimeout), lockedFile: path, shared: true)
+        // An interrupted edit this process may finish is finished first, so that `body` does not count its
+        // own recovery as a change.
+        if Journal.pending(for: target, fd: fd, temporary: false), mayFinish(target) {
+            _ = try? finishInterruptedEdit()
+        }
+        if locked {
+            let deadline = FileLock.Deadline(timeout: lockTimeout)
+            for _ in 1...3 {
+                try FileLock.lock(fd, path: target, until: deadline, lockedFile: path, shared: true)
+                // An edit by rename may have replaced the file while this waited: lock the new one.
+                guard let now = (try? Syscall.stat(path)) ?? nil, FileID(now) != FileID(fd) else { break }
+                guard let reopened = try? Syscall.open(path, O_RDONLY | O_NONBLOCK) else { break }
+                close(fd)
+                fd = reopened
+                target = (try? resolvedTarget()) ?? target
+            }
+            // An edit that died holding the file leaves something pending, which `body` finishes with an
+            // exclusive lock: this shared one would make it wait for itself.
+            if Journal.pending(for: target, fd: fd, temporary: false) { flock(fd, LOCK_UN) }
         }
         let before = Stamp(fd)
         let result = try body()
-        // The same inode under the path, and nothing written to it.
-        let now = (try? Syscall.lstat(target)) ?? nil
-        let replaced = now.map { UInt64($0.st_ino) != before?.inode || UInt64($0.st_dev) != before?.device } ?? true
+        // The same file under the path (following a symbolic link that may have been pointed elsewhere),
+        // and nothing written to it.
+        let now = (try? Syscall.stat(path)) ?? nil
+        let replaced = now.map { FileID($0) != FileID(fd) } ?? true
         return (result, replaced || Stamp(fd) != before)
+    }
+
+    /// A file's device and inode.
+    private struct FileID: Equatable {
+        var device: UInt64
+        var inode: UInt64
+
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+
+        init(_ fd: CInt) {
+            var info = stat()
+            fstat(fd, &info)
+            self.init(info)
+        }
     }
 
     /// What ``scan(_:)-7k6tq`` saw of the file as a whole.

@@ -38,7 +38,7 @@ enum ExitStatus: Int32 {
     init(for error: HtpasswdError) {
         switch error {
         case .fileNotFound, .fileExists, .notRegularFile, .system, .ownerNotKept, .lockTimeout, .randomFailed,
-            .changedSinceRead, .interruptedEditElsewhere, .editPending, .interruptedEditNotFinished:
+            .changedSinceRead, .interruptedEditElsewhere, .editPending, .interruptedEditNotFinished, .untrustedJournal:
             self = .fileProblem
         case .userNotFound:
             self = .noSuchUser
@@ -67,10 +67,12 @@ enum Advice {
             case .lockTimeout: "try again, or raise --lock-timeout"
             case .userNotFound: "check the name with 'htpass list', or pass '--missing-ok'"
             case .changedSinceRead: "run the command again"
-            case .interruptedEditElsewhere(let path, _):
-                "run 'htpass recover \(path.display)' where that journal is (inside the container) to finish the edit; if that place is gone for good, remove the mark with 'setfattr -x user.htpass.journal \(path.display)' and check the file with 'htpass check'"
+            case .interruptedEditElsewhere:
+                "run 'htpass recover' on the file where that journal is (inside the container, under the file's path there) to finish the edit; if that place is gone for good, remove the mark with 'setfattr -x user.htpass.journal FILE' and check the file with 'htpass check'"
+            case .untrustedJournal(_, let journal, let owner):
+                "if user \(owner) wrote it (write access through an ACL or a group htpass cannot see), run 'htpass recover' as that user; otherwise remove '\(journal.display)'"
             case .editPending(let path, _, _), .interruptedEditNotFinished(let path, _, _):
-                "free space or fix that error, then run 'htpass recover \(path.display)' to finish the edit"
+                "free space or fix that error, then run: htpass recover \(shellWord(path.display))"
             case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"
             case .invalidPassword(.tooLong): "use a shorter password or another algorithm (-a sha512)"
             case .invalidPassword(.containsNUL): "remove it"
@@ -88,6 +90,8 @@ enum Advice {
                 "run htpass as a user who may write the file and its directory"
             case .system(.rename, _, let errno) where errno == .resourceBusy:
                 "the file is a mount point; use --write-mode in-place"
+            case .system(.open, _, let errno) where errno.rawValue == ESTALE:
+                "another program replaced the file during the edit; run the command again"
             case .system(.readAttribute, _, let errno) where errno == .badMessage:
                 "a later version of htpass left an in-place edit unfinished: run 'htpass recover' of that version"
             case .system(.lock, _, let errno) where errno == .badFileDescriptor || errno == .noLocks:
@@ -95,6 +99,19 @@ enum Advice {
             default: nil
             }
         return error.description + (advice.map { "; " + $0 } ?? "")
+    }
+
+    /// `text` as one word for a POSIX shell: as it is when it holds only characters no shell treats
+    /// specially, else in single quotes.
+    static func shellWord(_ text: String) -> String {
+        let plain = text.unicodeScalars.allSatisfy {
+            $0.isASCII
+                && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/._-+,=:@%".unicodeScalars.contains($0))
+        }
+        if plain && !text.isEmpty { return text }
+        var quoted = "'"
+        for character in text { quoted += character == "'" ? "'\\''" : String(character) }
+        return quoted + "'"
     }
 }
 

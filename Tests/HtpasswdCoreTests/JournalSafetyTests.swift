@@ -45,13 +45,10 @@ struct JournalSafetyTests {
         return header + content
     }
 
-    /// The identity of the directory `path` as a mark records it: its file system's id and its inode.
+    /// `(device, inode)` of `path`.
     static func identity(_ path: String) throws -> (UInt64, UInt64) {
-        let output = try storeTool(["directory-id", path])
-        let words = output.stdoutText.split(separator: " ").compactMap { UInt64($0.filter(\.isNumber)) }
-        try #require(output.status == 0 && words.count == 2, "\(output.stderrText)")
-        #expect(words[1] == UInt64(try StoreSupport.status(path).st_ino))
-        return (words[0], words[1])
+        let info = try StoreSupport.status(path)
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 
     /// StoreTool under `timeout`: a hang fails the test instead of stopping the run.
@@ -78,13 +75,13 @@ struct JournalSafetyTests {
     // MARK: Which mark may be cleared
 
     @Test(
-        "A mark whose journal is absent is cleared only when it surely names this directory: v2 by the directory's identity, v1 by the namespace"
+        "A committed mark whose journal is absent is cleared only when it surely names this directory (v2 by the directory's device and inode, v1 by the namespace); a pending one always"
     )
     func clearingTheMark() throws {
         let namespace = try Self.ownNamespace()
         let (directory, file) = try Self.setUp("htpass-mark-clear")
         let journal = directory + "/.htpasswd.htpass-journal"
-        let (filesystem, inode) = try Self.identity(directory)
+        let (device, inode) = try Self.identity(directory)
         let store = HtpasswdStore(path: file)
         var changes = HtpasswdChanges()
         changes.remove("bob")
@@ -92,7 +89,7 @@ struct JournalSafetyTests {
         // The same path, but another directory (a container mounting the file at the host's path): the
         // journal may be there, out of reach. The file stays as it is, and so does the mark.
         for mark in [
-            "v2 \(namespace) \(filesystem) \(inode + 1) 0123456789abcdef \(journal)",
+            "v2 committed \(namespace) \(device) \(inode + 1) 0123456789abcdef \(journal)",
             "v1 1 0123456789abcdef \(journal)",
         ] {
             try Self.setMark(mark, on: file)
@@ -110,9 +107,11 @@ struct JournalSafetyTests {
         // This directory, by its identity or (v1) by its path in this namespace: the edit never reached its
         // commit point, so the mark goes and the edit proceeds.
         for mark in [
-            "v2 \(namespace) \(filesystem) \(inode) 0123456789abcdef \(journal)",
-            "v2 1 \(filesystem) \(inode) 0123456789abcdef /elsewhere/.htpasswd.htpass-journal",
+            "v2 committed \(namespace) \(device) \(inode) 0123456789abcdef \(journal)",
+            "v2 committed 1 \(device) \(inode) 0123456789abcdef /elsewhere/.htpasswd.htpass-journal",
             "v1 \(namespace) 0123456789abcdef \(journal)",
+            // Pending: the file was not written under it, wherever its journal is.
+            "v2 pending 1 \(device) \(inode + 1) 0123456789abcdef /elsewhere/.htpasswd.htpass-journal",
         ] {
             try TestSupport.writeBytes(Self.content, to: file)
             try Self.setMark(mark, on: file)
@@ -127,14 +126,15 @@ struct JournalSafetyTests {
     )
     func journalUnderAnotherPath() throws {
         let (directory, file) = try Self.setUp("htpass-mark-other-path")
-        let (filesystem, inode) = try Self.identity(directory)
+        let (device, inode) = try Self.identity(directory)
         let new = Array("alice:{SHA}4vCGRwEY+OgIlyZo0bMv0IkxE1E=\n".utf8)
         try TestSupport.writeBytes(
             try Self.journal(for: file, token: "00aa11bb22cc33dd", content: new),
             to: directory + "/.htpasswd.htpass-journal")
         // As the container wrote it: its own path for the same directory.
         try Self.setMark(
-            "v2 1 \(filesystem) \(inode) 00aa11bb22cc33dd /nonexistent-htpass-test/.htpasswd.htpass-journal", on: file)
+            "v2 committed 1 \(device) \(inode) 00aa11bb22cc33dd /nonexistent-htpass-test/.htpasswd.htpass-journal",
+            on: file)
         let read = try Self.storeTool(["cat", file])
         #expect(read.status == 0, "\(read.stderrText)")
         #expect(read.stdout == new)
@@ -188,7 +188,7 @@ struct JournalSafetyTests {
         try Self.setMark("v1 \(namespace) feedfacefeedface \(planted)", on: file)
 
         let add = try Self.storeTool(["add", file, "carol", StoreSupport.apr1Hash])
-        #expect(add.status == 1 && add.stderrText.contains("interruptedEditElsewhere"), "\(add.stderrText)")
+        #expect(add.status == 1 && add.stderrText.contains("untrustedJournal"), "\(add.stderrText)")
         let read = try Self.storeTool(["cat", file])
         #expect(read.status == 0 && read.stdout == Self.content, "\(read.stderrText)")
         #expect(try TestSupport.readBytes(file) == Self.content)
@@ -203,10 +203,12 @@ struct JournalSafetyTests {
     }
 
     @Test(
-        "A journal next to the file planted by a user who may not write the file: discarded, never written over it; one of a user of the file's group that may write it is rolled forward"
+        "A journal next to the file from a user who may not write it: neither written over the file nor removed, edits refuse; one of a user of the file's group that may write it is rolled forward"
     )
     func plantedJournalNextToTheFile() throws {
         try #require(geteuid() == 0, "needs root: the journal belongs to nobody, the file to root")
+        let passwd = String(decoding: try TestSupport.readBytes("/etc/passwd"), as: UTF8.self)
+        try #require(passwd.contains(":65534:65534:"), "nobody (65534, group 65534) is not in /etc/passwd")
         let (directory, file) = try Self.setUp("htpass-planted-journal")
         let planted = directory + "/.htpasswd.htpass-journal"
         let chosen = Array("mallory:{SHA}Zu+OQTq7q8D8kRt1CqqJaMTaTHQ=\n".utf8)
@@ -217,7 +219,11 @@ struct JournalSafetyTests {
         let read = try Self.storeTool(["cat", file])
         #expect(read.status == 0 && read.stdout == Self.content, "\(read.stderrText)")
         #expect(try TestSupport.readBytes(file) == Self.content)
-        #expect(access(planted, F_OK) != 0, "the planted journal stayed")
+        #expect(access(planted, F_OK) == 0, "the journal was removed")
+        let add = try Self.storeTool(["add", file, "carol", StoreSupport.apr1Hash])
+        #expect(add.status == 1 && add.stderrText.contains("untrustedJournal"), "\(add.stderrText)")
+        #expect(try TestSupport.readBytes(file) == Self.content)
+        #expect(access(planted, F_OK) == 0)
 
         // Group-writable by nobody's group: nobody may write the file, so its journal is one.
         try TestSupport.writeBytes(

@@ -28,6 +28,8 @@ struct ErrorAPITests {
             ("editPending", [shown(path), shown(journal), failure.description])
         case .interruptedEditNotFinished(let path, let journal, let failure):
             ("interruptedEditNotFinished", [shown(path), shown(journal), failure.description])
+        case .untrustedJournal(let path, let journal, let owner):
+            ("untrustedJournal", [shown(path), shown(journal), "\(owner)"])
         case .changedSinceRead(let user): ("changedSinceRead", [displayText(user)])
         case .invalidUserName(let problem): ("invalidUserName", [problem.description])
         case .invalidPassword(let problem): ("invalidPassword", [problem.description])
@@ -53,6 +55,7 @@ struct ErrorAPITests {
         .editPending(
             path: oddPath, journal: "/srv/.h.htpass-journal",
             failure: .system(.write, path: oddPath, errno: .noSpace)),
+        .untrustedJournal(path: oddPath, journal: "/srv/.h.htpass-journal", owner: 65534),
         .interruptedEditNotFinished(
             path: oddPath, journal: "/srv/.h.htpass-journal", failure: .system(.write, path: oddPath, errno: .ioError)),
         .invalidUserName(.empty), .invalidUserName(.tooLong(length: 300)), .invalidUserName(.containsColon),
@@ -81,7 +84,7 @@ struct ErrorAPITests {
             #expect(!description.contains("htpass "), "\(name): \(description)")
             #expect(!description.contains("\n"), "\(name): \(description)")
         }
-        #expect(covered.count == 20, "a case of HtpasswdError has no sample: \(covered.sorted())")
+        #expect(covered.count == 21, "a case of HtpasswdError has no sample: \(covered.sorted())")
     }
 
     @Test("File errors name the path the caller gave, byte for byte")

@@ -7,7 +7,6 @@
 //     StoreTool read FILE                 parse FILE; print "<lines> <entries> <malformed>"
 //     StoreTool cat FILE                  write FILE's content, as read() returns it, to stdout
 //     StoreTool scan FILE                 scan FILE; print "<lines> <size> changed|unchanged"
-//     StoreTool directory-id DIR          print DIR's identity as an in-place edit's mark records it
 //     StoreTool users FILE                print the users, one per line, in file order
 //     StoreTool churn FILE USER           add then delete USER, over and over, until killed
 //     StoreTool toggle FILE USER H1 H2    set USER's hash to H1, then H2, over and over, until killed
@@ -38,7 +37,7 @@ func writeOut(_ text: String, to fd: CInt = 1) {
 
 func usage() -> Never {
     writeOut(
-        "usage: StoreTool add|delete|placement|read|cat|scan|directory-id|users|churn|toggle|watch|hold-lock|hold-edit ...",
+        "usage: StoreTool add|delete|placement|read|cat|scan|users|churn|toggle|watch|hold-lock|hold-edit ...",
         to: 2)
     exit(2)
 }
@@ -57,6 +56,7 @@ func caseName(_ error: HtpasswdError) -> String {
     case .interruptedEditElsewhere: "interruptedEditElsewhere"
     case .editPending: "editPending"
     case .interruptedEditNotFinished: "interruptedEditNotFinished"
+    case .untrustedJournal: "untrustedJournal"
     default: "other"
     }
 }
@@ -181,10 +181,6 @@ do throws(HtpasswdError) {
                 offset += n
             }
         }
-
-    case "directory-id" where arguments.count == 3:
-        guard let identity = HtpasswdStore.markIdentity(ofDirectory: .init(path)) else { exit(1) }
-        writeOut(identity)
 
     case "scan" where arguments.count == 3:
         let summary = try store(path).scan { _ in }

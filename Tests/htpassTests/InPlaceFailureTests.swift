@@ -77,7 +77,7 @@ struct InPlaceFailureTests {
         let message = errors.first ?? ""
         #expect(message.contains("is complete in its journal '\(directory)/.users.htpass-journal'"), "\(message)")
         #expect(message.contains("No space left on device"), "\(message)")
-        #expect(message.contains("then run 'htpass recover \(file)'"), "\(message)")
+        #expect(message.hasSuffix("then run: htpass recover \(file)"), "\(message)")
         #expect(try Self.leftovers(directory) == [".users.htpass-journal"])
         #expect(FaultInjectionTests.hasJournalMark(file))
 

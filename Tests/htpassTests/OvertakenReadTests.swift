@@ -77,6 +77,20 @@ struct OvertakenReadTests {
         #expect(try TestSupport.readBytes(file) == Self.new)
     }
 
+    @Test("check overtaken between its passes reports changed-during-check; a settled check does not")
+    func checkReports() throws {
+        let file = try Self.prepare("htpass-overtaken-check")
+        // Reads 1-2 are the first pass (duplicates): its end of file is paused while alice's hash changes.
+        let result = try Self.overtaken(["check", file], file, when: 2, content: Self.new)
+        // 1: the test's private directory is not readable by the web server's workers, an error.
+        #expect(result.status == 1 && result.stderr.isEmpty, "\(result.stderr)")
+        #expect(result.stdout.contains("warning: The file was edited while it was checked"), "\(result.stdout)")
+        #expect(result.stdout.contains("[changed-during-check]"), "\(result.stdout)")
+
+        let settled = try TestSupport.spawn(TestSupport.htpassBinary, ["check", file].map { Array($0.utf8) })
+        #expect(!settled.stdoutText.contains("changed-during-check"), "\(settled.stdoutText)")
+    }
+
     @Test("list overtaken while printing warns that its output may mix old and new lines; a settled list does not")
     func listWarns() throws {
         let file = try Self.prepare("htpass-overtaken-list")

@@ -3,8 +3,8 @@
 
 // Linux system calls that Swift's Glibc module does not expose, because glibc declares them only
 // under _GNU_SOURCE or in headers the module leaves out: statx(2) (for STATX_ATTR_MOUNT_ROOT and the
-// mount id), copy_file_range(2), fallocate(2) with FALLOC_FL_KEEP_SIZE, fstatfs(2)'s file system id,
-// and the extended attribute calls on descriptors (<sys/xattr.h>).
+// mount id), copy_file_range(2), fallocate(2) with FALLOC_FL_KEEP_SIZE, and the extended attribute
+// calls on descriptors (<sys/xattr.h>).
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,9 +30,6 @@ int htpass_statx(int dirfd, const char *path, int nofollow, htpass_statx_result 
 /// file system copies nothing this way; or -1 with errno set (EXDEV, ENOSYS, EINVAL, EOPNOTSUPP and
 /// EPERM mean: copy another way).
 ssize_t htpass_copy_file_range(int in, int64_t *in_offset, int out, size_t length);
-
-/// fstatfs(2)'s f_fsid of the open file `fd`, as one number. Returns 0, or -1 with errno set.
-int htpass_filesystem_id(int fd, uint64_t *id);
 
 /// fallocate(2) with FALLOC_FL_KEEP_SIZE: reserves the blocks of `length` bytes from `offset` in `fd`
 /// without changing its size. Returns 0, or -1 with errno set (EOPNOTSUPP where the file system cannot).

@@ -2,54 +2,47 @@ import CLinux
 import Glibc
 import SystemPackage
 
-extension HtpasswdStore {
-    /// The identity of `directory` as the mark of an in-place edit records it, `FSID INODE` (for tests, and
-    /// for a person comparing a mark with a directory); nil if it cannot be read.
-    package static func markIdentity(ofDirectory directory: FilePath) -> String? {
-        guard let fd = try? Syscall.open(directory, O_RDONLY | O_DIRECTORY) else { return nil }
-        defer { close(fd) }
-        return (try? Journal.DirectoryID(fd)).map { "\($0.filesystem) \($0.inode)" }
-    }
-}
-
 /// The journal of an edit written in place: a complete, synced copy of the new content, kept next to the
 /// file as `.NAME.htpass-journal` while the file itself is overwritten.
 ///
 /// An in-place edit, once its new content is in `.NAME.htpass-tmp` (after room for a header),
 /// 1. opens the file for writing and reserves the room the new content needs (`fallocate`, where the
 ///    file system can), so that the usual failures (no space, a lease) come before anything is marked;
-/// 2. marks the file's inode with an extended attribute, `user.htpass.journal`, naming the journal (its
-///    mount namespace, the identity of its directory, a random token, its path), and syncs the file so
-///    that the mark outlasts a power cut;
+/// 2. marks the file's inode with an extended attribute, `user.htpass.journal`, saying *pending* and naming
+///    the journal (its mount namespace, its directory's device and inode, a random token, its path), and
+///    syncs the file so that the mark outlasts a power cut;
 /// 3. writes the header into the temporary file, syncs it, and renames it to the journal's name — the
 ///    commit point: a journal under that name is always complete — and syncs the directory;
-/// 4. overwrites the file from the first changed byte, truncates it, syncs it;
+/// 4. turns the mark to *committed* and syncs the file; only then overwrites the file from the first
+///    changed byte, truncates it, syncs it;
 /// 5. removes the journal, syncs the directory, and removes the mark.
 ///
-/// A failure before the commit point removes the mark and leaves the file untouched. A failure after it
-/// is retried once, step by step; if it fails again the edit throws
-/// ``HtpasswdError/editPending(path:journal:failure:)``: the journal is complete, and the next run finishes
-/// the edit. If the writer dies (SIGKILL, power loss) after the commit point, the file may be neither old
-/// nor new; the next htpass run on the file, whatever its command, finds the mark and finishes the write
-/// ("rolls forward") before anything else. Before the commit point the file was not touched: the next run
-/// removes the mark and the temporary file.
+/// A failure before the commit point removes the mark and leaves the file untouched. A failure writing the
+/// file is retried once; if it fails again the edit throws ``HtpasswdError/editPending(path:journal:failure:)``:
+/// the journal is complete, and the next run finishes the edit. If the writer dies (SIGKILL, power loss)
+/// after the commit point, the file may be neither old nor new; the next htpass run on the file, whatever
+/// its command, finds the mark and finishes the write ("rolls forward") before anything else.
 ///
 /// The mark lives on the inode, so every path to the file sees it: another hard link, and the same file
 /// bind-mounted into a container, whose htpass writes its journal in the container's directory. Any run
 /// that can reach the journal the mark names (same token, same inode) finishes the edit — a restarted
-/// container too, since its directory survives. A run that cannot reach it (the host, for a container's
-/// journal) refuses to edit (``HtpasswdError/interruptedEditElsewhere(path:journal:)``) rather than write
-/// over content that would then be rolled back. It clears a mark whose journal is not there only when it
-/// knows it looked in the journal's very directory: the directory's device and inode, recorded in the
-/// mark, are those of its own directory or of the directory the mark's path leads to — a path alone can
+/// container too, since its directory survives. A *pending* mark whose journal is not within reach is
+/// cleared by any run: the file was not written under it (a journal elsewhere is discarded there later,
+/// since no mark names it). A *committed* mark whose journal is not within reach is cleared only by a run
+/// that knows it looked in the journal's very directory — the directory's device and inode, recorded in
+/// the mark, are those of its own directory or of the directory the mark's path leads to: a path alone can
 /// name another directory in another mount namespace (a container that mounts the file at the host's
-/// path). On a file system without extended attributes (rare: ext4, XFS, btrfs and tmpfs since Linux 6.6
-/// have them), the journal is found by its name next to the file only.
+/// path), and a device number names one mount, never a sibling container's. Any other run refuses to edit
+/// (``HtpasswdError/interruptedEditElsewhere(path:journal:)``) rather than write over a torn file. On a file
+/// system without extended attributes (rare: ext4, XFS, btrfs and tmpfs since Linux 6.6 have them), the
+/// journal is found by its name next to the file only.
 ///
 /// The mark can be set by anyone who may write the file, so the journal it names is opened with care: its
-/// directory first, then the journal in it without following a link and without blocking (a FIFO), and
-/// only a regular file owned by the file's owner, by this process's user or by root is used outside the
-/// file's own directory; it is removed through the directory's descriptor.
+/// directory first, then the journal in it without following a link and without blocking (a FIFO); a
+/// regular file with a journal's header is used only if its owner is the file's owner, this process's
+/// user, root, or a user the file's mode lets write it, and is otherwise left alone with an error
+/// (``HtpasswdError/untrustedJournal(path:journal:owner:)``); it is removed through the directory's
+/// descriptor.
 enum Journal {
     static let headerSize = 256
     static let magic = "htpass-journal 2"
@@ -83,40 +76,18 @@ enum Journal {
         }
     }
 
-    /// A directory's identity as a mark records it: its file system's id (`statfs`'s `f_fsid`, derived from
-    /// the file system's UUID on ext4, XFS and btrfs, and from the upper layer's on overlayfs) and its inode
-    /// number. Unlike `st_dev`, which overlayfs picks anew at every mount (each start of a container) and
-    /// which device-mapper or btrfs may renumber at boot, it stays the same for the same directory.
-    struct DirectoryID: Equatable {
-        var filesystem: UInt64
-        var inode: UInt64
-
-        init(filesystem: UInt64, inode: UInt64) {
-            self.filesystem = filesystem
-            self.inode = inode
-        }
-
-        /// The identity of the open directory `fd`.
-        init(_ fd: CInt) throws(SystemError) {
-            let info = try Syscall.fstat(fd)
-            var filesystem: UInt64 = 0
-            while htpass_filesystem_id(fd, &filesystem) != 0 {
-                if errno == EINTR { continue }
-                throw SystemError(.stat, errno: errno)
-            }
-            self.init(filesystem: filesystem, inode: UInt64(info.st_ino))
-        }
-    }
-
     /// The extended attribute on the file during an in-place edit:
-    /// `v2 NAMESPACE FSID INODE TOKEN PATH` (`v1 NAMESPACE TOKEN PATH` from earlier versions, without
-    /// the directory's identity).
+    /// `v2 STATE NAMESPACE DEVICE INODE TOKEN PATH`, STATE `pending` until the journal is complete under its
+    /// name and the file is about to be written, then `committed` (`v1 NAMESPACE TOKEN PATH` from earlier
+    /// versions, always taken as committed).
     struct Mark: Equatable {
+        /// Whether the file may have been written: false until the journal is complete and durable.
+        var committed: Bool
         /// The mount namespace of the writer (its inode in `/proc/self/ns/mnt`), 0 if unknown. It decides
         /// only for a v1 mark; in a v2 mark it tells a person reading the attribute which container wrote it.
         var namespace: UInt64
-        /// The identity of the journal's directory; nil in a v1 mark.
-        var directory: DirectoryID?
+        /// The device and inode of the journal's directory; nil in a v1 mark.
+        var directory: FileID?
         var token: String
         /// The journal's absolute path, in the writer's mount namespace.
         var journal: FilePath
@@ -124,14 +95,15 @@ enum Journal {
         var bytes: [UInt8] {
             let head =
                 if let directory {
-                    "v2 \(namespace) \(directory.filesystem) \(directory.inode) \(token) "
+                    "v2 \(committed ? "committed" : "pending") \(namespace) \(directory.device) \(directory.inode) \(token) "
                 } else {
                     "v1 \(namespace) \(token) "
                 }
             return Array(head.utf8) + journal.bytes
         }
 
-        init(namespace: UInt64, directory: DirectoryID?, token: String, journal: FilePath) {
+        init(committed: Bool, namespace: UInt64, directory: FileID?, token: String, journal: FilePath) {
+            self.committed = committed
             self.namespace = namespace
             self.directory = directory
             self.token = token
@@ -142,20 +114,23 @@ enum Journal {
             let space = UInt8(ascii: " ")
             func number(_ field: ArraySlice<UInt8>) -> UInt64? { UInt64(String(decoding: field, as: UTF8.self)) }
             if bytes.starts(with: "v2 ".utf8) {
-                let fields = bytes.split(separator: space, maxSplits: 5, omittingEmptySubsequences: false)
-                guard fields.count == 6, let namespace = number(fields[1]), let filesystem = number(fields[2]),
-                    let inode = number(fields[3]), !fields[4].isEmpty, !fields[5].isEmpty
+                let fields = bytes.split(separator: space, maxSplits: 6, omittingEmptySubsequences: false)
+                let state = fields.count == 7 ? String(decoding: fields[1], as: UTF8.self) : ""
+                guard fields.count == 7, state == "pending" || state == "committed",
+                    let namespace = number(fields[2]), let device = number(fields[3]), let inode = number(fields[4]),
+                    !fields[5].isEmpty, !fields[6].isEmpty
                 else { return nil }
                 self.init(
-                    namespace: namespace, directory: DirectoryID(filesystem: filesystem, inode: inode),
-                    token: String(decoding: fields[4], as: UTF8.self), journal: FilePath(bytes: fields[5]))
+                    committed: state == "committed", namespace: namespace,
+                    directory: FileID(device: device, inode: inode), token: String(decoding: fields[5], as: UTF8.self),
+                    journal: FilePath(bytes: fields[6]))
             } else if bytes.starts(with: "v1 ".utf8) {
                 let fields = bytes.split(separator: space, maxSplits: 3, omittingEmptySubsequences: false)
                 guard fields.count == 4, let namespace = number(fields[1]), !fields[2].isEmpty, !fields[3].isEmpty
                 else { return nil }
                 self.init(
-                    namespace: namespace, directory: nil, token: String(decoding: fields[2], as: UTF8.self),
-                    journal: FilePath(bytes: fields[3]))
+                    committed: true, namespace: namespace, directory: nil,
+                    token: String(decoding: fields[2], as: UTF8.self), journal: FilePath(bytes: fields[3]))
             } else {
                 return nil
             }
@@ -232,10 +207,10 @@ enum Journal {
         let info: stat
         do throws(SystemError) { info = try Syscall.fstat(targetFD) } catch { throw error.at(target) }
         let directoryFD: CInt
-        let directoryID: DirectoryID
+        let directoryID: FileID
         do throws(SystemError) {
             directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
-            do throws(SystemError) { directoryID = try DirectoryID(directoryFD) } catch {
+            do throws(SystemError) { directoryID = FileID(try Syscall.fstat(directoryFD)) } catch {
                 close(directoryFD)
                 throw error
             }
@@ -251,27 +226,24 @@ enum Journal {
             do throws(SystemError) { try reserve(writeFD, size) } catch { throw error.at(target) }
         }
 
-        // 2. The mark, so that every path to the inode knows an edit is under way; synced, since recovery
-        //    after a power cut relies on it.
+        // 2. The mark, pending, so that every path to the inode knows an edit is under way; synced, since
+        //    recovery after a power cut relies on it.
         let token =
             (try? SecureRandom.string(count: 16, alphabet: Array("0123456789abcdef".utf8)))
             .map { String(decoding: $0, as: UTF8.self) } ?? "0"
-        var marked = false
+        var mark: Mark?
         if let absoluteJournal = Placement.realPath(directory).map({ $0.appending(journalName) }) {
-            let mark = Mark(
-                namespace: ownNamespace, directory: directoryID, token: token, journal: absoluteJournal)
-            let bytes = mark.bytes
-            while true {
-                if bytes.withUnsafeBytes({ htpass_fsetxattr(targetFD, markName, $0.baseAddress, $0.count) }) == 0 {
-                    marked = true
-                } else if errno == EINTR {
-                    continue
-                } else if errno != ENOTSUP && errno != EOPNOTSUPP {
-                    throw .system(.setAttribute, path: target, errno: Errno(rawValue: errno))
-                }
-                break
+            let pending = Mark(
+                committed: false, namespace: ownNamespace, directory: directoryID, token: token,
+                journal: absoluteJournal)
+            do throws(SystemError) {
+                try setMark(pending, on: targetFD)
+                mark = pending
+            } catch {
+                if !unsupported(error) { throw error.at(target) }
             }
         }
+        let marked = mark != nil
 
         // 3. The journal, complete and durable under its name: the commit point.
         let header = Header(
@@ -299,7 +271,16 @@ enum Journal {
         // 4, 5. The file, then the journal and the mark. From here on the edit will be finished.
         try complete(
             journalFD: temporaryFD, header: header, directoryFD: directoryFD, name: journalName,
-            journalPath: journalPath, target: target, targetFD: targetFD, writeFD: writeFD, marked: marked)
+            journalPath: journalPath, target: target, targetFD: targetFD, writeFD: writeFD, mark: mark)
+    }
+
+    /// Sets `mark` on the open file `fd`.
+    private static func setMark(_ mark: Mark, on fd: CInt) throws(SystemError) {
+        let bytes = mark.bytes
+        while bytes.withUnsafeBytes({ htpass_fsetxattr(fd, markName, $0.baseAddress, $0.count) }) != 0 {
+            if errno == EINTR { continue }
+            throw SystemError(.setAttribute, errno: errno)
+        }
     }
 
     /// Opens `target` for writing, without blocking on a lease or following a link, and checks that it is
@@ -331,8 +312,10 @@ enum Journal {
     }
 
     /// Finishes an edit past its commit point: syncs the journal's directory (so that its name is durable
-    /// before the file is touched), writes the journal's content over the file (tried twice), then cleans
-    /// up: removes the journal, syncs the directory, removes the mark and syncs the file.
+    /// before the file is touched), turns a pending `mark` to committed and syncs the file (from then on,
+    /// only a run that can reach the journal or knows it is gone may clear the mark), writes the journal's
+    /// content over the file (tried twice), then cleans up: removes the journal, syncs the directory,
+    /// removes the mark and syncs the file.
     ///
     /// The clean-up cannot fail the edit: the file holds the new content, synced. A journal left behind is
     /// rolled forward again by the next run (the same bytes) or discarded; a mark left behind is cleared by
@@ -341,7 +324,7 @@ enum Journal {
     /// - Throws: ``HtpasswdError/editPending(path:journal:failure:)`` when the content cannot be written.
     private static func complete(
         journalFD: CInt, header: Header, directoryFD: CInt, name: FilePath.Component, journalPath: FilePath,
-        target: FilePath, targetFD: CInt, writeFD: CInt, marked: Bool
+        target: FilePath, targetFD: CInt, writeFD: CInt, mark: Mark?
     ) throws(HtpasswdError) {
         let directory = journalPath.split.directory
         func pending(_ failure: HtpasswdError) -> HtpasswdError {
@@ -350,6 +333,18 @@ enum Journal {
         // No second try here: after a failed sync, the kernel may report the next one as a success.
         do throws(SystemError) { try Syscall.syncDirectory(fd: directoryFD) } catch {
             throw pending(error.at(directory))
+        }
+        if var committed = mark, !committed.committed {
+            committed.committed = true
+            // Also no second try of the sync: the file is untouched until it succeeds.
+            do throws(SystemError) {
+                do throws(SystemError) { try setMark(committed, on: targetFD) } catch {
+                    try setMark(committed, on: targetFD)
+                }
+                try Syscall.fsync(writeFD)
+            } catch {
+                throw pending(error.at(target))
+            }
         }
         try twice(pending) { () throws(HtpasswdError) in
             do throws(SystemError) {
@@ -364,7 +359,7 @@ enum Journal {
         if !removed { removed = (try? Syscall.remove(in: directoryFD, name)) != nil }
         guard removed else { return }
         _ = try? Syscall.syncDirectory(fd: directoryFD)
-        if marked {
+        if mark != nil {
             if (try? removeMark(targetFD, target)) == nil { _ = try? removeMark(targetFD, target) }
             // A mark that came back after a power cut would make other views of the file wait for a journal.
             _ = try? Syscall.fsync(writeFD)
@@ -452,10 +447,10 @@ enum Journal {
         let ownName = ownJournal.lastComponent!
         let directory = target.split.directory
         let directoryFD: CInt
-        let ownDirectory: DirectoryID
+        let ownDirectory: FileID
         do throws(SystemError) {
             directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
-            do throws(SystemError) { ownDirectory = try DirectoryID(directoryFD) } catch {
+            do throws(SystemError) { ownDirectory = FileID(try Syscall.fstat(directoryFD)) } catch {
                 close(directoryFD)
                 throw error
             }
@@ -498,6 +493,15 @@ enum Journal {
         case .unusable:
             try discard(directoryFD, ownName, ownJournal, &found)
             return found
+        case .untrusted(let owner, let header):
+            // It would be rolled forward, were it another user's: it may be a real journal of a writer
+            // htpass cannot tell may write the file (an ACL, a group from LDAP), so it is neither used nor
+            // removed.
+            if (!header.marked || marksUnsupported) && context.isTarget(header, byToken: false) {
+                throw .untrustedJournal(path: target, journal: ownJournal, owner: owner)
+            }
+            try discard(directoryFD, ownName, ownJournal, &found)
+            return found
         case .journal(let fd, let read):
             (journal, header) = (fd, read)
         }
@@ -507,7 +511,7 @@ enum Journal {
         if (!header.marked || marksUnsupported) && context.isTarget(header, byToken: false) {
             try rollForward(
                 journal, header, directoryFD: directoryFD, name: ownName, journalPath: ownJournal, context,
-                marked: false, &found)
+                mark: nil, &found)
         } else {
             try discard(directoryFD, ownName, ownJournal, &found)
         }
@@ -543,19 +547,19 @@ enum Journal {
     /// Recovery for a file that carries `mark`: rolls the journal it names forward, clears a mark whose
     /// journal is surely not there, or throws ``HtpasswdError/interruptedEditElsewhere(path:journal:)``.
     private static func recoverMarked(
-        _ mark: Mark, _ context: Context, ownDirectoryFD: CInt, ownDirectory: DirectoryID, _ found: inout [Found]
+        _ mark: Mark, _ context: Context, ownDirectoryFD: CInt, ownDirectory: FileID, _ found: inout [Found]
     ) throws(HtpasswdError) {
         let target = context.target
         let name = mark.journal.lastComponent
         let validName = name.map { $0.string.hasPrefix(".") && $0.string.hasSuffix(suffix) } ?? false
         // The directory the mark's path leads to, here.
         var markDirectoryFD: CInt = -1
-        var markDirectory: DirectoryID?
+        var markDirectory: FileID?
         if validName {
             let markDirectoryPath = mark.journal.split.directory
             do throws(SystemError) {
                 markDirectoryFD = try Syscall.open(markDirectoryPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-                markDirectory = try DirectoryID(markDirectoryFD)
+                markDirectory = FileID(try Syscall.fstat(markDirectoryFD))
             } catch {
                 // Out of reach from here: the path does not exist, or is not a directory we may open.
                 let code = error.errno.rawValue
@@ -585,9 +589,14 @@ enum Journal {
             case .absent:
                 continue
             case .unusable:
-                // Outside this directory, something under the journal's name that may not be used (a file
-                // of a user who may not write the file, not a regular file) is no proof that the journal is
-                // absent.
+                // Outside this directory, something under the journal's name that is not a journal is no
+                // proof that the journal is absent.
+                if !place.own { untrusted = place.path }
+                continue
+            case .untrusted(let owner, let header):
+                if header.token == mark.token && context.isTarget(header, byToken: true) {
+                    throw .untrustedJournal(path: target, journal: place.path, owner: owner)
+                }
                 if !place.own { untrusted = place.path }
                 continue
             case .journal(let fd, let read):
@@ -599,13 +608,21 @@ enum Journal {
                 // sees the same directory): finish the edit, whoever started it.
                 try rollForward(
                     journal, header, directoryFD: place.fd, name: name!, journalPath: place.path, context,
-                    marked: true, &found)
+                    mark: mark, &found)
                 return
             }
         }
 
-        // Not there. Clear the mark only if this is surely the directory where it would be: then the edit
-        // never reached its commit point (the file was not touched), or it was finished but for the mark.
+        // Not there, and the mark still pending: the file was not written under it (it is written only once
+        // the mark says committed). Wherever the journal may be, it is discarded by the next run there.
+        if !mark.committed {
+            try removeMark(context.targetFD, target)
+            found.append(.clearedMark)
+            return
+        }
+
+        // Committed, and not there. Clear the mark only if this is surely the directory where the journal
+        // would be: then the edit was finished but for the mark.
         let surelyHere: Bool
         if let recorded = mark.directory {
             surelyHere = recorded == ownDirectory || (recorded == markDirectory && untrusted == nil)
@@ -625,13 +642,13 @@ enum Journal {
 
     private static func rollForward(
         _ journal: CInt, _ header: Header, directoryFD: CInt, name: FilePath.Component, journalPath: FilePath,
-        _ context: Context, marked: Bool, _ found: inout [Found]
+        _ context: Context, mark: Mark?, _ found: inout [Found]
     ) throws(HtpasswdError) {
         let writeFD = try openForWriting(context.target, as: context.targetInfo)
         defer { close(writeFD) }
         try complete(
             journalFD: journal, header: header, directoryFD: directoryFD, name: name, journalPath: journalPath,
-            target: context.target, targetFD: context.targetFD, writeFD: writeFD, marked: marked)
+            target: context.target, targetFD: context.targetFD, writeFD: writeFD, mark: mark)
         found.append(.rolledForward)
     }
 
@@ -643,15 +660,17 @@ enum Journal {
     private enum Lookup {
         /// Nothing.
         case absent
-        /// Something that is not a journal this run may use: not a regular file, no journal's header, or a
-        /// file of a user ``Context/trusts(_:)`` does not trust.
+        /// Something that is not a journal: not a regular file, or no journal's header.
         case unusable
+        /// A journal's header in a file of a user ``Context/trusts(_:)`` does not trust: never used.
+        case untrusted(owner: uid_t, Header)
         /// A journal, open, and its header.
         case journal(CInt, Header)
     }
 
     /// The journal `name` in the directory open as `directory`. Never follows a link, never blocks (a
-    /// FIFO), never opens anything but a regular file of a user the context trusts.
+    /// FIFO), never opens anything but a regular file; hands out only a journal of a user the context
+    /// trusts.
     ///
     /// - Throws: When something is there but cannot be examined, opened or read: never taken for absent.
     private static func openJournal(
@@ -660,7 +679,7 @@ enum Journal {
         let info: stat?
         do throws(SystemError) { info = try Syscall.lstat(in: directory, name) } catch { throw error.at(path) }
         guard let info else { return .absent }
-        guard info.st_mode & S_IFMT == S_IFREG, context.trusts(info.st_uid) else { return .unusable }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .unusable }
         let fd: CInt
         do throws(SystemError) { fd = try Syscall.open(in: directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch
         {
@@ -684,6 +703,10 @@ enum Journal {
             guard read == headerSize, let header = decode(bytes) else {
                 close(fd)
                 return .unusable
+            }
+            guard context.trusts(opened.st_uid) else {
+                close(fd)
+                return .untrusted(owner: opened.st_uid, header)
             }
             return .journal(fd, header)
         } catch {
@@ -721,7 +744,7 @@ enum Journal {
             candidates.append((mark.journal, mark.token))
             let ownDirectory = try? Syscall.open(target.split.directory, O_RDONLY | O_DIRECTORY)
             if let ownDirectory {
-                if let recorded = mark.directory, (try? DirectoryID(ownDirectory)) == recorded,
+                if let recorded = mark.directory, (try? Syscall.fstat(ownDirectory)).map(FileID.init) == recorded,
                     let name = mark.journal.lastComponent
                 {
                     candidates.append((target.split.directory.appending(name), mark.token))

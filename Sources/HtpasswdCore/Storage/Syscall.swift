@@ -150,6 +150,15 @@ enum Syscall {
         return info
     }
 
+    /// `stat` (following symbolic links), or nil if nothing is at `path`.
+    static func stat(_ path: FilePath) throws(SystemError) -> Glibc.stat? {
+        var info = Glibc.stat()
+        let result = path.withPlatformString { fstatat(AT_FDCWD, $0, &info, 0) }
+        if result == 0 { return info }
+        if errno == ENOENT || errno == ENOTDIR { return nil }
+        throw SystemError(.stat, errno: errno)
+    }
+
     /// `lstat`, or nil if nothing is at `path`.
     static func lstat(_ path: FilePath) throws(SystemError) -> Glibc.stat? {
         var info = Glibc.stat()
