@@ -107,14 +107,26 @@ public struct Authenticator: Sendable {
             case .refusesFile(let reason):
                 if refusal == nil { refusal = (line.number, reason) }
             case .entry(let name, let hashRange):
-                let hash = reading.lineBytes(line.content, terminator: line.terminator)[hashRange]
                 let userBytes = UnsafeBufferPointer(rebasing: line.content[name])
                 if duplicates?.isLaterLine(userBytes) == true, refusal == nil {
                     refusal = (line.number, .duplicateUser)
                 }
-                Array(hash).withUnsafeBufferPointer { sample.consider($0) }
-                guard userBytes.count == user.count, userBytes.elementsEqual(user) else { return }
-                if found == nil || reading.duplicates == .lastWins { found = (Array(hash), line.number) }
+                let isUser = userBytes.count == user.count && userBytes.elementsEqual(user)
+                let keeps = found == nil || reading.duplicates == .lastWins
+                // The hash as the target reads it: in the line's buffer, without a copy, unless it ends with
+                // a carriage return the target keeps (then from the line's bytes as the target sees them).
+                if hashRange.upperBound <= line.content.count {
+                    let hash = UnsafeBufferPointer(rebasing: line.content[hashRange])
+                    sample.consider(hash)
+                    if isUser && keeps { found = (Array(hash), line.number) }
+                } else {
+                    let bytes = reading.lineBytes(line.content, terminator: line.terminator)
+                    bytes.withUnsafeBufferPointer { all in
+                        let hash = UnsafeBufferPointer(rebasing: all[hashRange])
+                        sample.consider(hash)
+                        if isUser && keeps { found = (Array(hash), line.number) }
+                    }
+                }
             }
         }
         return Candidate(target: target, entry: found, dummy: sample.best, refusal: refusal)

@@ -173,7 +173,10 @@ extension TargetReading {
         {
             return lineWithoutColonRefusesFile ? .refusesFile(.lineWithoutColon) : .ignored
         }
-        guard let colon = (start..<end).first(where: { byte(content, $0, terminator) == UInt8(ascii: ":") }) else {
+        // Plain loops over the bytes (this runs for every line of every read of the file).
+        var colon = start
+        while colon < end && byte(content, colon, terminator) != UInt8(ascii: ":") { colon += 1 }
+        guard colon < end else {
             return lineWithoutColonRefusesFile ? .refusesFile(.lineWithoutColon) : .ignored
         }
         if colon == start {
@@ -183,13 +186,25 @@ extension TargetReading {
             case false?: break
             }
         }
+        // One pass after the colon: where the hash ends for this server (a carriage return, if it stops
+        // there), and a second colon before that.
         var hashEnd = end
-        if hashEndsAtCarriageReturn,
-            let carriageReturn = ((colon + 1)..<end).first(where: { byte(content, $0, terminator) == 0x0D })
-        {
-            hashEnd = carriageReturn
+        var secondColon: Int?
+        var index = colon + 1
+        while index < end {
+            let value = byte(content, index, terminator)
+            if value == 0x0D && hashEndsAtCarriageReturn {
+                hashEnd = index
+                break
+            }
+            if value == UInt8(ascii: ":") && secondColon == nil {
+                secondColon = index
+                // Only a hash that keeps its colons needs the carriage return's place.
+                if extraField != .partOfHash { break }
+            }
+            index += 1
         }
-        if let second = ((colon + 1)..<hashEnd).first(where: { byte(content, $0, terminator) == UInt8(ascii: ":") }) {
+        if let second = secondColon {
             switch extraField {
             case .endsHash: hashEnd = second
             case .partOfHash: break
