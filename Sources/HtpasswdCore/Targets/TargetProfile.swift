@@ -7,17 +7,25 @@ public struct TargetProfile: Sendable {
 
     // MARK: Formats
 
+    // Kept in bit masks and short lists rather than sets and dictionaries: a Set or Dictionary of these types
+    // makes the Swift runtime look up their Hashable conformance by name at first use, which in a static
+    // executable scans every conformance record, and `htpass hash` consults the profiles on every run.
+    let verifiedFamilies: FamilySet
+    let verifiedBcryptVariants: BcryptVariants
+    let bcryptCostLimits: BcryptLimits
+    let passwordLimits: PasswordLimits
+
     /// The hash formats the target verifies, by family.
-    public let families: Set<HashFamily>
+    public var families: Set<HashFamily> { Set(HashFamily.allCases.filter { verifiedFamilies.contains($0) }) }
     /// The bcrypt prefix letters it verifies (`a`, `b`, `x`, `y`).
-    public let bcryptVariants: Set<Character>
+    public var bcryptVariants: Set<Character> { Set(BcryptVariants.all.filter { verifiedBcryptVariants.contains($0) }) }
     /// The highest bcrypt cost it verifies, for each prefix letter it verifies.
-    public let bcryptCostLimit: [Character: Int]
+    public var bcryptCostLimit: [Character: Int] { bcryptCostLimits.dictionary }
     /// The highest SHA-crypt rounds it verifies, if lower than crypt(3)'s 999,999,999.
     public let shaRoundsLimit: Int?
     /// The longest password it can verify, per family, when it has a limit (libxcrypt: 511 bytes for every
     /// crypt(3) method; musl: 256 for SHA-crypt).
-    public let passwordLimit: [HashFamily: Int]
+    public var passwordLimit: [HashFamily: Int] { passwordLimits.dictionary }
     /// Whether it stops a password at a NUL byte (C servers) or keeps it (Go servers).
     public let cutsPasswordAtNUL: Bool
     /// Whether a line whose hash it does not recognise is compared as a plaintext password.
@@ -32,6 +40,87 @@ public struct TargetProfile: Sendable {
 
     /// The accounts its workers usually run as, the first being the one to check a file against.
     public let workers: [WorkerAccount]
+
+    init(
+        target: Target, families: FamilySet, bcryptVariants: BcryptVariants, bcryptCostLimit: BcryptLimits,
+        shaRoundsLimit: Int?, passwordLimit: PasswordLimits, cutsPasswordAtNUL: Bool, acceptsPlaintext: Bool,
+        reading: TargetReading, workers: [WorkerAccount]
+    ) {
+        self.target = target
+        verifiedFamilies = families
+        verifiedBcryptVariants = bcryptVariants
+        bcryptCostLimits = bcryptCostLimit
+        self.shaRoundsLimit = shaRoundsLimit
+        passwordLimits = passwordLimit
+        self.cutsPasswordAtNUL = cutsPasswordAtNUL
+        self.acceptsPlaintext = acceptsPlaintext
+        self.reading = reading
+        self.workers = workers
+    }
+
+    /// The highest bcrypt cost the target verifies with the prefix letter `variant`, if it has a limit.
+    public func bcryptCostLimit(for variant: Character) -> Int? { bcryptCostLimits[variant] }
+
+    /// A set of hash families, as bits.
+    struct FamilySet: ExpressibleByArrayLiteral, Sendable {
+        var bits: UInt32 = 0
+
+        init(arrayLiteral families: HashFamily...) {
+            for family in families { bits |= Self.bit(family) }
+        }
+
+        init(bits: UInt32) { self.bits = bits }
+
+        func contains(_ family: HashFamily) -> Bool { bits & Self.bit(family) != 0 }
+        func union(_ other: FamilySet) -> FamilySet { FamilySet(bits: bits | other.bits) }
+        func subtracting(_ other: FamilySet) -> FamilySet { FamilySet(bits: bits & ~other.bits) }
+        /// The crypt(3) families among these.
+        var crypt: FamilySet {
+            FamilySet(bits: HashFamily.allCases.filter(\.isCrypt).reduce(0) { $0 | Self.bit($1) } & bits)
+        }
+        var members: [HashFamily] { HashFamily.allCases.filter { contains($0) } }
+
+        private static func bit(_ family: HashFamily) -> UInt32 {
+            var index: UInt32 = 0
+            for candidate in HashFamily.allCases {
+                if candidate == family { break }
+                index += 1
+            }
+            return 1 << index
+        }
+    }
+
+    /// A set of bcrypt prefix letters.
+    struct BcryptVariants: ExpressibleByArrayLiteral, Sendable {
+        static let all: [Character] = ["a", "b", "x", "y"]
+        var letters: [Character]
+
+        init(arrayLiteral letters: Character...) { self.letters = letters }
+
+        func contains(_ letter: Character) -> Bool { letters.contains(letter) }
+    }
+
+    /// The highest bcrypt cost by prefix letter, for the letters that have a limit. (Not generic: a generic
+    /// type constrained to Hashable would need the same runtime lookup.)
+    struct BcryptLimits: ExpressibleByDictionaryLiteral, Sendable {
+        var pairs: [(key: Character, limit: Int)]
+
+        init(dictionaryLiteral elements: (Character, Int)...) { pairs = elements.map { ($0.0, $0.1) } }
+
+        subscript(key: Character) -> Int? { pairs.first(where: { $0.key == key })?.limit }
+        var dictionary: [Character: Int] { Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.limit) }) }
+    }
+
+    /// The longest password by family, for the families that have a limit.
+    struct PasswordLimits: ExpressibleByDictionaryLiteral, Sendable {
+        var pairs: [(key: HashFamily, limit: Int)]
+
+        init(dictionaryLiteral elements: (HashFamily, Int)...) { pairs = elements.map { ($0.0, $0.1) } }
+        init(pairs: [(key: HashFamily, limit: Int)]) { self.pairs = pairs }
+
+        subscript(key: HashFamily) -> Int? { pairs.first(where: { $0.key == key })?.limit }
+        var dictionary: [HashFamily: Int] { Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.limit) }) }
+    }
 }
 
 /// Hash formats grouped as servers implement them.
@@ -98,11 +187,11 @@ extension TargetProfile {
     /// Why the target cannot verify a stored hash of this format; nil if it can.
     public func refusal(for format: HashFormat) -> TargetRefusal? {
         guard let family = HashFamily(format) else { return .format(format) }
-        guard families.contains(family) else { return .format(format) }
+        guard verifiedFamilies.contains(family) else { return .format(format) }
         switch format {
         case .bcrypt(let variant, let cost):
-            guard bcryptVariants.contains(variant) else { return .bcryptVariant(variant) }
-            if let limit = bcryptCostLimit[variant], cost > limit { return .bcryptCost(cost, limit: limit) }
+            guard verifiedBcryptVariants.contains(variant) else { return .bcryptVariant(variant) }
+            if let limit = bcryptCostLimits[variant], cost > limit { return .bcryptCost(cost, limit: limit) }
         case .sha512(let rounds), .sha256(let rounds):
             if let limit = shaRoundsLimit, rounds > limit { return .shaRounds(rounds, limit: limit) }
         default:
@@ -126,7 +215,7 @@ extension TargetProfile {
 
     /// Why the target cannot verify a password of `length` bytes against a hash of `format`; nil if it can.
     public func refusal(forPasswordOf length: Int, format: HashFormat) -> TargetRefusal? {
-        guard let family = HashFamily(format), let limit = passwordLimit[family], length > limit else { return nil }
+        guard let family = HashFamily(format), let limit = passwordLimits[family], length > limit else { return nil }
         return .passwordLength(length, limit: limit, format: format)
     }
 
@@ -170,15 +259,15 @@ extension Algorithm {
 
 // MARK: The profiles
 
-private let allBcrypt: Set<Character> = ["a", "b", "x", "y"]
+private let allBcrypt: TargetProfile.BcryptVariants = ["a", "b", "x", "y"]
 private let libxcryptLimit = 511
 
-private let libxcryptFamilies: Set<HashFamily> = [
+private let libxcryptFamilies: TargetProfile.FamilySet = [
     .bcrypt, .sha512, .sha256, .yescrypt, .gostYescrypt, .scrypt, .md5crypt, .des, .bsdiDES, .otherCrypt,
 ]
 
-private func limits(_ families: Set<HashFamily>, _ limit: Int) -> [HashFamily: Int] {
-    Dictionary(uniqueKeysWithValues: families.filter(\.isCrypt).map { ($0, limit) })
+private func limits(_ families: TargetProfile.FamilySet, _ limit: Int) -> TargetProfile.PasswordLimits {
+    TargetProfile.PasswordLimits(pairs: families.crypt.members.map { ($0, limit) })
 }
 
 extension TargetProfile {

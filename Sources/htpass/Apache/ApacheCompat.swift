@@ -164,7 +164,7 @@ enum ApacheCompat {
         }
         if commandLine.cost != nil && cost == nil && rounds == nil { Output.standardError(messages.costIgnored) }
         let password = try ApachePassword.new(commandLine, messages)
-        if let cost, !(4...Target.apache.profile.bcryptCostLimit["y", default: 31]).contains(cost) {
+        if let cost, !(4...(Target.apache.profile.bcryptCostLimit(for: "y") ?? 31)).contains(cost) {
             throw ApacheFailure(.verificationFailed, messages.cost(cost))
         }
         if let rounds, !PasswordHasher.roundsRange.contains(rounds) {

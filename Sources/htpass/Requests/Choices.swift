@@ -120,11 +120,13 @@ struct HashChoice: Equatable, Sendable {
             case .weakAlgorithm(let algorithm):
                 // The library's own advice is bcrypt; with targets, the strongest they verify is the one to name.
                 let strongest = targets.isEmpty ? .bcrypt : Target.algorithms(verifiedByAll: targets).first
-                let names = targets.map(\.displayName).joined(separator: ", ")
                 let advice =
                     switch strongest {
                     case let strongest? where strongest.isWeak:
-                        "\(names) \(targets.count == 1 ? "verifies" : "verify") no stronger format"
+                        // A loop, not map(\.displayName).joined: a key path costs a runtime type lookup at
+                        // start-up, and `hash` runs this every time.
+                        targets.reduce("") { $0 + ($0.isEmpty ? "" : ", ") + $1.displayName }
+                            + " \(targets.count == 1 ? "verifies" : "verify") no stronger format"
                     case let strongest?: "prefer \(strongest.rawValue) unless another reader needs it"
                     case nil: "no format suits every target"
                     }
