@@ -206,17 +206,7 @@ enum Journal {
         let directory = target.split.directory
         let info: stat
         do throws(SystemError) { info = try Syscall.fstat(targetFD) } catch { throw error.at(target) }
-        let directoryFD: CInt
-        let directoryID: FileID
-        do throws(SystemError) {
-            directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
-            do throws(SystemError) { directoryID = FileID(try Syscall.fstat(directoryFD)) } catch {
-                close(directoryFD)
-                throw error
-            }
-        } catch {
-            throw error.at(directory)
-        }
+        let (directoryFD, directoryID) = try openDirectory(directory)
         defer { close(directoryFD) }
 
         // 1. The file, open for writing, and room for the new content, before anything is marked.
@@ -272,6 +262,19 @@ enum Journal {
         try complete(
             journalFD: temporaryFD, header: header, directoryFD: directoryFD, name: journalName,
             journalPath: journalPath, target: target, targetFD: targetFD, writeFD: writeFD, mark: mark)
+    }
+
+    /// `directory`, open, and its device and inode.
+    private static func openDirectory(_ directory: FilePath) throws(HtpasswdError) -> (CInt, FileID) {
+        do throws(SystemError) {
+            let fd = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
+            do throws(SystemError) { return (fd, FileID(try Syscall.fstat(fd))) } catch {
+                close(fd)
+                throw error
+            }
+        } catch {
+            throw error.at(directory)
+        }
     }
 
     /// Sets `mark` on the open file `fd`.
@@ -446,17 +449,7 @@ enum Journal {
         let ownJournal = path(for: target)
         let ownName = ownJournal.lastComponent!
         let directory = target.split.directory
-        let directoryFD: CInt
-        let ownDirectory: FileID
-        do throws(SystemError) {
-            directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
-            do throws(SystemError) { ownDirectory = FileID(try Syscall.fstat(directoryFD)) } catch {
-                close(directoryFD)
-                throw error
-            }
-        } catch {
-            throw error.at(directory)
-        }
+        let (directoryFD, ownDirectory) = try openDirectory(directory)
         defer { close(directoryFD) }
 
         guard let targetFD else {
