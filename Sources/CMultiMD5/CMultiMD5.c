@@ -40,72 +40,44 @@ static size_t kernel_scratch_vectors(size_t password_length, size_t salt_length)
 #define KERNEL_WIDTH 4
 #define KERNEL_GROUPS 1
 #define KERNEL_NAME stretch_sse2_x1
-#define KERNEL_TARGET 
+#define KERNEL_TARGET
 #include "kernel.h"
-#undef KERNEL_WIDTH
-#undef KERNEL_GROUPS
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
 
 #define KERNEL_WIDTH 4
 #define KERNEL_GROUPS 2
 #define KERNEL_NAME stretch_sse2_x2
-#define KERNEL_TARGET 
+#define KERNEL_TARGET
 #include "kernel.h"
-#undef KERNEL_WIDTH
-#undef KERNEL_GROUPS
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
 
 #define KERNEL_WIDTH 8
 #define KERNEL_GROUPS 1
 #define KERNEL_NAME stretch_avx2_x1
 #define KERNEL_TARGET __attribute__((target("avx2")))
 #include "kernel.h"
-#undef KERNEL_WIDTH
-#undef KERNEL_GROUPS
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
 
 #define KERNEL_WIDTH 8
 #define KERNEL_GROUPS 2
 #define KERNEL_NAME stretch_avx2_x2
 #define KERNEL_TARGET __attribute__((target("avx2")))
 #include "kernel.h"
-#undef KERNEL_WIDTH
-#undef KERNEL_GROUPS
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
 
 #define KERNEL_WIDTH 16
 #define KERNEL_GROUPS 1
 #define KERNEL_NAME stretch_avx512_x1
 #define KERNEL_TARGET __attribute__((target("avx512f")))
 #include "kernel.h"
-#undef KERNEL_WIDTH
-#undef KERNEL_GROUPS
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
 
 #define KERNEL_WIDTH 16
 #define KERNEL_GROUPS 2
 #define KERNEL_NAME stretch_avx512_x2
 #define KERNEL_TARGET __attribute__((target("avx512f")))
 #include "kernel.h"
-#undef KERNEL_WIDTH
-#undef KERNEL_GROUPS
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
 
 #define KERNEL_WIDTH 16
 #define KERNEL_GROUPS 4
 #define KERNEL_NAME stretch_avx512_x4
 #define KERNEL_TARGET __attribute__((target("avx512f")))
 #include "kernel.h"
-#undef KERNEL_WIDTH
-#undef KERNEL_GROUPS
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
 
 typedef void (*kernel_function)(size_t, const uint8_t *, size_t, const uint8_t *, size_t, uint8_t *, void *);
 

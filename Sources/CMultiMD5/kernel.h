@@ -1,7 +1,8 @@
 // The multi-lane apr1 stretch, written once with vector extensions and included by CMultiMD5.c for each
 // width. Before including: KERNEL_WIDTH (lanes per vector), KERNEL_GROUPS (1, 2 or 4 independent vectors of
 // lanes, whose MD5 steps are interleaved so that one's latency hides behind the other's work),
-// KERNEL_NAME (the function), KERNEL_TARGET (an attribute). Not a public header: no include guard on purpose.
+// KERNEL_NAME (the function), KERNEL_TARGET (an attribute); it undefines them at the end. Not a public
+// header: no include guard on purpose.
 
 #define KV_CAT2(a, b) a##b
 #define KV_CAT(a, b) KV_CAT2(a, b)
@@ -174,3 +175,9 @@ static KERNEL_TARGET void KERNEL_NAME(size_t lanes, const uint8_t *passwords, si
 #undef KV_STEP
 #undef KV_CAT
 #undef KV_CAT2
+
+// The parameters, for the next instantiation.
+#undef KERNEL_WIDTH
+#undef KERNEL_GROUPS
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
