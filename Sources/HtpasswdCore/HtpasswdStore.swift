@@ -154,8 +154,8 @@ public struct HtpasswdStore: Sendable {
     /// shared lock on the file, which htpass's edits wait for (and which waits for an edit in progress, up
     /// to ``lockTimeout``). `body` must therefore start from scratch each time.
     ///
-    /// Without it, each scan reads one version of the file (``ScanSummary/changedDuringScan`` says when an
-    /// in-place edit overtook it), but two scans may read two versions.
+    /// Without it, an in-place edit can overtake a scan (old lines, then new ones), and two scans may read
+    /// two versions of the file.
     ///
     /// - Throws: What `body` throws; ``HtpasswdError/lockTimeout(path:seconds:)`` if an edit holds the file
     ///   longer than ``lockTimeout`` the third time.
@@ -244,10 +244,6 @@ public struct HtpasswdStore: Sendable {
         /// The number of lines that end with CRLF, and with LF alone.
         public var crlfLines = 0
         public var lfLines = 0
-        /// Whether the file changed while it was scanned (its change time, size or in-place edit mark):
-        /// an in-place edit wrote it, so the lines read after that moment may be of the new content and
-        /// those before of the old. Scan again to read the settled file.
-        public var changedDuringScan = false
     }
 
     /// Reads the file line by line, in constant memory, calling `body` with each line (whose buffers are
@@ -255,7 +251,8 @@ public struct HtpasswdStore: Sendable {
     ///
     /// Like ``read()``, it takes no lock unless an in-place edit is pending, and then finishes that edit
     /// first, or reads its journal. It reads the file once: an in-place edit that writes the file during
-    /// the scan can make it see old lines, then new ones; ``ScanSummary/changedDuringScan`` says so.
+    /// the scan can make it see old lines, then new ones; ``observingChanges(_:)`` tells, and
+    /// ``withConsistentReads(_:)`` reads again.
     ///
     /// - Throws: What `body` throws, or a file error as ``read()`` does.
     @discardableResult
@@ -278,7 +275,6 @@ public struct HtpasswdStore: Sendable {
                 try body(line)
             }
             summary.size = reader.bytesRead
-            if let before = content.stamp { summary.changedDuringScan = Stamp(fd) != before }
             return summary
         }
     }
@@ -290,14 +286,13 @@ public struct HtpasswdStore: Sendable {
         return content.size
     }
 
-    /// The file's current content, open for reading, its size, and, when it is the file itself, the
-    /// file's ``Stamp`` before reading: the file, after finishing an interrupted in-place edit if one is
-    /// pending and this process may write the file — or else the complete new content in that edit's
-    /// journal, when it is within reach (no stamp: a journal does not change).
+    /// The file's current content, open for reading, and its size: the file, after finishing an interrupted
+    /// in-place edit if one is pending and this process may write the file — or else the complete new
+    /// content in that edit's journal, when it is within reach.
     ///
     /// Without a pending edit it takes no lock. A temporary file next to the file does not count: it may
     /// be a live writer's, and only edits remove a dead one's.
-    private func openCurrentContent() throws(HtpasswdError) -> (descriptor: CInt, size: Int, stamp: Stamp?) {
+    private func openCurrentContent() throws(HtpasswdError) -> (descriptor: CInt, size: Int) {
         let target = try resolvedTarget()
         guard let current = try openExisting(target) else {
             if Journal.pending(for: target, fd: nil, temporary: false), mayFinish(target) {
@@ -306,11 +301,9 @@ public struct HtpasswdStore: Sendable {
             throw .fileNotFound(path: path)
         }
         let fd = current.descriptor
-        // The stamp before the check: a mark set after it changes the stamp.
-        let before = Stamp(fd)
         guard Journal.pending(for: target, fd: fd, temporary: false) else {
             removeDeadWritersTemporary(target)
-            return (fd, Int(current.info.st_size), before)
+            return (fd, Int(current.info.st_size))
         }
         if mayFinish(target) {
             do {
@@ -322,8 +315,7 @@ public struct HtpasswdStore: Sendable {
                 }
                 // Finished: the file is settled. Its lock goes: readers do not need it.
                 flock(fd, LOCK_UN)
-                let stamp = Stamp(fd)
-                return (fd, stamp?.size ?? Int(current.info.st_size), stamp)
+                return (fd, currentSize(fd) ?? Int(current.info.st_size))
             } catch {
                 // Out of reach (another mount namespace), or failed: read what the edit would write.
                 flock(fd, LOCK_UN)
@@ -333,10 +325,14 @@ public struct HtpasswdStore: Sendable {
         // would write, if that is at hand; otherwise the file as it is, as the servers do.
         if let (journal, size) = Journal.openContent(for: target, targetFD: fd) {
             close(fd)
-            return (journal, size, nil)
+            return (journal, size)
         }
-        let stamp = Stamp(fd)
-        return (fd, stamp?.size ?? Int(current.info.st_size), stamp)
+        return (fd, currentSize(fd) ?? Int(current.info.st_size))
+    }
+
+    /// The size of the open file `fd` now.
+    private func currentSize(_ fd: CInt) -> Int? {
+        (try? Syscall.fstat(fd)).map { Int($0.st_size) }
     }
 
     /// Removes the temporary file of a writer that died, if there is one, when no edit holds the

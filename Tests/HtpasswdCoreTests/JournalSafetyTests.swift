@@ -338,7 +338,7 @@ struct JournalSafetyTests {
         #expect(output.stdout == new, "\(String(decoding: output.stdout, as: UTF8.self).debugDescription)")
     }
 
-    @Test("scan() overtaken by an in-place write says so")
+    @Test("A scan overtaken by an in-place write: observingChanges says so")
     func scanOvertakenByInPlaceWrite() throws {
         let (_, file) = try Self.setUp("htpass-scan-overtaken")
         let new = Self.content + Array("carol:{SHA}sjZBDBORGt8y2e5bbwa3hqRY2Yo=\n".utf8)

@@ -6,7 +6,7 @@
 //     StoreTool placement FILE            print the placement facts, one "key value" a line
 //     StoreTool read FILE                 parse FILE; print "<lines> <entries> <malformed>"
 //     StoreTool cat FILE                  write FILE's content, as read() returns it, to stdout
-//     StoreTool scan FILE                 scan FILE; print "<lines> <size> changed|unchanged"
+//     StoreTool scan FILE                 scan FILE in observingChanges; print "<lines> <size> changed|unchanged"
 //     StoreTool users FILE                print the users, one per line, in file order
 //     StoreTool churn FILE USER           add then delete USER, over and over, until killed
 //     StoreTool toggle FILE USER H1 H2    set USER's hash to H1, then H2, over and over, until killed
@@ -183,8 +183,9 @@ do throws(HtpasswdError) {
         }
 
     case "scan" where arguments.count == 3:
-        let summary = try store(path).scan { _ in }
-        writeOut("\(summary.lines) \(summary.size) \(summary.changedDuringScan ? "changed" : "unchanged")")
+        let scanned = store(path)
+        let (summary, changed) = try scanned.observingChanges { () throws(HtpasswdError) in try scanned.scan { _ in } }
+        writeOut("\(summary.lines) \(summary.size) \(changed ? "changed" : "unchanged")")
 
     case "users" where arguments.count == 3:
         for entry in try store(path).read().entries { writeOut(displayText(entry.user)) }
