@@ -106,32 +106,36 @@ extension Htpass {
             var targets = consumer?.targets ?? []
             targets += try target.choice.resolved().filter { !targets.contains($0) }
             // One version of the file for the check and the output, even if an edit lands meanwhile.
-            let (refusal, users, content) = try store.withConsistentReads {
-                () throws(HtpasswdError) -> (FileCheck.Finding?, Int, [[UInt8]]) in
+            let (refusal, hasUsers, content) = try store.withConsistentReads {
+                () throws(HtpasswdError) -> (FileCheck.Finding?, Bool, [[UInt8]]) in
                 // Refuse what a consumer cannot verify: every error of a content check.
                 var refusal: FileCheck.Finding?
                 try FileCheck(store: store, targets: targets, checksPath: false).run { finding in
                     if refusal == nil, finding.severity == .error { refusal = finding }
                 }
-                // The file's bytes for a Secret; each user's first entry for Compose and .env.
-                var users = 0
+                // The file's bytes for a Secret; each user's first entry for Compose and .env. One read.
+                if format == .k8sSecret {
+                    let file = try store.read()
+                    var entries = file.lazyEntries.makeIterator()
+                    return (refusal, entries.next() != nil, [file.bytes])
+                }
+                var hasUsers = false
                 var content: [[UInt8]] = []
                 var seen = Set<[UInt8]>()
-                if format == .k8sSecret { content = [try store.read().bytes] }
                 try store.scan { line in
                     guard line.kind == .entry else { return }
-                    users += 1
-                    guard format != .k8sSecret, seen.insert(Array(line.user)).inserted else { return }
+                    hasUsers = true
+                    guard seen.insert(Array(line.user)).inserted else { return }
                     content.append(Array(line.user) + [UInt8(ascii: ":")] + Array(line.hash))
                 }
-                return (refusal, users, content)
+                return (refusal, hasUsers, content)
             }
             if let refusal {
                 let place = refusal.line.map { "line \($0): " } ?? ""
                 throw CommandError(
                     .rejectedInput, "Not exported: \(place)\(Findings.message(refusal, targets: targets))")
             }
-            if users == 0 { Output.warning("'\(path.display)' has no users: every request would get 401") }
+            if !hasUsers { Output.warning("'\(path.display)' has no users: every request would get 401") }
             switch format {
             case .k8sSecret:
                 printSecret(content[0], consumer: consumer!)
