@@ -16,7 +16,8 @@ extension Htpass {
                 target of --target that cannot verify the hash; by default apache and nginx-alpine), and reports \
                 malformed lines by number. --json prints the same as one JSON object; a name that is not valid \
                 UTF-8 has U+FFFD in "user" and its exact bytes in "user_base64". Hashes are never printed. The \
-                file is read twice, in constant memory.
+                file is read twice, in constant memory; if an edit lands meanwhile, a warning says the list may \
+                mix the old and new file.
 
                 EXAMPLES:
                   htpass list /etc/nginx/htpasswd
