@@ -216,23 +216,6 @@ public struct HtpasswdStore: Sendable {
         return (result, replaced || Stamp(fd) != before)
     }
 
-    /// A file's device and inode.
-    private struct FileID: Equatable {
-        var device: UInt64
-        var inode: UInt64
-
-        init(_ info: stat) {
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
-        }
-
-        init(_ fd: CInt) {
-            var info = stat()
-            fstat(fd, &info)
-            self.init(info)
-        }
-    }
-
     /// What ``scan(_:)-7k6tq`` saw of the file as a whole.
     public struct ScanSummary: Equatable, Sendable {
         /// The number of lines, counting a last line without a newline.
@@ -359,8 +342,7 @@ public struct HtpasswdStore: Sendable {
     /// wrote it meanwhile: its identity, size, modification and change times, and the mark of an in-place
     /// edit. An edit by rename does not change the open file's content.
     struct Stamp: Equatable {
-        var device: UInt64
-        var inode: UInt64
+        var file: FileID
         var size: Int
         var modified: [Int]
         var changed: [Int]
@@ -370,8 +352,7 @@ public struct HtpasswdStore: Sendable {
         init?(_ fd: CInt) {
             var info = stat()
             guard fstat(fd, &info) == 0 else { return nil }
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
+            file = FileID(info)
             size = Int(info.st_size)
             modified = [info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
             changed = [info.st_ctim.tv_sec, info.st_ctim.tv_nsec]

@@ -61,21 +61,6 @@ enum Journal {
         var token: String
     }
 
-    /// A file's identity: its device and inode numbers.
-    struct FileID: Equatable {
-        var device: UInt64
-        var inode: UInt64
-
-        init(device: UInt64, inode: UInt64) {
-            self.device = device
-            self.inode = inode
-        }
-
-        init(_ info: stat) {
-            self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-        }
-    }
-
     /// The extended attribute on the file during an in-place edit:
     /// `v2 STATE NAMESPACE DEVICE INODE TOKEN PATH`, STATE `pending` until the journal is complete under its
     /// name and the file is about to be written, then `committed` (`v1 NAMESPACE TOKEN PATH` from earlier
