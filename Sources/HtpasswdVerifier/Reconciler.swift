@@ -255,22 +255,10 @@ public struct Reconciler: Sendable {
         }
     }
 
-    /// The hashes of `users`, computed in parallel.
+    /// The hashes of `users`, computed in parallel: the passwords cut into ``jobs`` contiguous slices, each
+    /// hashed on its own thread by `PasswordHasher.hashBatch` (which computes apr1 hashes many at once in
+    /// SIMD lanes, and the others one by one). The first error in `users`' order is thrown.
     private func newHashes(for users: [DesiredUser]) throws(HtpasswdError) -> [PasswordHash] {
-        if hasher.algorithm == .apr1 { return try newAPR1Hashes(for: users) }
-        let results = parallelMap(Array(users.indices)) { index -> Swift.Result<PasswordHash, HtpasswdError> in
-            switch users[index].credential {
-            case .hash(let hash): return .success(hash)
-            case .password(let password):
-                return Swift.Result { () throws(HtpasswdError) -> PasswordHash in try hasher.hash(password) }
-            }
-        }
-        return try results.map { (result) throws(HtpasswdError) -> PasswordHash in try result.get() }
-    }
-
-    /// apr1: the passwords cut into ``jobs`` contiguous slices, each hashed on its own thread, many at once in
-    /// SIMD lanes (`PasswordHasher.hashBatch`). The first error in `users`' order is thrown, as above.
-    private func newAPR1Hashes(for users: [DesiredUser]) throws(HtpasswdError) -> [PasswordHash] {
         var hashes = [PasswordHash?](repeating: nil, count: users.count)
         var positions: [Int] = []
         var passwords: [[UInt8]] = []
