@@ -83,7 +83,7 @@ enum Findings {
     private static func weakFormatAdvice(targets: [Target]) -> String? {
         guard let strongest = Target.algorithms(verifiedByAll: targets).first else { return nil }
         guard !strongest.isWeak else {
-            let names = targets.map(\.displayName).joined(separator: ", ")
+            let names = Target.displayNames(targets)
             return "\(names) \(targets.count == 1 ? "verifies" : "verify") no stronger format"
         }
         return "set a new password with 'htpass add\(targetOption(targets))' (\(strongest.rawValue))"

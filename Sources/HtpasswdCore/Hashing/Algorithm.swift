@@ -46,7 +46,7 @@ extension HashWarning: CustomStringConvertible {
         case .weakAlgorithm(let algorithm):
             "\(algorithm.rawValue) is a weak format: a leaked file is cheap to crack; prefer bcrypt unless a consumer needs it"
         case .notVerified(let targets, let refusal):
-            "\(targets.map(\.displayName).joined(separator: ", ")) cannot verify \(refusal): their users would get 401"
+            "\(Target.displayNames(targets)) cannot verify \(refusal): their users would get 401"
         }
     }
 }

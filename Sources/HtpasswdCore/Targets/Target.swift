@@ -56,6 +56,14 @@ public enum Target: String, CaseIterable, Hashable, Sendable {
         case .openshift: "OpenShift's OAuth server"
         }
     }
+
+    /// The display names of `targets`, separated by commas (`nginx, Traefik`). A loop rather than a key path,
+    /// whose runtime type lookup costs start-up time in the static executable.
+    package static func displayNames(_ targets: [Target]) -> String {
+        var text = ""
+        for target in targets { text += (text.isEmpty ? "" : ", ") + target.displayName }
+        return text
+    }
 }
 
 /// Why a target cannot verify a hash, or one made a given way.

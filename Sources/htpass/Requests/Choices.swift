@@ -99,7 +99,7 @@ struct HashChoice: Equatable, Sendable {
             // The targets chose the format: advice about other formats would name one they cannot verify.
             guard case .parameterNotApplicable(let parameter, _) = error, self.algorithm == nil, !targets.isEmpty
             else { throw error }
-            let names = targets.map(\.displayName).joined(separator: ", ")
+            let names = Target.displayNames(targets)
             let verb = targets.count == 1 ? "verifies" : "verify"
             throw CommandError(
                 .usage,
@@ -123,9 +123,7 @@ struct HashChoice: Equatable, Sendable {
                 let advice =
                     switch strongest {
                     case let strongest? where strongest.isWeak:
-                        // A loop, not map(\.displayName).joined: a key path costs a runtime type lookup at
-                        // start-up, and `hash` runs this every time.
-                        targets.reduce("") { $0 + ($0.isEmpty ? "" : ", ") + $1.displayName }
+                        Target.displayNames(targets)
                             + " \(targets.count == 1 ? "verifies" : "verify") no stronger format"
                     case let strongest?: "prefer \(strongest.rawValue) unless another reader needs it"
                     case nil: "no format suits every target"
