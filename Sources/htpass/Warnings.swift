@@ -41,7 +41,24 @@ enum Warnings {
                 "Wrote '\(path.display)' in place because \(reason), which a rename would not reach; "
                     + "mounting its directory instead keeps edits atomic for readers")
         }
-        for stale in write.placement?.staleBindMounts ?? [] {
+        // Mounts of the file alone that a rename left on the old inode. Write mode auto writes such a file in
+        // place, so only an explicit rename (--write-mode rename, HTPASS_WRITE_MODE) gets here with some.
+        var placement = write.placement
+        var cutOff = write.method == .rename ? placement?.bindMounts ?? [] : []
+        if write.method == .rename && placement == nil && !write.created {
+            // The store does not report the placement of a rename (yet): look now. After the rename, the
+            // mounts of the replaced file show as stale ones.
+            placement = try? HtpasswdStore(path: path).placement()
+            cutOff = placement?.staleBindMounts ?? []
+            placement?.staleBindMounts = []
+        }
+        if let first = cutOff.first {
+            Output.warning(
+                "Replaced '\(path.display)' by rename as asked, but \(InPlaceReason.boundElsewhere(first, count: cutOff.count)): "
+                    + "readers there keep the old file until they restart; restart them, and use --write-mode auto, "
+                    + "which keeps the file's inode for them")
+        }
+        for stale in placement?.staleBindMounts ?? [] {
             Output.warning(
                 "Process \(stale.processID) still reads an earlier, replaced copy of '\(path.display)' "
                     + "(mounted alone at '\(stale.mountPoint.display)' in another mount namespace); "

@@ -31,6 +31,10 @@ public struct FilePlacement: Equatable, Sendable {
     /// How many other mount namespaces were examined, and how many could not be (not root).
     public var namespacesExamined = 0
     public var namespacesNotReadable = 0
+    /// Why it could not be found out whether the file is mounted alone elsewhere (its own mount table cannot
+    /// be read, its mount is not in it...); nil when it could. Then ``bindMounts`` and ``staleBindMounts``
+    /// may miss some, and an edit is written in place, which reaches every reader either way.
+    public var undetermined: String?
 
     public init(target: FilePath) {
         self.target = target
@@ -42,6 +46,7 @@ public struct FilePlacement: Equatable, Sendable {
         if isMountPoint { reasons.append(.mountPoint) }
         if let first = bindMounts.first { reasons.append(.boundElsewhere(first, count: bindMounts.count)) }
         if linkCount > 1 { reasons.append(.hardLinks(linkCount)) }
+        if let undetermined { reasons.append(.undetermined(undetermined)) }
         return reasons
     }
 }
@@ -71,6 +76,9 @@ public enum InPlaceReason: Equatable, Sendable {
     case hardLinks(Int)
     /// The caller asked for it (``HtpasswdStore/WriteMode/inPlace``).
     case requested
+    /// Whether the file is mounted alone elsewhere could not be found out, for the reason given (see
+    /// ``FilePlacement/undetermined``): in place is right whatever the answer.
+    case undetermined(String)
 }
 
 extension InPlaceReason: CustomStringConvertible {
@@ -87,85 +95,257 @@ extension InPlaceReason: CustomStringConvertible {
             "it has \(count) hard links"
         case .requested:
             "in-place writing was requested"
+        case .undetermined(let why):
+            "it may be bind-mounted alone elsewhere (htpass could not tell: \(why))"
         }
     }
 }
 
 /// Finds the facts of ``FilePlacement``.
+///
+/// Mounts are matched by **mount id**, never by device number: statx(2)'s device is the inode's, which on
+/// btrfs is a subvolume's own anonymous device (and on overlayfs a layer's), while the `MAJOR:MINOR` of
+/// `/proc/PID/mountinfo` is the superblock's; the two differ there. So the file's mount id (`STATX_MNT_ID`,
+/// the first field of mountinfo) finds its own mount in `/proc/self/mountinfo`, which gives the
+/// superblock's device and the file's path inside the filesystem; a mount elsewhere whose mountinfo shows
+/// the same device (mountinfo against mountinfo is consistent) and that path as its root is the file
+/// mounted alone; and where that mount can be reached (`/proc/PID/root/MOUNTPOINT`), statx must show it
+/// the same inode on the same device as the file. A file on overlayfs held by the upper layer is looked
+/// for in the upper directory too. What cannot be decided is said in ``FilePlacement/undetermined``,
+/// which makes an edit write in place: that reaches every reader.
 enum Placement {
-    /// The placement of `target` (a path whose last component is not a symbolic link).
+    /// The placement of `name` in the open directory `directory` (an `O_PATH` or `O_RDONLY|O_DIRECTORY`
+    /// descriptor); `name` is never followed if it is a symbolic link.
     ///
-    /// - Parameter otherNamespaces: Whether to look into other processes' mount namespaces (a scan of
-    ///   `/proc`; as a non-root user, only the user's own processes can be read).
-    static func detect(_ target: FilePath, otherNamespaces: Bool = true) throws(HtpasswdError) -> FilePlacement {
-        var placement = FilePlacement(target: target)
-        var info = htpass_statx_result()
-        let status = target.withPlatformString { htpass_statx(AT_FDCWD, $0, 1, &info) }
-        guard status == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return placement }
-            throw .system(.stat, path: target, errno: Errno(rawValue: errno))
+    /// - Parameters:
+    ///   - path: The file's path, for errors and ``FilePlacement/target``.
+    ///   - otherNamespaces: Whether to look into other processes' mount namespaces (a scan of `/proc`; as a
+    ///     non-root user, only the user's own processes can be read).
+    /// - Throws: ``HtpasswdError/system(_:path:errno:)`` when statx(2) of the file fails other than with
+    ///   `ENOENT` (nothing there). What the mount tables cannot tell is not an error: see
+    ///   ``FilePlacement/undetermined``.
+    static func detect(
+        directory: CInt, name: FilePath.Component, path: FilePath, otherNamespaces: Bool = true
+    ) throws(HtpasswdError) -> FilePlacement {
+        var placement = FilePlacement(target: path)
+        let file: htpass_statx_result
+        do throws(SystemError) {
+            guard let found = try status(of: name, in: directory) else { return placement }
+            file = found
+        } catch {
+            throw error.at(path)
         }
         placement.exists = true
-        placement.isDirectory = info.mode & UInt32(S_IFMT) == UInt32(S_IFDIR)
-        placement.isRegularFile = info.mode & UInt32(S_IFMT) == UInt32(S_IFREG)
-        placement.linkCount = Int(info.nlink)
+        placement.isDirectory = file.mode & UInt32(S_IFMT) == UInt32(S_IFDIR)
+        placement.isRegularFile = file.mode & UInt32(S_IFMT) == UInt32(S_IFREG)
+        placement.linkCount = Int(file.nlink)
         guard placement.isRegularFile else { return placement }
 
-        // The file's path inside its filesystem, from our own mount table: what other mounts of it show
-        // as their root.
-        let ownTable = MountTable.read("/proc/self/mountinfo") ?? []
-        guard let realPath = realPath(target) else { return placement }
-        let device = (info.dev_major, info.dev_minor)
-        let mount =
-            ownTable.first { info.mount_id != 0 && $0.id == info.mount_id }
-            ?? ownTable.filter { $0.device == device && realPath.starts(with: $0.mountPoint) }
-            .max { $0.mountPoint.components.count < $1.mountPoint.components.count }
-        if info.has_mount_root != 0 {
-            placement.isMountPoint = info.is_mount_root != 0
-        } else if let mount {
-            placement.isMountPoint = mount.mountPoint == realPath
+        if file.has_mount_root != 0 {
+            placement.isMountPoint = file.is_mount_root != 0
+        } else {
+            // Before Linux 5.8: a file on another mount than its directory is a mount point.
+            var parent = htpass_statx_result()
+            guard htpass_fstatx(directory, &parent) == 0 else {
+                throw .system(.stat, path: path, errno: Errno(rawValue: errno))
+            }
+            placement.isMountPoint = file.mount_id != 0 && parent.mount_id != 0 && file.mount_id != parent.mount_id
         }
-        guard let mount else { return placement }
-        var pathInFilesystem = mount.root
-        let relative = realPath.components.dropFirst(mount.mountPoint.components.count)
-        pathInFilesystem.append(relative)
-        // Raw bytes: a FilePath would fold the "//" into "/", and never match.
-        let deleted = pathInFilesystem.bytes + Array("//deleted".utf8)
+
+        do throws(Undetermined) {
+            try findMounts(of: file, directory: directory, name: name, otherNamespaces: otherNamespaces, &placement)
+        } catch {
+            placement.undetermined = error.reason
+        }
+        return placement
+    }
+
+    /// The placement of `target` (a path whose last component is not a symbolic link): its directory is
+    /// opened and ``detect(directory:name:path:otherNamespaces:)`` does the rest.
+    static func detect(_ target: FilePath, otherNamespaces: Bool = true) throws(HtpasswdError) -> FilePlacement {
+        let (parent, last) = target.split
+        // "/" has no last component: it is "." in itself.
+        let name = last ?? "."
+        let directory = parent.withPlatformString { open($0, Self.pathOnly | O_DIRECTORY | O_CLOEXEC) }
+        guard directory >= 0 else {
+            // A missing directory, or a file where one should be, means no file at `target`.
+            if errno == ENOENT || errno == ENOTDIR { return FilePlacement(target: target) }
+            throw .system(.open, path: parent, errno: Errno(rawValue: errno))
+        }
+        defer { close(directory) }
+        return try detect(directory: directory, name: name, path: target, otherNamespaces: otherNamespaces)
+    }
+
+    /// Linux's `O_PATH`, which Swift's Glibc module does not export: a descriptor to look up, not to read.
+    private static let pathOnly: CInt = 0o10000000
+
+    /// Why the mounts of a file could not be found out; becomes ``FilePlacement/undetermined``.
+    private struct Undetermined: Error {
+        var reason: String
+    }
+
+    /// One way a file shows in mount tables: a mount of the file alone shows `root` as its root, with the
+    /// superblock's `device` (mountinfo's `MAJOR:MINOR`), and statx(2) of such a mount shows `status`.
+    private struct Identity {
+        /// The mount the file is reached through at `path`, which is not another place to read it.
+        var mountID: UInt64
+        var device: (UInt32, UInt32)
+        /// The file's path inside its filesystem, as bytes: a FilePath would fold the "//" of a stale
+        /// mount's "//deleted" into "/", and never match.
+        var root: [UInt8]
+        /// The root that a mount of the file alone shows once the file was replaced or removed.
+        var staleRoot: [UInt8] { root + Array("//deleted".utf8) }
+        var path: FilePath
+        var status: htpass_statx_result
+    }
+
+    /// The identity of the file `status` (from statx(2), with its mount id) at `path` in this mount namespace,
+    /// whose mount table is `table`.
+    private static func identity(
+        of status: htpass_statx_result, at path: FilePath, in table: [MountTable.Mount]
+    ) throws(Undetermined) -> Identity {
+        guard let mount = table.first(where: { $0.id == status.mount_id }) else {
+            throw Undetermined(reason: "its mount (id \(status.mount_id)) is not in /proc/self/mountinfo")
+        }
+        // The path must still lead to this file through this mount: not a directory removed since it was
+        // opened (readlink then adds " (deleted)"), nor one now hidden under another mount, nor a mount
+        // whose id was given to another since statx.
+        var check = htpass_statx_result()
+        let reached = path.withPlatformString { htpass_statx(AT_FDCWD, $0, 1, &check) } == 0
+        guard reached && check.mount_id == status.mount_id && sameInode(check, status) else {
+            throw Undetermined(reason: "its path '\(path.display)' does not lead to it through its mount")
+        }
+        guard path.starts(with: mount.mountPoint) else {
+            throw Undetermined(reason: "its path '\(path.display)' is not under its mount point")
+        }
+        var root = mount.rootBytes
+        for component in path.components.dropFirst(mount.mountPoint.components.count) {
+            if root.last != UInt8(ascii: "/") { root.append(UInt8(ascii: "/")) }
+            root += FilePath(root: nil, [component]).bytes
+        }
+        return Identity(mountID: mount.id, device: mount.device, root: root, path: path, status: status)
+    }
+
+    /// For a file reached through an overlayfs mount and held by its upper layer, the file in the upper
+    /// directory: a container may have that bind-mounted alone, and a rename through the overlay replaces
+    /// it there too. Nil when the file is not on an overlay, is in a lower layer only, or the upper
+    /// directory cannot be reached from here (a path in another namespace, or a relative one).
+    private static func upperLayerIdentity(of file: Identity, in table: [MountTable.Mount]) -> Identity? {
+        guard let mount = table.first(where: { $0.id == file.mountID }), mount.type.elementsEqual("overlay".utf8),
+            let upper = mount.superOption("upperdir"), upper.first == UInt8(ascii: "/")
+        else { return nil }
+        let path = FilePath(bytes: upper + file.root)
+        var status = htpass_statx_result()
+        // overlayfs shows an upper file with the upper inode's number (its device may be the overlay's).
+        guard path.withPlatformString({ htpass_statx(AT_FDCWD, $0, 1, &status) }) == 0,
+            status.inode == file.status.inode, status.mode & UInt32(S_IFMT) == UInt32(S_IFREG)
+        else { return nil }
+        return try? identity(of: status, at: path, in: table)
+    }
+
+    /// Fills in ``FilePlacement/bindMounts`` and ``FilePlacement/staleBindMounts`` for the regular file
+    /// `file` (`name` in `directory`).
+    private static func findMounts(
+        of file: htpass_statx_result, directory: CInt, name: FilePath.Component, otherNamespaces: Bool,
+        _ placement: inout FilePlacement
+    ) throws(Undetermined) {
+        guard file.mount_id != 0 else {
+            throw Undetermined(reason: "the kernel does not report its mount id (statx STATX_MNT_ID, Linux 5.8)")
+        }
+        let ownTable: [MountTable.Mount]
+        do throws(SystemError) { ownTable = try MountTable.read("/proc/self/mountinfo") } catch {
+            throw Undetermined(reason: "/proc/self/mountinfo cannot be read: \(error.errno)")
+        }
+        guard let directoryPath = realPath(fd: directory) else {
+            throw Undetermined(reason: "the path of its directory cannot be read from /proc/self/fd")
+        }
+        let reached = try identity(of: file, at: directoryPath.appending(name), in: ownTable)
+        let identities = [reached] + (upperLayerIdentity(of: reached, in: ownTable).map { [$0] } ?? [])
 
         func examine(_ table: [MountTable.Mount], process: Int32, namespace: UInt64, own: Bool) {
-            for entry in table where entry.device == device && entry.id != mount.id {
-                guard entry.root == pathInFilesystem || entry.rootBytes == deleted else { continue }
-                if own && entry.mountPoint == realPath { continue }
-                let found = BindMount(
-                    processID: process, namespace: namespace, mountPoint: entry.mountPoint,
-                    readOnly: entry.readOnly, inOwnNamespace: own)
-                if entry.rootBytes == deleted {
-                    placement.staleBindMounts.append(found)
-                } else {
-                    placement.bindMounts.append(found)
+            var root: CInt = -1
+            defer { if root >= 0 { close(root) } }
+            for entry in table {
+                for identity in identities where entry.id != identity.mountID && entry.device == identity.device {
+                    let stale = entry.rootBytes == identity.staleRoot
+                    guard stale || entry.rootBytes == identity.root else { continue }
+                    // A mount hidden under this very mount point is not another place to read the file.
+                    if own && entry.mountPoint == identity.path { continue }
+                    if !stale {
+                        // Confirmed by its inode where the mount can be reached: statx of its mount point,
+                        // resolved inside that namespace's root, lands on this very mount and must show the
+                        // file's inode and device. Where it cannot be reached (the process ended, another
+                        // mount on top of it, which may be unmounted again), the mount table's word stands: a
+                        // false match costs an in-place write, a missed one a reader left on the old file.
+                        if root < 0 {
+                            root = open(own ? "/" : "/proc/\(process)/root", Self.pathOnly | O_DIRECTORY | O_CLOEXEC)
+                        }
+                        var seen = htpass_statx_result()
+                        if root >= 0,
+                            entry.mountPoint.withPlatformString({ htpass_statx_in_root(root, $0, &seen) }) == 0,
+                            seen.mount_id == entry.id, !sameInode(seen, identity.status)
+                        {
+                            continue
+                        }
+                    }
+                    let found = BindMount(
+                        processID: process, namespace: namespace, mountPoint: entry.mountPoint,
+                        readOnly: entry.readOnly, inOwnNamespace: own)
+                    if stale {
+                        placement.staleBindMounts.append(found)
+                    } else {
+                        placement.bindMounts.append(found)
+                    }
                 }
             }
         }
 
-        let ownNamespace = Namespaces.mountNamespace(of: "self")
-        examine(ownTable, process: getpid(), namespace: ownNamespace ?? 0, own: true)
-        guard otherNamespaces, let ownNamespace else { return placement }
+        guard let ownNamespace = Namespaces.mountNamespace(of: "self") else {
+            throw Undetermined(reason: "/proc/self/ns/mnt cannot be read: \(Errno(rawValue: errno))")
+        }
+        examine(ownTable, process: getpid(), namespace: ownNamespace, own: true)
+        guard otherNamespaces else { return }
         var seen: Set<UInt64> = [ownNamespace]
-        Namespaces.forEachProcess { process in
+        let listed = Namespaces.forEachProcess { process in
             guard let namespace = Namespaces.mountNamespace(of: String(process)) else {
                 // Not ours to read (another user's process, as a non-root user), or gone.
                 if errno == EACCES || errno == EPERM { placement.namespacesNotReadable += 1 }
                 return
             }
-            guard seen.insert(namespace).inserted else { return }
-            guard let table = MountTable.read(FilePath("/proc/\(process)/mountinfo")) else {
-                placement.namespacesNotReadable += 1
+            guard !seen.contains(namespace) else { return }
+            let table: [MountTable.Mount]
+            do throws(SystemError) { table = try MountTable.read(FilePath("/proc/\(process)/mountinfo")) } catch {
+                // A process that ended leaves its namespace to the next process in it, if any.
+                if error.errno != .noSuchFileOrDirectory && error.errno != .noSuchProcess {
+                    placement.namespacesNotReadable += 1
+                }
                 return
             }
+            seen.insert(namespace)
             placement.namespacesExamined += 1
             examine(table, process: process, namespace: namespace, own: false)
         }
-        return placement
+        if let failure = listed {
+            throw Undetermined(reason: "the processes in /proc cannot be listed: \(failure)")
+        }
+    }
+
+    /// statx(2) of `name` in `directory`, not following a symbolic link; nil if nothing is there.
+    private static func status(of name: FilePath.Component, in directory: CInt) throws(SystemError)
+        -> htpass_statx_result?
+    {
+        var info = htpass_statx_result()
+        while name.withPlatformString({ htpass_statx(directory, $0, 1, &info) }) != 0 {
+            if errno == ENOENT { return nil }
+            if errno != EINTR { throw SystemError(.stat, errno: errno) }
+        }
+        return info
+    }
+
+    /// Whether two statx(2) results are the same inode. Both come from statx, so their devices compare
+    /// (never compare statx's device with mountinfo's: they differ on btrfs).
+    private static func sameInode(_ a: htpass_statx_result, _ b: htpass_statx_result) -> Bool {
+        a.inode == b.inode && a.dev_major == b.dev_major && a.dev_minor == b.dev_minor
     }
 
     /// The canonical absolute path of `path` (`realpath(3)`), or nil.
@@ -173,6 +353,18 @@ enum Placement {
         guard let resolved = path.withPlatformString({ Glibc.realpath($0, nil) }) else { return nil }
         defer { free(resolved) }
         return FilePath(platformString: resolved)
+    }
+
+    /// The absolute path of the open file or directory `fd`, from the link `/proc/self/fd/FD`; nil if it
+    /// cannot be read or is not a path (a pipe, a socket). For a removed directory the kernel adds
+    /// `" (deleted)"`: callers that must be sure the path still leads to `fd` check it.
+    static func realPath(fd: CInt) -> FilePath? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count)
+        // A full buffer may be a truncated path.
+        guard length > 0, length < buffer.count, buffer[0] == CChar(UInt8(ascii: "/")) else { return nil }
+        buffer[length] = 0
+        return FilePath(platformString: buffer)
     }
 }
 
@@ -195,10 +387,15 @@ enum Namespaces {
     }
 
     /// Calls `body` with every process id in `/proc`.
-    static func forEachProcess(_ body: (Int32) -> Void) {
-        guard let directory = opendir("/proc") else { return }
+    ///
+    /// - Returns: nil, or why `/proc` could not be listed (whole).
+    static func forEachProcess(_ body: (Int32) -> Void) -> Errno? {
+        guard let directory = opendir("/proc") else { return Errno(rawValue: errno) }
         defer { closedir(directory) }
-        while let entry = readdir(directory) {
+        while true {
+            // readdir(3) answers NULL at the end and on an error; only an error sets errno.
+            errno = 0
+            guard let entry = readdir(directory) else { return errno == 0 ? nil : Errno(rawValue: errno) }
             let pid = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Int32? in
                 var value: Int32 = 0
                 var digits = 0
@@ -226,15 +423,25 @@ enum MountTable {
         var rootBytes: [UInt8]
         var mountPoint: FilePath
         var readOnly: Bool
+        /// The filesystem type (`overlay`), and its superblock options as written (still escaped).
+        var type: [UInt8]
+        var superOptions: [UInt8]
+
+        /// The value of the superblock option `name` (overlayfs's `upperdir`), unescaped; nil without it.
+        func superOption(_ name: String) -> [UInt8]? {
+            let prefix = Array(name.utf8) + [UInt8(ascii: "=")]
+            // The kernel escapes a comma in a value (`\054`), so a comma separates options.
+            for option in superOptions.split(separator: UInt8(ascii: ",")) where option.starts(with: prefix) {
+                return MountTable.unescape(option.dropFirst(prefix.count))
+            }
+            return nil
+        }
     }
 
-    /// The mounts in the table at `path`, or nil if it cannot be read.
-    static func read(_ path: FilePath) -> [Mount]? {
-        let fd = path.withPlatformString { open($0, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard let bytes = try? Syscall.readAll(fd) else { return nil }
-        return parse(bytes)
+    /// The mounts in the table at `path`.
+    static func read(_ path: FilePath) throws(SystemError) -> [Mount] {
+        let fd = try Syscall.open(path, O_RDONLY)
+        return parse(try Syscall.closeAfter(fd) { fd throws(SystemError) in try Syscall.readAll(fd) })
     }
 
     static func parse(_ bytes: [UInt8]) -> [Mount] {
@@ -245,10 +452,14 @@ enum MountTable {
             guard device.count == 2, let major = number(device[0]), let minor = number(device[1]) else { return nil }
             let root = unescape(fields[3])
             let options = fields[5].split(separator: UInt8(ascii: ","))
+            // After the optional fields, "-", then the type, the source and the superblock's options.
+            let separator = fields[6...].firstIndex { $0.elementsEqual("-".utf8) }
+            let tail = separator.map { Array(fields[($0 + 1)...]) } ?? []
             return Mount(
                 id: id, device: (UInt32(truncatingIfNeeded: major), UInt32(truncatingIfNeeded: minor)),
                 root: FilePath(bytes: root), rootBytes: root, mountPoint: FilePath(bytes: unescape(fields[4])),
-                readOnly: options.contains { $0.elementsEqual("ro".utf8) })
+                readOnly: options.contains { $0.elementsEqual("ro".utf8) },
+                type: tail.count > 0 ? Array(tail[0]) : [], superOptions: tail.count > 2 ? Array(tail[2]) : [])
         }
     }
 
@@ -262,7 +473,7 @@ enum MountTable {
     }
 
     /// The kernel writes space, tab, newline and backslash in paths as `\040`, `\011`, `\012`, `\134`.
-    private static func unescape(_ field: ArraySlice<UInt8>) -> [UInt8] {
+    static func unescape(_ field: ArraySlice<UInt8>) -> [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(field.count)
         var index = field.startIndex
