@@ -19,8 +19,10 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     /// The file's owner or group cannot be given to the replacement: only its owner (for the group) or
     /// root may do that. Nothing was changed.
     case ownerNotKept(path: FilePath, owner: UInt32, group: UInt32)
-    /// Another process held the lock for longer than the timeout.
-    case lockTimeout(path: FilePath, seconds: Double)
+    /// Another process held the lock for longer than the timeout: `holder`, when it can be told.
+    case lockTimeout(path: FilePath, seconds: Double, holder: LockHolder?)
+    /// A step of the path is refused (see ``PathRefusal``): `at` is where. Nothing was read or changed.
+    case unsafePath(path: FilePath, at: FilePath, refusal: PathRefusal)
     /// The user does not exist in the file.
     case userNotFound(user: [UInt8])
     /// An in-place edit of the file, made from another mount namespace (a container, or the host), was
@@ -99,8 +101,10 @@ extension HtpasswdError: CustomStringConvertible {
             "Cannot \(call.phrase) '\(path.display)': \(errno)"
         case .ownerNotKept(let path, let owner, let group):
             "Cannot keep the owner \(owner) and group \(group) of '\(path.display)', so nothing was changed"
-        case .lockTimeout(let path, let seconds):
-            "Another process has held the lock on '\(path.display)' for \(seconds.formattedSeconds) s"
+        case .lockTimeout(let path, let seconds, let holder):
+            "\(holder.map { "\($0)".capitalizedFirst } ?? "Another process") has held the lock on '\(path.display)' for \(seconds.formattedSeconds) s"
+        case .unsafePath(let path, let at, let refusal):
+            "Refusing '\(path.display)': \(refusal.explanation(at: at))"
         case .userNotFound(let user):
             "No user '\(displayText(user))' in the file"
         case .interruptedEditElsewhere(let path, let journal):
@@ -108,7 +112,7 @@ extension HtpasswdError: CustomStringConvertible {
         case .editPending(let path, let journal, let failure):
             "The edit of '\(path.display)' is complete in its journal '\(journal.display)' but could not be written to the file (\(failure)); until it is, servers may read part of it"
         case .untrustedJournal(let path, let journal, let owner):
-            "'\(journal.display)' is the journal of an interrupted edit of '\(path.display)', but it belongs to user \(owner), who may not write that file as far as its mode and /etc/group tell; nothing was changed"
+            "'\(journal.display)' is the journal of an interrupted edit of '\(path.display)', but it belongs to user \(owner), who is neither root, this process's user, nor the file's owner; it was neither used nor removed, and nothing was changed"
         case .interruptedEditNotFinished(let path, let journal, let failure):
             "An interrupted in-place edit of '\(path.display)' could not be finished from its journal '\(journal.display)' (\(failure)), so nothing was changed; until it is finished, servers may read part of it"
         case .changedSinceRead(let user):
@@ -146,6 +150,22 @@ extension PasswordProblem: CustomStringConvertible {
             "The password is empty"
         }
     }
+}
+
+extension PathRefusal {
+    /// What was refused at `at`, as a clause.
+    func explanation(at: FilePath) -> String {
+        switch self {
+        case .protectedSymlink(let linkOwner, let directoryOwner):
+            "'\(at.display)' is a symbolic link of user \(linkOwner) in a sticky, world-writable directory of user \(directoryOwner); such a link is followed only for its owner or the directory's"
+        case .unsafeTransition(let fromOwner, let toOwner):
+            "'\(at.display)' belongs to user \(toOwner) but is reached through a directory or link of user \(fromOwner), who could put anything there"
+        }
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }
 
 extension Double {

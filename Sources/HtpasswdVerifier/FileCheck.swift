@@ -65,6 +65,7 @@ public struct FileCheck: Sendable {
         case singleFileBindMount = "single-file-bind-mount"
         case staleBindMount = "stale-bind-mount"
         case hardLinks = "hard-links"
+        case untrustedJournal = "untrusted-journal"
         // Entries
         case formatNotVerified = "format-not-verified"
         case bcryptCostTooHigh = "bcrypt-cost-too-high"
@@ -96,6 +97,15 @@ public struct FileCheck: Sendable {
         if checksPath {
             let placement = try store.placement()
             if !checkPath(placement, report) { return }
+            // Something under the journal's name that no edit will use or remove: someone else's.
+            if case .untrustedJournal(_, let journal, let owner)? = try store.journalProblem() {
+                report(
+                    Finding(
+                        line: nil, user: nil, severity: .error, id: .untrustedJournal, target: nil,
+                        message:
+                            "'\(journal.displayText)' belongs to user \(owner), who is neither root nor the file's owner: no edit uses or removes it, and every edit fails until it is gone"
+                    ))
+            }
         }
         // The findings are reported as they are found, so a check that an edit overtook is not run again:
         // it says so.

@@ -38,7 +38,8 @@ enum ExitStatus: Int32 {
     init(for error: HtpasswdError) {
         switch error {
         case .fileNotFound, .fileExists, .notRegularFile, .system, .ownerNotKept, .lockTimeout, .randomFailed,
-            .changedSinceRead, .interruptedEditElsewhere, .editPending, .interruptedEditNotFinished, .untrustedJournal:
+            .changedSinceRead, .interruptedEditElsewhere, .editPending, .interruptedEditNotFinished, .untrustedJournal,
+            .unsafePath:
             self = .fileProblem
         case .userNotFound:
             self = .noSuchUser
@@ -64,13 +65,19 @@ enum Advice {
             case .fileExists: "use 'htpass add' to change it, or '--force' to replace it"
             case .notRegularFile: "give the path of an htpasswd file"
             case .ownerNotKept: "run htpass as the file's owner or as root"
+            case .lockTimeout(_, _, let holder?):
+                "wait for process \(holder.processID) to finish, stop it if it hangs, or raise --lock-timeout"
             case .lockTimeout: "try again, or raise --lock-timeout"
+            case .unsafePath(_, let at, .unsafeTransition(let fromOwner, _)):
+                "run htpass as user \(fromOwner), or give '\(at.display)' to that user (chown); root does not follow another user's path to a third user's file"
+            case .unsafePath(_, let at, .protectedSymlink):
+                "give the real path of the file instead of the link '\(at.display)', or move the file out of the shared directory"
             case .userNotFound: "check the name with 'htpass list', or pass '--missing-ok'"
             case .changedSinceRead: "run the command again"
             case .interruptedEditElsewhere:
                 "run 'htpass recover' on the file where that journal is (inside the container, under the file's path there) to finish the edit; if that place is gone for good, remove the mark with 'setfattr -x user.htpass.journal FILE' and check the file with 'htpass check'"
             case .untrustedJournal(_, let journal, let owner):
-                "if user \(owner) wrote it (write access through an ACL or a group htpass cannot see), run 'htpass recover' as that user; otherwise remove '\(journal.display)'"
+                "if user \(owner) really edited the file, run 'htpass recover' as that user; otherwise inspect and remove '\(journal.display)'"
             case .editPending(let path, _, _), .interruptedEditNotFinished(let path, _, _):
                 "free space or fix that error, then run: htpass recover \(shellWord(path.display))"
             case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"

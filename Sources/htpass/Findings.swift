@@ -40,6 +40,8 @@ enum Findings {
             return "htpass writes it in place; mounting the directory instead keeps edits atomic"
         case .staleBindMount:
             return "restart that container"
+        case .untrustedJournal:
+            return "inspect it, then remove it; if its owner really edited the file, run 'htpass recover' as that user"
         case .formatNotVerified, .bcryptCostTooHigh, .bcryptPrefixNotVerified, .roundsTooHigh:
             return "set the password again with '\(add)'"
         case .failureToken, .unknownFormat:

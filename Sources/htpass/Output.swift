@@ -1,4 +1,6 @@
 import Glibc
+import HtpasswdCore
+import SystemPackage
 
 /// Where the command writes: data as raw bytes on standard output, messages and warnings on standard error.
 ///
@@ -125,6 +127,14 @@ enum Output {
     /// Prints `htpass: note: MESSAGE` on standard error, on one line.
     static func note(_ message: String) {
         error("note: " + message)
+    }
+
+    /// Says once, on standard error, that an operation has waited a second for the file's lock, and which
+    /// process holds it (``HtpasswdStore/lockWaiting``). Standard output is left alone: this runs while the
+    /// library waits.
+    static let lockWaiting: @Sendable (FilePath, LockHolder?) -> Void = { path, holder in
+        let text = "htpass: note: waiting for the lock on '\(path.display)'" + (holder.map { ", held by \($0)" } ?? "")
+        Array((text + "\n").utf8).withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
     }
 
     /// `text` with its line breaks turned into `; `, so that every message is one line.

@@ -139,13 +139,19 @@ struct BindMountTests {
                 Issue.record("trial \(trial): a damaged file of \(after.count) bytes after recovery")
                 break
             }
+            // No journal is left; a temporary file of a writer killed before its commit point may be, until
+            // the next edit (below) removes it: readers write nothing of their own.
             #expect(
-                try StoreSupport.leftovers(in: host).isEmpty,
+                try StoreSupport.leftovers(in: host).allSatisfy { $0.contains(".htpass-tmp.") },
                 "trial \(trial): \((try? StoreSupport.listing(host)) ?? [])")
             #expect(try TestSupport.extendedAttribute(Self.markName, of: path) == nil, "trial \(trial): mark left")
             #expect(try TestSupport.inode(path) == inode, "trial \(trial): the file was replaced, not written in place")
             #expect(try TestSupport.readBytes(view) == after, "trial \(trial): the container sees other content")
         }
+        // An edit's clean-up removes the temporary files of the killed writers.
+        let recover = try TestSupport.htpass(["recover", path])
+        #expect(recover.status == 0, "\(recover.stderrText)")
+        #expect(try StoreSupport.leftovers(in: host).isEmpty, "\((try? StoreSupport.listing(host)) ?? [])")
         // Let the reader see the last recovered file for a moment, then stop it.
         usleep(20_000)
         let finished = TestSupport.monotonicNanoseconds()

@@ -11,7 +11,8 @@ struct CrashTests {
     func killedWriters() throws {
         let directory = try TestSupport.temporaryDirectory("htpass-crash")
         let path = directory + "/htpasswd"
-        let temporary = directory + "/.htpasswd.htpass-tmp"
+        // Temporary files have random names: `.htpasswd.htpass-tmp.RANDOM`.
+        func temporaries() -> [String] { (try? StoreSupport.temporaryFiles(in: directory)) ?? [] }
         // 5,000 lines (250 KB).
         let original = StoreSupport.generatedFile(users: 5_000)
         try TestSupport.writeBytes(original, to: path)
@@ -31,9 +32,9 @@ struct CrashTests {
             } else {
                 // In the middle of a write: as soon as the temporary file appears, or a little later.
                 var polls = 0
-                while access(temporary, F_OK) != 0 && polls < 100_000 {
+                while temporaries().isEmpty && polls < 20_000 {
                     polls += 1
-                    var pause = timespec(tv_sec: 0, tv_nsec: 10_000)
+                    var pause = timespec(tv_sec: 0, tv_nsec: 50_000)
                     nanosleep(&pause, nil)
                 }
                 var nap = timespec(tv_sec: 0, tv_nsec: Int.random(in: 0...2_000_000, using: &generator))
@@ -53,11 +54,12 @@ struct CrashTests {
             }
             let info = try StoreSupport.status(path)
             #expect(info.permissions == 0o644 && info.isRegularFile)
-            if access(temporary, F_OK) == 0 {
+            let left = temporaries()
+            if !left.isEmpty {
                 // Killed between creating the temporary file and renaming it. Remove it, so that the next
                 // trial waits for a fresh one (the end of the test checks that an edit removes it too).
                 killedMidWrite += 1
-                #expect(unlink(temporary) == 0)
+                for name in left { #expect(unlink(directory + "/" + name) == 0) }
             }
         }
         print(
@@ -67,8 +69,8 @@ struct CrashTests {
         #expect(killedMidWrite > 0)
         #expect(states[0] > 0 && states[1] > 0)
 
-        // The next edit removes any leftover and succeeds.
-        try TestSupport.writeBytes(Array("partial garbage".utf8), to: temporary)
+        // The next edit removes any leftover (a temporary file no live writer holds) and succeeds.
+        try TestSupport.writeBytes(Array("partial garbage".utf8), to: directory + "/.htpasswd.htpass-tmp.deadwriter00")
         #expect(try StoreSupport.run(["add", path, "after", StoreSupport.apr1Hash]).status == 0)
         #expect(try StoreSupport.temporaryFiles(in: directory).isEmpty)
         let users = try #require(StoreSupport.users(in: TestSupport.readBytes(path)))
@@ -77,15 +79,16 @@ struct CrashTests {
     }
 
     /// In place, a writer killed after its commit point leaves a file that may be neither old nor new, and
-    /// a journal: the next run (here a reader, `StoreTool read`) finishes the write before it reads. What
+    /// a journal: the next run (here a reader, `StoreTool read`) finishes the write before it reads, and
+    /// `recover` removes a temporary file of a writer killed before its commit point. What
     /// differs from a rename: between the kill and that next run, a reader that does not run htpass (a
     /// web server) can see the half-written file.
     @Test("SIGKILL during in-place edits: after the next run, the old or the new file, and no journal, temp or mark")
     func killedInPlaceWriters() throws {
         let directory = try TestSupport.temporaryDirectory("htpass-crash-in-place")
         let path = directory + "/htpasswd"
-        let temporary = directory + "/.htpasswd.htpass-tmp"
         let journal = directory + "/.htpasswd.htpass-journal"
+        func temporaries() -> [String] { (try? StoreSupport.temporaryFiles(in: directory)) ?? [] }
         let began = TestSupport.monotonicNanoseconds()
         let original = StoreSupport.generatedFile(users: 5_000)
         try TestSupport.writeBytes(original, to: path)
@@ -111,13 +114,20 @@ struct CrashTests {
                     nap(10_000)
                 }
             }
+            func waitForTemporary() {
+                var polls = 0
+                while temporaries().isEmpty && polls < 20_000 {
+                    polls += 1
+                    nap(50_000)
+                }
+            }
             switch trial % 4 {
             case 0:
                 // At a random moment.
                 nap(Int.random(in: 1_000_000...100_000_000, using: &generator))
             case 1:
                 // Before the commit point: while the new content goes to the temporary file.
-                waitFor(temporary)
+                waitForTemporary()
                 nap(Int.random(in: 0...500_000, using: &generator))
             case 2:
                 // Right after the commit point.
@@ -134,14 +144,17 @@ struct CrashTests {
             let journaled = (try? TestSupport.readBytes(journal)).map { Array($0.dropFirst(256)) }
             if journaled != nil {
                 afterCommit += 1
-            } else if access(temporary, F_OK) == 0 {
+            } else if !temporaries().isEmpty {
                 beforeCommit += 1
             }
             if before != original && before != withChurn { damagedUntilNextRun += 1 }
 
-            // The next run, a reader, finishes the edit first.
+            // The next run, a reader, finishes the edit first; `recover` then removes a dead writer's
+            // temporary file (readers remove nothing).
             let read = try StoreSupport.run(["read", path])
             #expect(read.status == 0, "trial \(trial): \(read.stderrText)")
+            let recovered = try StoreSupport.run(["recover", path])
+            #expect(recovered.status == 0, "trial \(trial): \(recovered.stderrText)")
             let bytes = try TestSupport.readBytes(path)
             if let journaled {
                 #expect(bytes == journaled, "trial \(trial): not rolled forward")

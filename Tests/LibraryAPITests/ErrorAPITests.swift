@@ -20,7 +20,15 @@ struct ErrorAPITests {
         case .notRegularFile(let path): ("notRegularFile", [shown(path)])
         case .system(let call, let path, let errno): ("system", [call.phrase, shown(path), errno.description])
         case .ownerNotKept(let path, let owner, let group): ("ownerNotKept", [shown(path), "\(owner)", "\(group)"])
-        case .lockTimeout(let path, _): ("lockTimeout", [shown(path), "0.5 s"])
+        case .lockTimeout(let path, _, let holder):
+            ("lockTimeout", [shown(path), "0.5 s"] + (holder.map { ["\($0.processID)", $0.command] } ?? []))
+        case .unsafePath(let path, let at, let refusal):
+            switch refusal {
+            case .protectedSymlink(let link, let directory):
+                ("unsafePath", [shown(path), shown(at), "user \(link)", "user \(directory)"])
+            case .unsafeTransition(let from, let to):
+                ("unsafePath", [shown(path), shown(at), "user \(from)", "user \(to)"])
+            }
         case .userNotFound(let user): ("userNotFound", [displayText(user)])
         case .interruptedEditElsewhere(let path, let journal):
             ("interruptedEditElsewhere", [shown(path), shown(journal)])
@@ -49,7 +57,10 @@ struct ErrorAPITests {
     static let samples: [HtpasswdError] = [
         .fileNotFound(path: oddPath), .fileExists(path: oddPath), .notRegularFile(path: oddPath),
         .system(.rename, path: oddPath, errno: .resourceBusy), .system(.open, path: "/x", errno: .permissionDenied),
-        .ownerNotKept(path: oddPath, owner: 1000, group: 33), .lockTimeout(path: oddPath, seconds: 0.5),
+        .ownerNotKept(path: oddPath, owner: 1000, group: 33), .lockTimeout(path: oddPath, seconds: 0.5, holder: nil),
+        .lockTimeout(path: oddPath, seconds: 0.5, holder: LockHolder(processID: 4242, command: "vipw")),
+        .unsafePath(path: oddPath, at: "/srv/link", refusal: .protectedSymlink(linkOwner: 1000, directoryOwner: 0)),
+        .unsafePath(path: oddPath, at: "/home/al", refusal: .unsafeTransition(fromOwner: 1000, toOwner: 0)),
         .userNotFound(user: [0x61, 0xFF]), .interruptedEditElsewhere(path: oddPath, journal: "/srv/.h.htpass-journal"),
         .changedSinceRead(user: Array("alice".utf8)),
         .editPending(
@@ -84,7 +95,7 @@ struct ErrorAPITests {
             #expect(!description.contains("htpass "), "\(name): \(description)")
             #expect(!description.contains("\n"), "\(name): \(description)")
         }
-        #expect(covered.count == 21, "a case of HtpasswdError has no sample: \(covered.sorted())")
+        #expect(covered.count == 22, "a case of HtpasswdError has no sample: \(covered.sorted())")
     }
 
     @Test("File errors name the path the caller gave, byte for byte")
@@ -118,14 +129,24 @@ struct ErrorAPITests {
         let scratch = try Scratch()
         let path = scratch.path("htpasswd")
         try write("a:{SHA}x\n", to: path)
-        // An edit locks the file's directory with flock(2); another open file description of it conflicts.
+        // An edit takes a write lock on the file itself; another writer's lock on it conflicts, and a flock
+        // on the directory (which anyone may take) does not.
         let directory = open(scratch.directory.string, O_RDONLY | O_DIRECTORY)
         #expect(flock(directory, LOCK_EX) == 0)
         defer { close(directory) }
+        let file = open(path.string, O_RDWR)
+        defer { close(file) }
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        #expect(fcntl(file, F_SETLK, &request) == 0)
         var changes = HtpasswdChanges()
         changes.remove("a")
-        #expect(throws: HtpasswdError.lockTimeout(path: path, seconds: 0.2)) {
+        #expect {
             try HtpasswdStore(path: path, lockTimeout: 0.2).apply(changes)
+        } throws: { error in
+            guard case .lockTimeout(path, 0.2, let holder) = error as? HtpasswdError else { return false }
+            return holder?.processID == getpid()
         }
         #expect(try text(of: path) == "a:{SHA}x\n")
         // Readers take no lock.
@@ -146,7 +167,9 @@ struct ErrorAPITests {
         let scratch = try Scratch()
         chmod(scratch.directory.string, 0o777)
         let path = scratch.path("htpasswd")
-        try write("a:{SHA}x\n", to: path)
+        // Writable by the user: the rename's new copy is what cannot be given back to root.
+        try write("a:{SHA}x\n", to: path, mode: 0o666)
+        chmod(path.string, 0o666)
         var changes = HtpasswdChanges()
         changes.set(try PasswordHash("{SHA}y"), for: try UserName("b"))
         let store = HtpasswdStore(path: path, writeMode: .rename)

@@ -167,6 +167,9 @@ do throws(HtpasswdError) {
         for mount in placement.staleBindMounts { writeOut("stale-mount \(mount.processID) \(mount.mountPoint)") }
         writeOut("namespaces \(placement.namespacesExamined)")
 
+    case "recover" where arguments.count == 3:
+        writeOut(try store(path).finishInterruptedEdit() ? "finished" : "nothing pending")
+
     case "read" where arguments.count == 3:
         let file = try store(path).read()
         writeOut("\(file.lineCount) \(file.entries.count) \(file.malformedLines.count)")
@@ -213,9 +216,14 @@ do throws(HtpasswdError) {
         watch(path, stop: arguments[3], states: arguments.dropFirst(4).map { readWhole($0) ?? [] })
 
     case "hold-lock" where arguments.count == 4:
+        // The edit lock as another writer holds it: a write lock on the file (a POSIX record lock, which
+        // conflicts with htpass's open file description locks), on a descriptor open for writing.
         guard let seconds = Double(arguments[3]) else { usage() }
-        let fd = open(path, O_RDONLY | O_DIRECTORY)
-        guard fd >= 0, flock(fd, LOCK_EX) == 0 else {
+        let fd = open(path, O_RDWR)
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        guard fd >= 0, fcntl(fd, F_SETLK, &request) == 0 else {
             writeOut("error: io \(errno) lock", to: 2)
             exit(1)
         }

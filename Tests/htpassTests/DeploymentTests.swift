@@ -156,7 +156,9 @@ struct DeploymentTests {
             // The old bug, on demand: a rename replaces the host's file, and nginx keeps the old inode.
             let renamed = try htpass(["delete", file, "alice", "--write-mode", "rename"])
             Self.expectEdited(renamed)
-            #expect(!renamed.stderrText.contains("in place"))
+            #expect(!renamed.stderrText.contains("Wrote '"), "\(renamed.stderrText)")
+            // ... and says whom the rename leaves behind.
+            #expect(renamed.stderrText.contains("keep the old file"), "\(renamed.stderrText)")
             #expect(try TestSupport.inode(file) != inode)
             #expect(
                 try server.status(user: "alice", password: "alice-new") == 200, "the revocation did not reach nginx")
@@ -350,10 +352,10 @@ struct DeploymentTests {
                 try TestSupport.locate("unshare"), ["-m", "--propagation", "private", "bash", "-c", script],
                 environment: ["PW": "pw"])
         }
-        // Killed at the rename that would commit its journal: the mark is set and pending, the file untouched.
+        // Killed at the link that would commit its journal: the mark is set and pending, the file untouched.
         let strace = try TestSupport.locate("strace")
         let first = try container(
-            "\(strace) -f -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL -- \(TestSupport.htpassBinary) add \(mountPoint) bob --password-env PW -a sha1 || true"
+            "\(strace) -f -qq -o /dev/null -e trace=linkat -e inject=linkat:signal=KILL -- \(TestSupport.htpassBinary) add \(mountPoint) bob --password-env PW -a sha1 || true"
         )
         let mark = try #require(try TestSupport.extendedAttribute(Self.markName, of: file), "\(first.stderrText)")
         #expect(mark.hasPrefix("v2 pending "), "\(mark)")

@@ -212,14 +212,20 @@ struct ExitStatusTests {
     func lockTimeout() throws {
         let (sandbox, file) = try Self.fixture()
         let snapshot = try Snapshot(sandbox)
-        // htpass locks the file's directory with flock(2); hold that lock from this process.
-        let fd = open(sandbox.directory, O_RDONLY | O_DIRECTORY)
+        // Another writer's lock on the file: a write lock on a descriptor open for writing (a POSIX record
+        // lock from this process conflicts with htpass's open file description lock).
+        let fd = open(file, O_RDWR)
         try #require(fd >= 0)
         defer { close(fd) }
-        try #require(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        try #require(fcntl(fd, F_SETLK, &request) == 0)
         let output = try htpass(["add", file, "carol", "--stdin", "--lock-timeout", "0.2"] + fast, stdin: "carol-pw\n")
         try expectFailure(output, 4, unchanged: snapshot)
-        flock(fd, LOCK_UN)
+        #expect(output.stderrText.contains("process \(getpid())"), "\(output.stderrText)")
+        request.l_type = Int16(F_UNLCK)
+        fcntl(fd, F_SETLK, &request)
         expectSuccess(try htpass(["add", file, "carol", "--stdin", "--lock-timeout", "5"] + fast, stdin: "carol-pw\n"))
         try expectVerifies(file, "carol", "carol-pw")
     }

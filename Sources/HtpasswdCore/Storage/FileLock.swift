@@ -1,72 +1,134 @@
 import Glibc
 import SystemPackage
 
-/// Exclusive `flock(2)` locks for edits: on the directory that holds an htpasswd file, and, for an edit
-/// written in place, on the file itself.
+/// The process that holds a lock htpass waits for, as `/proc` tells it.
+public struct LockHolder: Equatable, Sendable, CustomStringConvertible {
+    /// Its process id.
+    public var processID: Int32
+    /// Its command name (`/proc/PID/comm`), empty if it could not be read.
+    public var command: String
+
+    public init(processID: Int32, command: String) {
+        self.processID = processID
+        self.command = command
+    }
+
+    public var description: String { command.isEmpty ? "process \(processID)" : "process \(processID) (\(command))" }
+}
+
+/// The edit lock: an open file description lock (`fcntl(F_OFD_SETLK)`) on the htpasswd file itself.
 ///
-/// The data file cannot carry the lock of an edit that replaces it by `rename`: a process waiting on the
-/// old inode would wake up holding a lock on a file nobody reads any more. The directory stays the same
-/// inode across renames, and locking it leaves nothing behind (unlike a sibling `.lock` file). Edits of
-/// different files in the same directory wait for each other, which costs little.
+/// An edit's lock is a write lock, which the kernel grants only on a descriptor open for writing: only
+/// those who may write the file can take it, and so delay an edit (an earlier htpass used `flock` on the
+/// directory, which anyone who could open the directory could hold). A reader that wants to read one
+/// version of the file takes a read lock (``HtpasswdStore/withConsistentReads(_:)``); anyone who may read
+/// the file can do that, and so delay an edit for as long as they hold it: htpass then names them.
 ///
-/// An edit written in place keeps the file's inode, which may be reachable through other directories (a
-/// hard link, or the same file bind-mounted into a container, whose htpass locks the container's
-/// directory): those edits also lock the file itself, after the directory, so that every writer of the
-/// inode waits for the others.
+/// An edit by rename gives the path a new inode: a writer that waited on the old one finds, once it holds
+/// the lock, that the name now leads elsewhere, and locks the new file instead (``HtpasswdStore``'s edit
+/// loop). A writer through another path to the same inode (a hard link, a container's bind mount) takes
+/// the same lock. `flock` and these locks do not conflict: a `flock` anyone holds delays nothing.
 enum FileLock {
-    /// When waiting for the locks of one operation gives up: one deadline for the directory's lock and
-    /// the file's, so that the timeout bounds the whole wait.
+    /// Linux's `F_OFD_GETLK`, `F_OFD_SETLK` (Swift's Glibc module does not export them).
+    static let getCommand: CInt = 36
+    static let setCommand: CInt = 37
+
+    /// When waiting for a lock gives up.
     struct Deadline {
         /// The timeout it was made from, in seconds, for the error.
         let timeout: Double
         /// The instant, on the monotonic clock.
         let instant: Double
+        /// When the wait started.
+        let start: Double
 
         init(timeout: Double) {
             self.timeout = timeout
-            instant = FileLock.now() + timeout
+            start = FileLock.now()
+            instant = start + timeout
         }
     }
 
-    /// Runs `body` holding the lock on `directory`, waiting for it until `deadline`.
+    /// Takes the lock on the open file `fd` — a write lock, or a read lock if `shared` — waiting until
+    /// `deadline`. After a second of waiting, `waiting` is told who holds it (once). The lock lasts until
+    /// the descriptor is closed.
     ///
-    /// - Throws: ``HtpasswdError/lockTimeout(path:seconds:)`` at `deadline`; ``HtpasswdError/system(_:path:errno:)``
-    ///   if the directory cannot be opened or locked; or what `body` throws.
-    static func withExclusiveLock<Result>(
-        on directory: FilePath, until deadline: Deadline, lockedFile: FilePath,
-        _ body: () throws(HtpasswdError) -> Result
-    ) throws(HtpasswdError) -> Result {
-        let fd: CInt
-        do {
-            fd = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
-        } catch {
-            throw error.at(directory)
-        }
-        // Closing the descriptor releases the lock, on every path.
-        defer { close(fd) }
-        try lock(fd, path: directory, until: deadline, lockedFile: lockedFile)
-        return try body()
-    }
-
-    /// Takes an exclusive lock (a shared one if `shared`: readers that keep edits out) on the open file
-    /// `fd`, waiting until `deadline`. The lock lasts until every descriptor of that open file is closed.
+    /// - Throws: ``HtpasswdError/lockTimeout(path:seconds:holder:)`` at `deadline`, naming the holder;
+    ///   ``HtpasswdError/system(_:path:errno:)`` if the lock cannot be taken at all (a descriptor not open for
+    ///   writing asks for a write lock: `EBADF`).
     static func lock(
-        _ fd: CInt, path: FilePath, until deadline: Deadline, lockedFile: FilePath, shared: Bool = false
+        _ fd: CInt, path: FilePath, until deadline: Deadline, shared: Bool = false,
+        waiting: (@Sendable (FilePath, LockHolder?) -> Void)? = nil
     ) throws(HtpasswdError) {
         var pause: Double = 0.0005
+        var told = false
         while true {
-            if flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0 { return }
+            var request = flock()
+            request.l_type = Int16(shared ? F_RDLCK : F_WRLCK)
+            request.l_whence = Int16(SEEK_SET)
+            if fcntl(fd, setCommand, &request) == 0 { return }
             let code = errno
-            if code != EWOULDBLOCK && code != EINTR {
+            if code != EAGAIN && code != EACCES && code != EINTR {
                 throw .system(.lock, path: path, errno: Errno(rawValue: code))
             }
-            let left = deadline.instant - now()
-            if left <= 0 { throw .lockTimeout(path: lockedFile, seconds: deadline.timeout) }
+            let now = now()
+            if now >= deadline.instant {
+                throw .lockTimeout(path: path, seconds: deadline.timeout, holder: holder(of: fd, shared: shared))
+            }
+            if !told, now - deadline.start >= 1, let waiting {
+                told = true
+                waiting(path, holder(of: fd, shared: shared))
+            }
             // Short, growing, jittered naps: many waiters do not wake in step.
             let jitter = Double(UInt8.random(in: 0...255)) / 255
-            var nap = timespec(tv_sec: 0, tv_nsec: Int((min(pause * (0.5 + jitter), left)) * 1e9))
+            var nap = timespec(tv_sec: 0, tv_nsec: Int((min(pause * (0.5 + jitter), deadline.instant - now)) * 1e9))
             nanosleep(&nap, nil)
             pause = min(pause * 2, 0.02)
+        }
+    }
+
+    /// The process holding a lock that conflicts with the one wanted on `fd`: the pid `F_OFD_GETLK` reports
+    /// for a POSIX lock, else (an open file description lock, which has no pid) the process with a
+    /// descriptor of the same file whose `/proc/PID/fdinfo` lists a lock. Nil if none is found.
+    static func holder(of fd: CInt, shared: Bool) -> LockHolder? {
+        var query = flock()
+        query.l_type = Int16(shared ? F_RDLCK : F_WRLCK)
+        query.l_whence = Int16(SEEK_SET)
+        guard fcntl(fd, getCommand, &query) == 0, query.l_type != Int16(F_UNLCK) else { return nil }
+        if query.l_pid > 0 { return LockHolder(processID: query.l_pid, command: command(of: query.l_pid)) }
+        guard let file = FileID(fd) else { return nil }
+        let own = getpid()
+        var found: LockHolder?
+        Namespaces.forEachProcess { pid in
+            guard found == nil, pid != own else { return }
+            let directory = "/proc/\(pid)/fdinfo"
+            guard let listing = opendir(directory) else { return }
+            defer { closedir(listing) }
+            while found == nil, let entry = readdir(listing) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard let number = Int32(name) else { continue }
+                var info = stat()
+                guard stat("/proc/\(pid)/fd/\(number)", &info) == 0, FileID(info) == file else { continue }
+                let text = readSmallFile("\(directory)/\(name)")
+                if text.contains("lock:") { found = LockHolder(processID: pid, command: command(of: pid)) }
+            }
+        }
+        return found
+    }
+
+    private static func command(of pid: Int32) -> String {
+        var text = readSmallFile("/proc/\(pid)/comm")
+        while text.last == "\n" { text.removeLast() }
+        return text
+    }
+
+    private static func readSmallFile(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "" }
+        return Syscall.closeAfter(fd) { fd in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = read(fd, &buffer, buffer.count)
+            return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
         }
     }
 

@@ -5,7 +5,7 @@ import SystemPackage
 /// The system calls htpass makes on files, named for messages and for code that must tell failures apart
 /// (an enum rather than text: control flow never compares strings).
 public enum SystemCall: String, Equatable, Hashable, Sendable, CaseIterable {
-    case open, read, write, sync, setMode, setOwner, rename, unlink, lock, stat, truncate, readLink, copy
+    case open, read, write, sync, setMode, setOwner, rename, link, unlink, lock, stat, truncate, readLink, copy
     case allocate, readAttribute, setAttribute, removeAttribute
 
     /// The action as a phrase for "Cannot ... 'PATH'".
@@ -18,6 +18,7 @@ public enum SystemCall: String, Equatable, Hashable, Sendable, CaseIterable {
         case .setMode: "set the mode of"
         case .setOwner: "set the owner and group of"
         case .rename: "rename a file over"
+        case .link: "link a new file as"
         case .unlink: "remove"
         case .lock: "lock"
         case .stat: "look up"

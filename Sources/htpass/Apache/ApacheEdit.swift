@@ -35,7 +35,8 @@ enum ApacheEdit {
     static func set(_ hash: [UInt8], for user: UserName, in path: String, fresh: Bool, mode: UInt32)
         throws(HtpasswdError) -> SetResult
     {
-        let store = HtpasswdStore(path: path)
+        var store = HtpasswdStore(path: path)
+        store.lockWaiting = Output.lockWaiting
         if !fresh, try firstInvalidLine(in: store) != nil { return .invalidFile }
         var changes = HtpasswdChanges()
         changes.set(try PasswordHash(hash), for: user)
@@ -46,7 +47,8 @@ enum ApacheEdit {
 
     /// Removes every line of `user`.
     static func delete(_ user: [UInt8], from path: String) throws(HtpasswdError) -> DeleteResult {
-        let store = HtpasswdStore(path: path)
+        var store = HtpasswdStore(path: path)
+        store.lockWaiting = Output.lockWaiting
         if try firstInvalidLine(in: store) != nil { return .invalidFile }
         var changes = HtpasswdChanges()
         changes.remove(user)

@@ -37,7 +37,8 @@ extension Htpass {
 
         func run() throws {
             let path = RawArguments.path(file)
-            let store = HtpasswdStore(path: path, lockTimeout: lockTimeout)
+            var store = HtpasswdStore(path: path, lockTimeout: lockTimeout)
+            store.lockWaiting = Output.lockWaiting
             if try store.finishInterruptedEdit() {
                 Output.note("Finished the interrupted edit of '\(path.display)'")
             } else {

@@ -196,7 +196,9 @@ struct EditChoice: Equatable, Sendable {
 
     /// The store for `path`, with these settings.
     func store(_ path: FilePath) throws -> HtpasswdStore {
-        HtpasswdStore(path: path, lockTimeout: lockTimeout, writeMode: try writeMode ?? Self.environmentWriteMode())
+        var store = HtpasswdStore(path: path, lockTimeout: lockTimeout, writeMode: try writeMode ?? Self.environmentWriteMode())
+        store.lockWaiting = Output.lockWaiting
+        return store
     }
 
     /// `$HTPASS_WRITE_MODE`, or auto; an unknown value is a usage error.

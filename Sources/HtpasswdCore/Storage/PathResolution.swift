@@ -1,0 +1,274 @@
+import CLinux
+import Glibc
+import SystemPackage
+
+/// A path resolved once, safely: the directory that holds the file, open, and the file's name in it.
+///
+/// Everything the store does afterwards is relative to ``directory`` (`openat`, `renameat`, `linkat`,
+/// `unlinkat`, all without following a final link), so a directory or link swapped after the walk cannot
+/// send a write elsewhere. The caller owns ``directory`` and closes it (``PathResolution/withResolved(_:_:)``).
+struct ResolvedPath {
+    /// The directory, open with `O_RDONLY | O_DIRECTORY` where it may be read (so it can be synced), and
+    /// with `O_PATH` otherwise.
+    var directory: CInt
+    /// Its status, for the owner rule the file must also pass (``PathResolution/checkTransition(from:to:at:)``).
+    var directoryInfo: stat
+    /// The file's name in ``directory``: never a link (one is followed during the walk).
+    var name: FilePath.Component
+    /// The path the walk arrived at (links followed), for messages and the journal's mark.
+    var path: FilePath
+    /// Why the directory could not be opened for reading (it is then open with `O_PATH`, which cannot be
+    /// synced); nil when it could.
+    var unreadable: Errno? = nil
+
+    /// Syncs the directory, so that a name created or removed in it survives a power cut.
+    func syncDirectory() throws(SystemError) {
+        if let unreadable { throw SystemError(.open, errno: unreadable.rawValue) }
+        try Syscall.syncDirectory(fd: directory)
+    }
+}
+
+/// Why a path was refused (``HtpasswdError/unsafePath(path:at:refusal:)``).
+public enum PathRefusal: Equatable, Sendable {
+    /// A symbolic link in a sticky, world-writable directory (`/tmp`) owned by neither the caller nor the
+    /// directory's owner: the kernel's `protected_symlinks` rule, applied whatever the sysctl says.
+    case protectedSymlink(linkOwner: UInt32, directoryOwner: UInt32)
+    /// A step from a directory or link owned by `fromOwner` (neither root nor the caller) to something owned
+    /// by another user, `toOwner`: `fromOwner` could put anything there (systemd's "unsafe transition").
+    case unsafeTransition(fromOwner: UInt32, toOwner: UInt32)
+}
+
+/// The walk from a path to a ``ResolvedPath``, in the manner of systemd's `chase()` with `CHASE_SAFE` and of
+/// `sudoedit`: component by component with `openat(O_PATH | O_NOFOLLOW)`, following a symbolic link only
+/// where the kernel's `protected_symlinks` rule would, refusing any step out of a directory or link that a
+/// user other than root and the caller owns into something owned by someone else.
+///
+/// The rules protect a caller with more rights (root) from a path someone else controls: a link planted in
+/// `/tmp`, a directory a user owns in which root edits a file of another user, a link that turns a user's
+/// directory into a way to `/etc`. Root's own links and a user's links used by that user pass.
+enum PathResolution {
+    /// Linux's `O_PATH`, which Swift's Glibc module does not export.
+    static let pathOnly: CInt = 0o10000000
+    /// At most this many symbolic links are followed (the kernel's own limit).
+    static let maximumLinks = 40
+
+    /// Resolves `path`, runs `body` with the result, and closes the directory on every path.
+    static func withResolved<Result>(
+        _ path: FilePath, finalMayBeDirectory: Bool = false, _ body: (ResolvedPath) throws(HtpasswdError) -> Result
+    ) throws(HtpasswdError) -> Result {
+        let resolved = try resolve(path, finalMayBeDirectory: finalMayBeDirectory)
+        return try Syscall.closeAfter(resolved.directory) { (_) throws(HtpasswdError) -> Result in try body(resolved) }
+    }
+
+    /// Walks `path`. The result's directory is open: the caller closes it. A path whose last component is a
+    /// directory is refused unless `finalMayBeDirectory` (for ``Placement``, which reports it).
+    ///
+    /// - Throws: ``HtpasswdError/unsafePath(path:at:refusal:)`` for a step the rules refuse;
+    ///   ``HtpasswdError/fileNotFound(path:)`` when a directory on the way is missing;
+    ///   ``HtpasswdError/notRegularFile(path:)`` when the path names a directory; a system error otherwise.
+    static func resolve(_ path: FilePath, finalMayBeDirectory: Bool = false) throws(HtpasswdError) -> ResolvedPath {
+        guard !path.isEmpty else { throw .fileNotFound(path: path) }
+        var pending = Array(path.components.reversed())
+        var walked = FilePath(path.isAbsolute ? "/" : ".")
+        var current = try openStart(path.isAbsolute ? "/" : ".", for: path)
+        var currentInfo: stat
+        do throws(SystemError) { currentInfo = try Syscall.fstat(current) } catch {
+            close(current)
+            throw error.at(walked)
+        }
+        var links = 0
+        // `current` is owned here until it is handed out or replaced.
+        do throws(HtpasswdError) {
+            while let component = pending.popLast() {
+                switch component.kind {
+                case .currentDirectory:
+                    continue
+                case .parentDirectory:
+                    let parent = try open(component, in: current, at: path, flags: O_DIRECTORY)
+                    let parentInfo = try status(parent, at: path)
+                    // Going up out of someone else's directory into another's is a transition too.
+                    if let refusal = refusal(from: currentInfo, to: parentInfo) {
+                        close(parent)
+                        throw HtpasswdError.unsafePath(path: path, at: walked, refusal: refusal)
+                    }
+                    close(current)
+                    (current, currentInfo) = (parent, parentInfo)
+                    walked = walked.lexicallyNormalized().removingLastComponent()
+                    if walked.isEmpty { walked = "." }
+                    continue
+                case .regular:
+                    break
+                }
+                let here = walked.appending(component)
+                let child: CInt
+                do throws(HtpasswdError) {
+                    child = try open(component, in: current, at: path, flags: 0)
+                } catch {
+                    // A missing last component is a file to create; a missing directory is a missing file.
+                    if case .system(_, _, let errno) = error, errno == .noSuchFileOrDirectory {
+                        if pending.isEmpty { return try finish(current, currentInfo, component, here) }
+                        throw HtpasswdError.fileNotFound(path: path)
+                    }
+                    throw error
+                }
+                let childInfo: stat
+                do throws(HtpasswdError) { childInfo = try status(child, at: path) } catch {
+                    close(child)
+                    throw error
+                }
+                if let refusal = refusal(from: currentInfo, to: childInfo) {
+                    close(child)
+                    throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
+                }
+                switch childInfo.st_mode & S_IFMT {
+                case S_IFLNK:
+                    defer { close(child) }
+                    links += 1
+                    guard links <= maximumLinks else {
+                        throw HtpasswdError.system(.readLink, path: here, errno: .tooManySymbolicLinkLevels)
+                    }
+                    // The kernel's protected_symlinks: in a sticky world-writable directory, only the
+                    // caller's own links and the directory owner's are followed.
+                    let mode = currentInfo.st_mode
+                    if mode & S_ISVTX != 0, mode & 0o002 != 0, childInfo.st_uid != geteuid(),
+                        childInfo.st_uid != currentInfo.st_uid
+                    {
+                        throw HtpasswdError.unsafePath(
+                            path: path, at: here,
+                            refusal: .protectedSymlink(linkOwner: childInfo.st_uid, directoryOwner: currentInfo.st_uid))
+                    }
+                    // A /proc "magic" link (/proc/PID/root, /proc/PID/cwd) leads to an object, not a path:
+                    // the kernel follows it; the rules above and the owner rule below still apply.
+                    if isProcLink(child) {
+                        let target = try open(component, in: current, at: path, flags: O_DIRECTORY, following: true)
+                        let targetInfo: stat
+                        do throws(HtpasswdError) { targetInfo = try status(target, at: path) } catch {
+                            close(target)
+                            throw error
+                        }
+                        if let refusal = refusal(from: childInfo, to: targetInfo) {
+                            close(target)
+                            throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
+                        }
+                        close(current)
+                        (current, currentInfo) = (target, targetInfo)
+                        walked = here
+                        if pending.isEmpty { throw HtpasswdError.notRegularFile(path: path) }
+                        continue
+                    }
+                    let destination = try readLink(child, at: path)
+                    pending.append(contentsOf: destination.components.reversed())
+                    if destination.isAbsolute {
+                        let root = try openStart("/", for: path)
+                        let rootInfo: stat
+                        do throws(HtpasswdError) { rootInfo = try status(root, at: "/") } catch {
+                            close(root)
+                            throw error
+                        }
+                        if let refusal = refusal(from: childInfo, to: rootInfo) {
+                            close(root)
+                            throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
+                        }
+                        close(current)
+                        (current, currentInfo) = (root, rootInfo)
+                        walked = "/"
+                    } else if let refusal = refusal(from: childInfo, to: currentInfo) {
+                        throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
+                    }
+                case S_IFDIR where !pending.isEmpty:
+                    close(current)
+                    (current, currentInfo) = (child, childInfo)
+                    walked = here
+                default:
+                    close(child)
+                    if pending.isEmpty {
+                        if childInfo.st_mode & S_IFMT == S_IFDIR && !finalMayBeDirectory {
+                            throw HtpasswdError.notRegularFile(path: path)
+                        }
+                        return try finish(current, currentInfo, component, here)
+                    }
+                    throw HtpasswdError.system(.open, path: path, errno: .notDirectory)
+                }
+            }
+            // The path ends in a directory ("/", ".", "dir/..").
+            throw HtpasswdError.notRegularFile(path: path)
+        } catch {
+            close(current)
+            throw error
+        }
+    }
+
+    /// Why the step from `from` (a directory or link) to `to` is refused; nil when it is safe: `from`
+    /// belongs to root or the caller, or `to` has the same owner as `from`.
+    static func refusal(from: stat, to: stat) -> PathRefusal? { refusal(from: from, toOwner: to.st_uid) }
+
+    /// ``refusal(from:to:)`` for something owned by `owner`: also for a file about to be created, which
+    /// would belong to the caller, so that root creates no file it would then refuse to edit.
+    static func refusal(from: stat, toOwner owner: uid_t) -> PathRefusal? {
+        guard from.st_uid != 0, from.st_uid != geteuid(), from.st_uid != owner else { return nil }
+        return .unsafeTransition(fromOwner: from.st_uid, toOwner: owner)
+    }
+
+    /// Checks the last step, from the directory to the file as it was opened (it may have been swapped since
+    /// the walk looked at it).
+    static func checkTransition(from resolved: ResolvedPath, to info: stat, at path: FilePath) throws(HtpasswdError) {
+        if let refusal = refusal(from: resolved.directoryInfo, to: info) {
+            throw .unsafePath(path: path, at: resolved.path, refusal: refusal)
+        }
+    }
+
+    /// The directory the walk ended in, reopened for reading where it may be (to sync it), and the name.
+    private static func finish(
+        _ directory: CInt, _ info: stat, _ name: FilePath.Component, _ path: FilePath
+    ) throws(HtpasswdError) -> ResolvedPath {
+        var readable: CInt
+        repeat { readable = Glibc.openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) } while readable < 0
+            && errno == EINTR
+        guard readable >= 0 else {
+            // Searchable but not readable (mode 0711): enough to open the file; an edit that must sync the
+            // directory then fails there (EBADF). Any other failure is one.
+            if errno == EACCES || errno == EPERM {
+                return ResolvedPath(
+                    directory: directory, directoryInfo: info, name: name, path: path,
+                    unreadable: Errno(rawValue: errno))
+            }
+            throw HtpasswdError.system(.open, path: path.split.directory, errno: Errno(rawValue: errno))
+        }
+        close(directory)
+        return ResolvedPath(directory: readable, directoryInfo: info, name: name, path: path)
+    }
+
+    private static func openStart(_ start: FilePath, for path: FilePath) throws(HtpasswdError) -> CInt {
+        do throws(SystemError) { return try Syscall.open(start, pathOnly | O_DIRECTORY) } catch {
+            throw error.at(start)
+        }
+    }
+
+    /// Errors name `path`, the whole path as the caller gave it.
+    private static func open(
+        _ component: FilePath.Component, in directory: CInt, at path: FilePath, flags: CInt, following: Bool = false
+    ) throws(HtpasswdError) -> CInt {
+        do throws(SystemError) {
+            return try Syscall.open(in: directory, component, pathOnly | (following ? 0 : O_NOFOLLOW) | flags)
+        } catch {
+            throw error.at(path)
+        }
+    }
+
+    /// Whether the link open as `fd` is in procfs, where links are the kernel's own.
+    private static func isProcLink(_ fd: CInt) -> Bool { htpass_is_procfs(fd) == 1 }
+
+    private static func status(_ fd: CInt, at path: FilePath) throws(HtpasswdError) -> stat {
+        do throws(SystemError) { return try Syscall.fstat(fd) } catch { throw error.at(path) }
+    }
+
+    /// The target of the link open (`O_PATH | O_NOFOLLOW`) as `fd`.
+    private static func readLink(_ fd: CInt, at path: FilePath) throws(HtpasswdError) -> FilePath {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = Glibc.readlinkat(fd, "", &buffer, buffer.count - 1)
+        guard length >= 0 else { throw .system(.readLink, path: path, errno: Errno(rawValue: errno)) }
+        guard length > 0 else { throw .system(.readLink, path: path, errno: .noSuchFileOrDirectory) }
+        buffer[length] = 0
+        return FilePath(platformString: Array(buffer[...length]))
+    }
+}
