@@ -17,9 +17,13 @@
 // the environment and argv after it. With /proc mounted nothing changes but where argv is taken
 // from: the same array.
 
+#include "CStartup.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 // Swift runtime (CommandLine.cpp): what CommandLine.arguments, argc and unsafeArgv return from then
@@ -41,4 +45,13 @@ __attribute__((constructor(101), used)) static void htpass_startup(int argc, cha
         int length = snprintf(extended, sizeof extended, "%s,swift-backtrace=", settings);
         if (length > 0 && (size_t)length < sizeof extended) setenv("SWIFT_BACKTRACE", extended, 1);
     }
+}
+
+// Not in the constructor above: that one is linked into every program built with this target (the test
+// bundles too), and a test runner must keep its own core files and its ptrace-ability. htpass calls this
+// first in main(), before it reads an argument, a password or a file.
+void htpass_protect_process(void) {
+    struct rlimit none = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &none);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

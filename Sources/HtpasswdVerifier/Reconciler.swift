@@ -96,6 +96,9 @@ public struct Reconciler: Sendable {
         public var written = false
         /// How it was written, when it was.
         public var write: HtpasswdStore.WriteReport?
+        /// Whether an interrupted in-place edit of the file was finished first (see
+        /// ``/HtpasswdCore/HtpasswdStore/finishInterruptedEdit()``), in a dry run too.
+        public var finishedInterruptedEdit = false
 
         /// Whether anything differs from the desired state.
         public var hasChanges: Bool { !added.isEmpty || !changed.isEmpty || !removed.isEmpty }
@@ -104,19 +107,26 @@ public struct Reconciler: Sendable {
             lhs.added == rhs.added && lhs.changed.map(\.user) == rhs.changed.map(\.user)
                 && lhs.changed.map(\.reason) == rhs.changed.map(\.reason) && lhs.removed == rhs.removed
                 && lhs.unchanged == rhs.unchanged && lhs.written == rhs.written && lhs.write == rhs.write
+                && lhs.finishedInterruptedEdit == rhs.finishedInterruptedEdit
         }
     }
 
     /// Brings the file to `desired`: one locked write, or none.
+    ///
+    /// An interrupted in-place edit of the file is finished first, in a dry run too, as every reader that
+    /// may write the file does: planned against that edit's journal (what the readers see when they cannot
+    /// finish it), a run would find nothing to do while the file still held the lines the edit replaces.
+    /// If it cannot be finished, nothing is planned and the error says so.
     ///
     /// - Parameters:
     ///   - desired: The users, each once.
     ///   - creation: ``/HtpasswdCore/HtpasswdStore/Creation/createIfMissing`` to create a missing file.
     ///   - attributes: Mode and group if the edit creates the file.
     ///   - dryRun: Only say what would change (no new hash is computed).
-    /// - Throws: A hashing error (the desired state holds a password the hasher refuses), or a file error.
-    ///   A hash in `desired` is written as it is, even one no password matches: check `desired` with
-    ///   ``DesiredUser/validate(_:hasher:targets:)`` first.
+    /// - Throws: A hashing error (the desired state holds a password the hasher refuses), or a file error:
+    ///   ``/HtpasswdCore/HtpasswdError/interruptedEditNotFinished(path:journal:failure:)`` when an interrupted
+    ///   edit cannot be finished. A hash in `desired` is written as it is, even one no password matches: check
+    ///   `desired` with ``DesiredUser/validate(_:hasher:targets:)`` first.
     public func apply(
         _ desired: [DesiredUser], creation: HtpasswdStore.Creation = .mustExist,
         attributes: HtpasswdStore.NewFileAttributes = HtpasswdStore.NewFileAttributes(), dryRun: Bool = false
@@ -124,10 +134,12 @@ public struct Reconciler: Sendable {
         for user in desired {
             if case .password(let password) = user.credential { try hasher.check(password) }
         }
+        let finished = try finishInterruptedEdit()
         var attempts = 0
         while true {
             attempts += 1
-            let (plan, result) = try self.plan(desired, creation: creation)
+            var (plan, result) = try self.plan(desired, creation: creation)
+            result.finishedInterruptedEdit = finished
             if dryRun || (!result.hasChanges && !plan.dedupes && plan.exists) { return result }
             var changes = HtpasswdChanges()
             changes.removesUnlisted = removesOthers
@@ -151,6 +163,26 @@ public struct Reconciler: Sendable {
             } catch .changedSinceRead where attempts < 5 {
                 continue  // Someone edited those users meanwhile: plan again against the new file.
             }
+        }
+    }
+
+    /// Finishes an interrupted in-place edit of the file under its lock, if one is pending; whether it did.
+    ///
+    /// - Throws: ``/HtpasswdCore/HtpasswdError/interruptedEditNotFinished(path:journal:failure:)`` when it
+    ///   cannot, as an edit of the store does: that edit is an earlier one, and this one has not begun.
+    private func finishInterruptedEdit() throws(HtpasswdError) -> Bool {
+        do throws(HtpasswdError) {
+            return try store.finishInterruptedEdit()
+        } catch .editPending(let path, let journal, let failure) {
+            throw .interruptedEditNotFinished(path: path, journal: journal, failure: failure)
+        } catch {
+            // No file, perhaps not even its directory (which the lock needs): no content of it can be half
+            // written, and the plan says what is missing (or creates it) as it would without this.
+            var info = stat()
+            if store.path.withPlatformString({ stat($0, &info) }) != 0 && (errno == ENOENT || errno == ENOTDIR) {
+                return false
+            }
+            throw error
         }
     }
 

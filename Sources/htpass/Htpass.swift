@@ -1,4 +1,5 @@
 import ArgumentParser
+import CStartup
 
 /// `htpass`: create, edit, check and list htpasswd files.
 @main
@@ -53,11 +54,14 @@ struct Htpass: ParsableCommand {
 
     /// Owns the exit statuses: see ``ExitStatus``.
     static func main() {
+        // Before anything is read: no core file, and no ptrace by another process of the same user.
+        htpass_protect_process()
         runAndExit(nil)
     }
 
     /// Owns the exit statuses: see ``ExitStatus``.
     static func main(_ arguments: [String]?) {
+        htpass_protect_process()
         runAndExit(arguments)
     }
 }

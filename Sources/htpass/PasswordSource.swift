@@ -60,7 +60,9 @@ extension PasswordChoice {
             password = Password(
                 bytes: try SecureRandom.string(count: count, alphabet: PasswordGeneration.alphabet), generated: true)
         case .stdin:
-            password = Password(bytes: Self.withoutLineEnding(try Self.readAll(STDIN_FILENO, name: "standard input")))
+            var bytes = try Self.readAll(STDIN_FILENO, name: "standard input")
+            Self.removeLineEnding(&bytes)
+            password = Password(bytes: bytes)
         case .file(let passwordFile):
             let fd = open(passwordFile, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
@@ -68,7 +70,9 @@ extension PasswordChoice {
                     .fileProblem, "Cannot open the password file '\(passwordFile)': \(Errno(rawValue: errno))")
             }
             defer { close(fd) }
-            password = Password(bytes: Self.withoutLineEnding(try Self.readAll(fd, name: passwordFile)))
+            var bytes = try Self.readAll(fd, name: passwordFile)
+            Self.removeLineEnding(&bytes)
+            password = Password(bytes: bytes)
         case .environment(let passwordEnv):
             guard let value = getenv(passwordEnv) else {
                 throw CommandError(
@@ -76,8 +80,9 @@ extension PasswordChoice {
                     "The environment variable '\(passwordEnv)' is not set; export it, or choose another password source"
                 )
             }
-            password = Password(
-                bytes: Array(UnsafeBufferPointer(start: value, count: strlen(value))).map { UInt8(bitPattern: $0) })
+            // One copy, straight into the array. The variable itself stays in this process's environment,
+            // which no child gets (SystemGroup) and which only root may read (htpass is not dumpable).
+            password = Password(bytes: Array(UnsafeRawBufferPointer(start: value, count: strlen(value))))
         case .prompt:
             password = Password(bytes: try prompt(for: purpose))
         }
@@ -98,9 +103,15 @@ extension PasswordChoice {
             return first
         case .set(let user, _):
             let label = user.map { "New password for \($0): " } ?? "New password: "
-            guard let first = Terminal.readSecret(prompt: label) else { throw noTerminal }
-            guard let second = Terminal.readSecret(prompt: "Type it again: ") else { throw noTerminal }
-            guard first == second else {
+            guard var first = Terminal.readSecret(prompt: label) else { throw noTerminal }
+            guard var second = Terminal.readSecret(prompt: "Type it again: ") else {
+                wipe(&first)
+                throw noTerminal
+            }
+            let same = first == second
+            wipe(&second)
+            guard same else {
+                wipe(&first)
                 throw CommandError(.rejectedInput, "The two passwords differ; nothing was changed, try again")
             }
             return first
@@ -112,25 +123,30 @@ extension PasswordChoice {
         return false
     }
 
-    /// `bytes` less one trailing `\n` or `\r\n`.
-    static func withoutLineEnding(_ bytes: [UInt8]) -> [UInt8] {
-        var bytes = bytes
+    /// Removes one trailing `\n` or `\r\n` from `bytes`, in place: a copy would leave the password in the
+    /// storage it came from.
+    static func removeLineEnding(_ bytes: inout [UInt8]) {
         if bytes.last == UInt8(ascii: "\n") {
             bytes.removeLast()
             if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
         }
-        return bytes
     }
 
+    /// All of `fd`. A password of up to 4096 bytes is read into one chunk and one result that never grows
+    /// (growing would leave the shorter storage behind, unwiped); the chunk is wiped.
     private static func readAll(_ fd: CInt, name: String) throws -> [UInt8] {
-        var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
+        defer { wipe(&chunk) }
+        var result: [UInt8] = []
+        result.reserveCapacity(chunk.count)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
+                let code = errno
+                wipe(&result)
                 throw CommandError(
-                    .fileProblem, "Cannot read the password from '\(name)': \(Errno(rawValue: errno))")
+                    .fileProblem, "Cannot read the password from '\(name)': \(Errno(rawValue: code))")
             }
             if n == 0 { return result }
             result.append(contentsOf: chunk[..<n])
@@ -159,9 +175,21 @@ struct PasswordGeneration: ParsableArguments {
 }
 
 /// A password as bytes, and whether htpass made it (then it is printed once, after success).
-struct Password {
-    var bytes: [UInt8]
-    var generated = false
+///
+/// A class, so that all its copies (in the request, in ``NewPassword``) are one storage, wiped when the last
+/// of them goes: a command's `run()` returns (or throws) before htpass exits, so that is before exit.
+final class Password {
+    private(set) var bytes: [UInt8]
+    let generated: Bool
+
+    init(bytes: [UInt8], generated: Bool = false) {
+        self.bytes = bytes
+        self.generated = generated
+    }
+
+    deinit {
+        wipe(&bytes)
+    }
 
     /// Prints a generated password on standard output; does nothing for a password that was given.
     func printIfGenerated() {

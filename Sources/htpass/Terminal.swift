@@ -9,7 +9,8 @@ enum Terminal {
 
     /// Prints `prompt` on the terminal and reads one line without echo, without its line ending.
     ///
-    /// - Returns: The bytes typed, or nil if the terminal cannot be opened.
+    /// - Returns: The bytes typed, or nil if the terminal cannot be opened. The caller owns them and wipes
+    ///   them (``wipe(_:)``) when done.
     static func readSecret(prompt: String) -> [UInt8]? {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { return nil }
@@ -37,7 +38,10 @@ enum Terminal {
             }
         }
 
+        // Room for any password a format takes, so that the line never moves to larger storage, leaving the
+        // characters typed so far behind in freed memory; the caller wipes it.
         var line: [UInt8] = []
+        line.reserveCapacity(4096)
         var byte: UInt8 = 0
         while true {
             let n = read(fd, &byte, 1)

@@ -7,9 +7,15 @@ import Glibc
 /// /etc/nsswitch.conf (libnss_systemd...) against a second, shared libc, and a lookup that reaches one
 /// crashes. So the `files` source, /etc/group, is read here, where www-data and nginx are; any other
 /// source (systemd, LDAP, sssd) is asked through `getent group`, a separate, dynamically linked process.
-public enum SystemGroup {
+///
+/// That process is the only one htpass starts, and it gets nothing of htpass's: it is run by absolute path
+/// (htpass often runs as root with a `PATH` someone else set, through `sudo -E` or a script), with an empty
+/// environment (the variable `--password-env` names holds a password; `LD_PRELOAD` and `LD_LIBRARY_PATH`
+/// would choose the child's code), and with standard input from `/dev/null`. htpass opens every file with
+/// `O_CLOEXEC`, so the child inherits none of them.
+package enum SystemGroup {
     /// The id of the group called `name`, or of the group whose decimal id is `name`; nil if there is none.
-    public static func id(named name: String) -> UInt32? {
+    package static func id(named name: String) -> UInt32? {
         let records = fileRecords()
         if let record = records.first(where: { $0.name == name }) { return record.id }
         if let number = UInt32(name), records.contains(where: { $0.id == number }) { return number }
@@ -17,12 +23,12 @@ public enum SystemGroup {
     }
 
     /// The name of the group with id `id`, or its number as text.
-    public static func name(of id: UInt32) -> String {
+    package static func name(of id: UInt32) -> String {
         fileRecords().first(where: { $0.id == id })?.name ?? getent(String(id))?.name ?? String(id)
     }
 
     /// The ids of the groups in /etc/group that list `user` as a member (its supplementary groups).
-    public static func memberships(of user: String) -> [UInt32] {
+    package static func memberships(of user: String) -> [UInt32] {
         let fd = open("/etc/group", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return [] }
         defer { close(fd) }
@@ -72,19 +78,22 @@ public enum SystemGroup {
 
     /// `getent group KEY`: the first record it prints, or nil if it finds none or cannot run.
     private static func getent(_ key: String) -> Record? {
+        guard let program = getentPath else { return nil }
         var pipeEnds: [CInt] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { return nil }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], STDOUT_FILENO)
         posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
         let arguments: [UnsafeMutablePointer<CChar>?] =
-            ["getent", "group", key].map { (word: String) in strdup(word) } + [nil]
+            [program, "group", key].map { (word: String) in strdup(word) } + [nil]
         defer { arguments.forEach { free($0) } }
+        let environment: [UnsafeMutablePointer<CChar>?] = [nil]
         var pid = pid_t()
-        let spawned = posix_spawnp(&pid, "getent", &actions, nil, arguments, environ)
+        let spawned = posix_spawn(&pid, program, &actions, nil, arguments, environment)
         close(pipeEnds[1])
         defer { close(pipeEnds[0]) }
         guard spawned == 0 else { return nil }
@@ -93,6 +102,12 @@ public enum SystemGroup {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         guard status == 0 else { return nil }
         return records(in: output).first
+    }
+
+    /// Where `getent` is: `/usr/bin/getent` (every distribution with a merged /usr, and most without), else
+    /// `/bin/getent`; never a search of `PATH`. nil if neither is there.
+    private static var getentPath: String? {
+        ["/usr/bin/getent", "/bin/getent"].first { access($0, X_OK) == 0 }
     }
 
     private static func readAll(_ fd: CInt) -> [UInt8] {

@@ -134,7 +134,8 @@ enum ApacheCompat {
         }
         guard let entry = lookup.entry else { throw ApacheFailure(.verificationFailed, messages.notFound(user)) }
         if entry.hash.isEmpty && entry.extra.isEmpty { throw ApacheFailure(.invalidFile, messages.emptyHash(user)) }
-        let password = try ApachePassword.toVerify(commandLine, messages)
+        var password = try ApachePassword.toVerify(commandLine, messages)
+        defer { wipePassword(&password, commandLine) }
         guard Verifier().verify(password, against: entry.hash) == .match else {
             throw ApacheFailure(.verificationFailed, messages.verificationFailed)
         }
@@ -163,7 +164,8 @@ enum ApacheCompat {
             throw ApacheFailure(.algorithmRefused, messages.plainRefused)
         }
         if commandLine.cost != nil && cost == nil && rounds == nil { Output.standardError(messages.costIgnored) }
-        let password = try ApachePassword.new(commandLine, messages)
+        var password = try ApachePassword.new(commandLine, messages)
+        defer { wipePassword(&password, commandLine) }
         if let cost, !(4...(Target.apache.profile.bcryptCostLimit(for: "y") ?? 31)).contains(cost) {
             throw ApacheFailure(.verificationFailed, messages.cost(cost))
         }
@@ -179,6 +181,12 @@ enum ApacheCompat {
             }
             throw ApacheFailure(.verificationFailed, messages.hashingFailed(error))
         }
+    }
+
+    /// Wipes a password read from standard input or the terminal. A `-b` password is left alone: it is in the
+    /// arguments, and `password` shares its storage with `commandLine`'s copy, so a wipe would only copy it.
+    private static func wipePassword(_ password: inout [UInt8], _ commandLine: ApacheCommandLine) {
+        if commandLine.passwordSource != .argument { wipe(&password) }
     }
 
     // MARK: Errors

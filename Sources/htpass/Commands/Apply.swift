@@ -90,8 +90,10 @@ extension Htpass {
             // Warnings about the format only when something is hashed with it (a re-run that changes
             // nothing stays quiet).
             let (hasher, targets) = try hashing.choice.hasher(warn: false)
-            let bytes = try Self.readSpec(spec)
-            let desired: [DesiredUser]
+            var bytes = try Self.readSpec(spec)
+            defer { wipe(&bytes) }
+            var desired: [DesiredUser] = []
+            defer { Self.wipePasswords(&desired) }
             do throws(DesiredUser.SpecError) {
                 desired = try DesiredUser.parseSpec(bytes, hashed: hashed, allowEmpty: allowEmpty)
                 try DesiredUser.validate(desired, hasher: hasher, targets: targets)
@@ -109,6 +111,9 @@ extension Htpass {
                 store: try edit.choice().store(path), hasher: hasher, removesOthers: exclusive, jobs: jobs)
             let result = try reconciler.apply(
                 desired, creation: create ? .createIfMissing : .mustExist, attributes: attributes, dryRun: dryRun)
+            if result.finishedInterruptedEdit {
+                Output.note("Finished an interrupted edit of '\(path.display)' before this one")
+            }
             if !result.added.isEmpty || result.changed.contains(where: { $0.reason != .duplicates }) {
                 HashChoice.warn(hasher, targets: targets)
             }
@@ -128,21 +133,40 @@ extension Htpass {
                     + (dryRun ? " (dry run: nothing written)" : result.written ? "" : " (nothing to write)"))
         }
 
-        /// The SPEC's bytes: from the file, or from standard input for '-'.
+        /// Wipes the passwords of `desired` (``wipe(_:)``): each is taken out of its user first, so that the
+        /// array wiped is the only copy.
+        static func wipePasswords(_ desired: inout [DesiredUser]) {
+            for index in desired.indices {
+                guard case .password(var password) = desired[index].credential else { continue }
+                desired[index].credential = .password([])
+                wipe(&password)
+            }
+        }
+
+        /// The SPEC's bytes: from the file, or from standard input for '-'. The caller wipes them.
+        ///
+        /// The chunk read into is wiped; the result starts with room for a SPEC file's size (or 64 KiB from
+        /// standard input), since growing it would leave its smaller storage behind in freed memory, unwiped.
         static func readSpec(_ spec: String) throws -> [UInt8] {
             let fd = spec == "-" ? STDIN_FILENO : open(spec, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 throw CommandError(.fileProblem, "Cannot open the SPEC '\(spec)': \(String(cString: strerror(errno)))")
             }
             defer { if fd != STDIN_FILENO { close(fd) } }
-            var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 65536)
+            defer { wipe(&chunk) }
+            var info = stat()
+            let size = fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(max(size + 1, chunk.count))
             while true {
                 let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 guard n >= 0 else {
+                    let code = errno
+                    wipe(&bytes)
                     throw CommandError(
-                        .fileProblem, "Cannot read the SPEC '\(spec)': \(String(cString: strerror(errno)))")
+                        .fileProblem, "Cannot read the SPEC '\(spec)': \(String(cString: strerror(code)))")
                 }
                 if n == 0 { return bytes }
                 bytes += chunk[..<n]
