@@ -88,6 +88,9 @@ let package = Package(
         .testTarget(name: "ConsumerTests", dependencies: ["TestSupport"]),
         // The examples (examples/ansible, examples/pipelines) run as users run them: ansible-playbook, sh.
         .testTarget(name: "ExamplesTests", dependencies: ["TestSupport"]),
+        // Issue 16: an unprivileged user against root's htpass (planted links, lock races, forged journals),
+        // run as processes with setpriv; needs root.
+        .testTarget(name: "SecurityTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
