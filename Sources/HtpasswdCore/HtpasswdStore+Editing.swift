@@ -124,7 +124,7 @@ extension HtpasswdStore {
     ) throws(HtpasswdError) -> WriteReport {
         // One deadline for the whole wait, however many times the edit starts again.
         let deadline = FileLock.Deadline(timeout: lockTimeout)
-        while true {
+        for _ in 0..<64 {
             let report = try PathResolution.withResolved(path) { (resolved) throws(HtpasswdError) -> WriteReport? in
                 guard
                     let opened = try OpenedFile.open(
@@ -143,6 +143,8 @@ extension HtpasswdStore {
             if let report { return report }
             // Another edit created the file first: edit the file it created.
         }
+        // Created and removed again and again under this edit: something that ignores the locks is at work.
+        throw .system(.open, path: path, errno: .staleNFSFileHandle)
     }
 
     /// An edit of the file open read-write and locked as `fd`.

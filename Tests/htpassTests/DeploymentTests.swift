@@ -352,10 +352,10 @@ struct DeploymentTests {
                 try TestSupport.locate("unshare"), ["-m", "--propagation", "private", "bash", "-c", script],
                 environment: ["PW": "pw"])
         }
-        // Killed at the link that would commit its journal: the mark is set and pending, the file untouched.
+        // Killed at the call that would commit its journal (renameat2 NOREPLACE, or linkat where unsupported): the mark is set and pending, the file untouched.
         let strace = try TestSupport.locate("strace")
         let first = try container(
-            "\(strace) -f -qq -o /dev/null -e trace=linkat -e inject=linkat:signal=KILL -- \(TestSupport.htpassBinary) add \(mountPoint) bob --password-env PW -a sha1 || true"
+            "\(strace) -f -qq -o /dev/null -e trace=renameat2,linkat -e inject=renameat2,linkat:signal=KILL -- \(TestSupport.htpassBinary) add \(mountPoint) bob --password-env PW -a sha1 || true"
         )
         let mark = try #require(try TestSupport.extendedAttribute(Self.markName, of: file), "\(first.stderrText)")
         #expect(mark.hasPrefix("v2 pending "), "\(mark)")

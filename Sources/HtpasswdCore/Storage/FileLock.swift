@@ -99,7 +99,7 @@ enum FileLock {
         guard let file = FileID(fd) else { return nil }
         let own = getpid()
         var found: LockHolder?
-        Namespaces.forEachProcess { pid in
+        _ = Namespaces.forEachProcess { pid in
             guard found == nil, pid != own else { return }
             let directory = "/proc/\(pid)/fdinfo"
             guard let listing = opendir(directory) else { return }

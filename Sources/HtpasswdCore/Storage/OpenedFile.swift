@@ -28,7 +28,9 @@ struct OpenedFile {
     static func open(
         _ resolved: ResolvedPath, path: FilePath, writing: Bool, lock: Locking
     ) throws(HtpasswdError) -> OpenedFile? {
-        while true {
+        // A file replaced again and again while this waits (only a program that ignores the locks does that)
+        // is given up on rather than chased for ever.
+        for _ in 0..<64 {
             let fd: CInt
             do throws(SystemError) {
                 fd = try Syscall.open(
@@ -72,6 +74,7 @@ struct OpenedFile {
             // Replaced (or removed) while this waited: lock what is there now.
             close(fd)
         }
+        throw .system(.open, path: resolved.path, errno: .staleNFSFileHandle)
     }
 
     /// Releases a lock taken by ``open(_:path:writing:lock:)`` (closing the descriptor also does).
