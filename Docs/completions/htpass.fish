@@ -191,7 +191,7 @@ complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options 
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass apply" -eq 1' -F
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_positional "htpass apply" -eq 2' -F
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass apply" exclusive' -l 'exclusive' -d 'Remove users that SPEC does not name.'
-complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass apply" dry-run' -l 'dry-run' -d 'Say what would change; write nothing.'
+complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass apply" dry-run' -l 'dry-run' -d 'Say what would change; write nothing of its own (an interrupted edit is finished first).'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass apply" diff' -l 'diff' -d 'Print the changes, a user per line.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass apply" hashed' -l 'hashed' -d 'SPEC has user:hash lines, written as they are.'
 complete -c 'htpass' -n '__htpass_should_offer_completions_for_flags_or_options "htpass apply" json' -l 'json' -d 'Print a JSON summary on standard output.'

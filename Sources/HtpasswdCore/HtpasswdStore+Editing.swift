@@ -134,7 +134,8 @@ extension HtpasswdStore {
                     if let refusal = PathResolution.refusal(from: resolved.directoryInfo, toOwner: geteuid()) {
                         throw .unsafePath(path: path, at: resolved.path.split.directory, refusal: refusal)
                     }
-                    return try create(resolved, attributes: attributes, mustNotExist: creation == .mustNotExist, produce)
+                    return try create(
+                        resolved, attributes: attributes, mustNotExist: creation == .mustNotExist, produce)
                 }
                 return try Syscall.closeAfter(opened.descriptor) { (fd) throws(HtpasswdError) -> WriteReport? in
                     try update(resolved, fd: fd, creation: creation, produce)
@@ -181,7 +182,8 @@ extension HtpasswdStore {
             report.inPlaceReasons = [.requested]
             inPlace = true
         case .auto:
-            let placement = try Placement.detect(directory: resolved.directory, name: resolved.name, path: resolved.path)
+            let placement = try Placement.detect(
+                directory: resolved.directory, name: resolved.name, path: resolved.path)
             report.placement = placement
             report.inPlaceReasons = placement.inPlaceReasons
             inPlace = !report.inPlaceReasons.isEmpty

@@ -151,7 +151,9 @@ public struct HtpasswdStore: Sendable {
     /// nothing of the kind (or no file).
     public func journalProblem() throws(HtpasswdError) -> HtpasswdError? {
         try PathResolution.withResolved(path) { (resolved) throws(HtpasswdError) -> HtpasswdError? in
-            guard let opened = try OpenedFile.open(resolved, path: path, writing: false, lock: .none) else { return nil }
+            guard let opened = try OpenedFile.open(resolved, path: path, writing: false, lock: .none) else {
+                return nil
+            }
             return try Syscall.closeAfter(opened.descriptor) { (fd) throws(HtpasswdError) -> HtpasswdError? in
                 let context = Journal.Context(resolved: resolved, file: fd, info: opened.info)
                 switch try Journal.lookUp(context) {

@@ -330,7 +330,9 @@ struct StoreTests {
             }
             #expect(lockedPath == FilePath(path) && seconds == 0.3)
             #expect(who?.processID == holder.process.processIdentifier, "\(String(describing: who))")
-            #expect(error.description.contains("0.3 s") && error.description.contains("\(holder.process.processIdentifier)"))
+            #expect(
+                error.description.contains("0.3 s") && error.description.contains("\(holder.process.processIdentifier)")
+            )
         }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\n"))
         // Reads take no lock.

@@ -105,7 +105,9 @@ enum FileLock {
             guard let listing = opendir(directory) else { return }
             defer { closedir(listing) }
             while found == nil, let entry = readdir(listing) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 guard let number = Int32(name) else { continue }
                 var info = stat()
                 guard stat("/proc/\(pid)/fd/\(number)", &info) == 0, FileID(info) == file else { continue }

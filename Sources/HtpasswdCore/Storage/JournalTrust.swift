@@ -62,7 +62,8 @@ extension Journal {
         guard context.trusts(info.st_uid) else { return .untrusted(owner: info.st_uid) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .unusable }
         let fd: CInt
-        do throws(SystemError) { fd = try Syscall.open(in: directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
+        do throws(SystemError) { fd = try Syscall.open(in: directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch
+        {
             // Replaced by a link since: not a journal.
             if error.errno.rawValue == ELOOP { return .unusable }
             throw error.at(path)

@@ -222,7 +222,9 @@ enum PathResolution {
         _ directory: CInt, _ info: stat, _ name: FilePath.Component, _ path: FilePath
     ) throws(HtpasswdError) -> ResolvedPath {
         var readable: CInt
-        repeat { readable = Glibc.openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) } while readable < 0
+        repeat {
+            readable = Glibc.openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        } while readable < 0
             && errno == EINTR
         guard readable >= 0 else {
             // Searchable but not readable (mode 0711): enough to open the file; an edit that must sync the

@@ -32,7 +32,8 @@ final class TemporaryFile {
     static func create(for resolved: ResolvedPath) throws(HtpasswdError) -> TemporaryFile {
         let directoryPath = resolved.path.split.directory
         for _ in 0..<8 {
-            let suffix = try SecureRandom.string(count: 12, alphabet: Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8))
+            let suffix = try SecureRandom.string(
+                count: 12, alphabet: Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8))
             let name = component(prefix: ".", resolved.name, suffix: infix, suffix)
             let path = directoryPath.appending(name)
             let fd = name.withPlatformString {

@@ -47,7 +47,9 @@ extension Htpass {
         @Flag(help: "Remove users that SPEC does not name.")
         var exclusive = false
 
-        @Flag(name: .customLong("dry-run"), help: "Say what would change; write nothing.")
+        @Flag(
+            name: .customLong("dry-run"),
+            help: "Say what would change; write nothing of its own (an interrupted edit is finished first).")
         var dryRun = false
 
         @Flag(help: "Print the changes, a user per line.")

@@ -196,7 +196,8 @@ struct EditChoice: Equatable, Sendable {
 
     /// The store for `path`, with these settings.
     func store(_ path: FilePath) throws -> HtpasswdStore {
-        var store = HtpasswdStore(path: path, lockTimeout: lockTimeout, writeMode: try writeMode ?? Self.environmentWriteMode())
+        var store = HtpasswdStore(
+            path: path, lockTimeout: lockTimeout, writeMode: try writeMode ?? Self.environmentWriteMode())
         store.lockWaiting = Output.lockWaiting
         return store
     }
