@@ -193,20 +193,11 @@ extension HtpasswdStore {
                 directory: resolved.directory, name: resolved.name, path: resolved.path)
         }
 
-        var temporary: TemporaryFile?
-        defer { temporary?.close() }
-        let output = StreamEditor.Output(
-            start: { () throws(HtpasswdError) -> CInt in
-                let file = try TemporaryFile.create(for: resolved)
-                temporary = file
-                // Room for the journal's header, written once the content is known.
-                if inPlace && lseek(file.descriptor, off_t(Journal.headerSize), SEEK_SET) < 0 {
-                    throw .system(.write, path: file.path, errno: Errno(rawValue: errno))
-                }
-                return file.descriptor
-            }, path: resolved.path)
-        let produced = try produce(fd, output, false)
-        guard produced.changed, let temporary else { return report }
+        // Room for the journal's header, written once the content is known.
+        let output = TemporaryOutput(resolved, skipping: inPlace ? Journal.headerSize : 0)
+        defer { output.file?.close() }
+        let produced = try produce(fd, output.stream, false)
+        guard produced.changed, let temporary = output.file else { return report }
 
         if inPlace {
             // An htpasswd file is data: an edit leaves it without set-id or sticky bits, as a rename would.
@@ -238,16 +229,10 @@ extension HtpasswdStore {
         _ resolved: ResolvedPath, attributes: NewFileAttributes, mustNotExist: Bool,
         _ produce: (CInt?, StreamEditor.Output, Bool) throws(HtpasswdError) -> Produced
     ) throws(HtpasswdError) -> WriteReport? {
-        var temporary: TemporaryFile?
-        defer { temporary?.close() }
-        let output = StreamEditor.Output(
-            start: { () throws(HtpasswdError) -> CInt in
-                let file = try TemporaryFile.create(for: resolved)
-                temporary = file
-                return file.descriptor
-            }, path: resolved.path)
-        _ = try produce(nil, output, true)
-        guard let temporary else { throw .system(.write, path: resolved.path, errno: .ioError) }
+        let output = TemporaryOutput(resolved, skipping: 0)
+        defer { output.file?.close() }
+        _ = try produce(nil, output.stream, true)
+        guard let temporary = output.file else { throw .system(.write, path: resolved.path, errno: .ioError) }
         let group = attributes.group.map { gid_t($0) }
         try finish(temporary, mode: mode_t(attributes.mode), owner: nil, group: group)
         let placed: Bool
@@ -289,5 +274,24 @@ extension HtpasswdStore {
             }
             throw error.at(error.call == .sync ? temporary.path : path)
         }
+    }
+}
+
+/// The output of an edit: a temporary file next to the htpasswd file, created when the content starts
+/// (an edit that changes nothing creates none), positioned `skipping` bytes in.
+private final class TemporaryOutput {
+    private(set) var file: TemporaryFile?
+    private(set) var stream: StreamEditor.Output!
+
+    init(_ resolved: ResolvedPath, skipping offset: Int) {
+        stream = StreamEditor.Output(
+            start: { [unowned self] () throws(HtpasswdError) -> CInt in
+                let file = try TemporaryFile.create(for: resolved)
+                self.file = file
+                if offset > 0 && lseek(file.descriptor, off_t(offset), SEEK_SET) < 0 {
+                    throw .system(.write, path: file.path, errno: Errno(rawValue: errno))
+                }
+                return file.descriptor
+            }, path: resolved.path)
     }
 }

@@ -225,7 +225,7 @@ struct ExitStatusTests {
         try expectFailure(output, 4, unchanged: snapshot)
         #expect(output.stderrText.contains("process \(getpid())"), "\(output.stderrText)")
         request.l_type = Int16(F_UNLCK)
-        fcntl(fd, F_SETLK, &request)
+        _ = fcntl(fd, F_SETLK, &request)
         expectSuccess(try htpass(["add", file, "carol", "--stdin", "--lock-timeout", "5"] + fast, stdin: "carol-pw\n"))
         try expectVerifies(file, "carol", "carol-pw")
     }

@@ -141,15 +141,7 @@ enum PathResolution {
                     // the kernel follows it; the rules above and the owner rule below still apply.
                     if isProcLink(child) {
                         let target = try open(component, in: current, at: path, flags: O_DIRECTORY, following: true)
-                        let targetInfo: stat
-                        do throws(HtpasswdError) { targetInfo = try status(target, at: path) } catch {
-                            close(target)
-                            throw error
-                        }
-                        if let refusal = refusal(from: childInfo, to: targetInfo) {
-                            close(target)
-                            throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
-                        }
+                        let targetInfo = try checkedStep(from: childInfo, to: target, path: path, at: here)
                         close(current)
                         (current, currentInfo) = (target, targetInfo)
                         walked = here
@@ -160,15 +152,7 @@ enum PathResolution {
                     pending.append(contentsOf: destination.components.reversed())
                     if destination.isAbsolute {
                         let root = try openStart("/", for: path)
-                        let rootInfo: stat
-                        do throws(HtpasswdError) { rootInfo = try status(root, at: "/") } catch {
-                            close(root)
-                            throw error
-                        }
-                        if let refusal = refusal(from: childInfo, to: rootInfo) {
-                            close(root)
-                            throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
-                        }
+                        let rootInfo = try checkedStep(from: childInfo, to: root, path: path, at: here)
                         close(current)
                         (current, currentInfo) = (root, rootInfo)
                         walked = "/"
@@ -201,6 +185,23 @@ enum PathResolution {
     /// Why the step from `from` (a directory or link) to `to` is refused; nil when it is safe: `from`
     /// belongs to root or the caller, or `to` has the same owner as `from`.
     static func refusal(from: stat, to: stat) -> PathRefusal? { refusal(from: from, toOwner: to.st_uid) }
+
+    /// The status of `fd`, the object a link (`from`) leads to, if the owner rule lets the walk step there;
+    /// otherwise `fd` is closed and the step refused.
+    private static func checkedStep(
+        from link: stat, to fd: CInt, path: FilePath, at here: FilePath
+    ) throws(HtpasswdError) -> stat {
+        do throws(HtpasswdError) {
+            let info = try status(fd, at: path)
+            if let refusal = refusal(from: link, to: info) {
+                throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
+            }
+            return info
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
 
     /// ``refusal(from:to:)`` for something owned by `owner`: also for a file about to be created, which
     /// would belong to the caller, so that root creates no file it would then refuse to edit.
