@@ -230,6 +230,31 @@ struct ExitStatusTests {
         try expectVerifies(file, "carol", "carol-pw")
     }
 
+    @Test("The holder named in the timeout is shown with its control bytes escaped (any user names their process)")
+    func lockHolderEscaped() throws {
+        let (_, file) = try Self.fixture()
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: try TestSupport.locate("python3"))
+        holder.arguments = [
+            "-c",
+            """
+            import fcntl, os, sys, time
+            open('/proc/self/comm', 'w').write('evil\\x1b[2J')
+            f = open(sys.argv[1], 'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)
+            """,
+            file,
+        ]
+        let pipe = Pipe()
+        holder.standardOutput = pipe
+        try holder.run()
+        defer { holder.terminate() }
+        _ = pipe.fileHandleForReading.availableData  // "locked"
+        let output = try htpass(["delete", file, "bob", "--lock-timeout", "0.3"])
+        #expect(output.status == 4)
+        #expect(output.stderrText.contains("(evil\\x1B[2J)"), "\(output.stderrText)")
+        #expect(!output.stderr.contains(0x1B))
+    }
+
     // MARK: 5 — rejected input
 
     static let badNames: [String] = [

@@ -118,10 +118,12 @@ enum FileLock {
         return found
     }
 
+    /// The command name of `pid`, with control bytes escaped: any user names their own process, and this
+    /// text reaches root's terminal.
     private static func command(of pid: Int32) -> String {
         var text = readSmallFile("/proc/\(pid)/comm")
         while text.last == "\n" { text.removeLast() }
-        return text
+        return displayText(Array(text.utf8))
     }
 
     private static func readSmallFile(_ path: String) -> String {
