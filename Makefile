@@ -68,6 +68,10 @@ test-hummingbird: deps
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift $(HUMMINGBIRD_EXAMPLE)/Sources \
 		$(HUMMINGBIRD_EXAMPLE)/Tests $(HUMMINGBIRD_EXAMPLE)/Package.swift
+	@# Every descriptor of the storage code is owned by a Descriptor (Storage/Descriptor.swift), which alone closes.
+	@if grep -nE '(^|[^A-Za-z_.])(Glibc\.)?close\(([^)]|$$)' Sources/HtpasswdCore/Storage/*.swift \
+		Sources/HtpasswdCore/HtpasswdStore*.swift | grep -v '^Sources/HtpasswdCore/Storage/Descriptor.swift:'; then \
+		echo "make lint: a bare close( above; let a Descriptor own the descriptor"; exit 1; fi
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift $(HUMMINGBIRD_EXAMPLE)/Sources \

@@ -82,7 +82,6 @@ extension HtpasswdStore {
             if let opened = try OpenedFile.open(resolved, path: path, writing: false, lock: .none) {
                 let context = Journal.Context(resolved: resolved, file: opened.descriptor, info: opened.info)
                 if mayWrite(resolved) { TemporaryFile.removeAbandoned(in: resolved, trusting: context.trusts) }
-                close(opened.descriptor)
             }
             return finished
         }
@@ -96,19 +95,17 @@ extension HtpasswdStore {
         // was stays until an edit of a file there).
         guard let reading = try OpenedFile.open(resolved, path: path, writing: false, lock: .none) else { return false }
         let pending = Journal.pending(resolved, file: reading.descriptor)
-        close(reading.descriptor)
+        reading.close()
         guard pending else { return false }
         let deadline = FileLock.Deadline(timeout: lockTimeout)
         guard
             let opened = try OpenedFile.open(
                 resolved, path: path, writing: true, lock: .exclusive(deadline, waiting: lockWaiting))
         else { return false }
-        return try Syscall.closeAfter(opened.descriptor) { (fd) throws(HtpasswdError) -> Bool in
-            let context = Journal.Context(resolved: resolved, file: fd, info: opened.info)
-            defer { TemporaryFile.removeAbandoned(in: resolved, trusting: context.trusts) }
-            guard Journal.pending(resolved, file: fd) else { return false }
-            return try Journal.recover(context).contains(.rolledForward)
-        }
+        let context = Journal.Context(resolved: resolved, file: opened.descriptor, info: opened.info)
+        defer { TemporaryFile.removeAbandoned(in: resolved, trusting: context.trusts) }
+        guard Journal.pending(resolved, file: opened.descriptor) else { return false }
+        return try Journal.recover(context).contains(.rolledForward)
     }
 
     /// What the content step of an edit did.
@@ -137,9 +134,7 @@ extension HtpasswdStore {
                     return try create(
                         resolved, attributes: attributes, mustNotExist: creation == .mustNotExist, produce)
                 }
-                return try Syscall.closeAfter(opened.descriptor) { (fd) throws(HtpasswdError) -> WriteReport? in
-                    try update(resolved, fd: fd, creation: creation, produce)
-                }
+                return try update(resolved, fd: opened.descriptor, creation: creation, produce)
             }
             if let report { return report }
             // Another edit created the file first: edit the file it created.

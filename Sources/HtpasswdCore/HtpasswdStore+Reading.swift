@@ -19,12 +19,10 @@ extension HtpasswdStore {
     public func read() throws(HtpasswdError) -> HtpasswdFile {
         try withConsistentReads { () throws(HtpasswdError) -> HtpasswdFile in
             let content = try openCurrentContent()
-            return try Syscall.closeAfter(content.descriptor) { (fd) throws(HtpasswdError) -> HtpasswdFile in
-                do throws(SystemError) {
-                    return HtpasswdFile(bytes: try Syscall.readAll(fd, sizeHint: content.size))
-                } catch {
-                    throw error.at(path)
-                }
+            do throws(SystemError) {
+                return HtpasswdFile(bytes: try Syscall.readAll(content.descriptor, sizeHint: content.size))
+            } catch {
+                throw error.at(path)
             }
         }
     }
@@ -66,28 +64,27 @@ extension HtpasswdStore {
         locked: Bool, _ body: () throws(HtpasswdError) -> Result
     ) throws(HtpasswdError) -> (result: Result, changed: Bool) {
         // A missing file, an unsafe path or something else: `body` says so, as it would without this.
-        guard let resolved = try? PathResolution.resolve(path) else { return (try body(), false) }
-        return try Syscall.closeAfter(resolved.directory) { (_) throws(HtpasswdError) -> (Result, Bool) in
-            guard let opened = try? OpenedFile.open(resolved, path: path, writing: false, lock: .none) else {
-                return (try body(), false)
-            }
-            var fd = opened.descriptor
-            defer { close(fd) }
+        try PathResolution.withResolvedIfPossible(path) { (resolved) throws(HtpasswdError) -> (Result, Bool) in
+            guard let resolved,
+                var opened = try? OpenedFile.open(resolved, path: path, writing: false, lock: .none)
+            else { return (try body(), false) }
             // An interrupted edit this process may finish is finished first, so that `body` does not count
             // its own recovery as a change.
-            if Journal.pending(resolved, file: fd), mayWrite(resolved) { _ = try? finishPendingEdit(resolved) }
+            if Journal.pending(resolved, file: opened.descriptor), mayWrite(resolved) {
+                _ = try? finishPendingEdit(resolved)
+            }
             if locked {
                 let deadline = FileLock.Deadline(timeout: lockTimeout)
                 if let relocked = try OpenedFile.open(
                     resolved, path: path, writing: false, lock: .shared(deadline, waiting: lockWaiting))
                 {
-                    close(fd)
-                    fd = relocked.descriptor
+                    opened = relocked
                 }
                 // An edit that died holding the file leaves something pending, which `body` finishes with the
                 // write lock: this read lock would make it wait for itself.
-                if Journal.pending(resolved, file: fd) { OpenedFile.unlock(fd) }
+                if Journal.pending(resolved, file: opened.descriptor) { opened.unlock() }
             }
+            let fd = opened.descriptor
             let before = Stamp(fd)
             let result = try body()
             // The same file under the path (a symbolic link may have been pointed elsewhere), and nothing
@@ -127,61 +124,50 @@ extension HtpasswdStore {
     @discardableResult
     public func scan(_ body: (ScannedLine) throws(HtpasswdError) -> Void) throws(HtpasswdError) -> ScanSummary {
         let content = try openCurrentContent()
-        return try Syscall.closeAfter(content.descriptor) { (fd) throws(HtpasswdError) -> ScanSummary in
-            let reader = LineReader(fd: fd)
-            var summary = ScanSummary()
-            while true {
-                let next: ScannedLine?
-                do throws(SystemError) { next = try reader.next() } catch { throw error.at(path) }
-                guard let line = next else { break }
-                summary.lines += 1
-                summary.lastTerminator = line.terminator
-                switch line.terminator {
-                case .crlf: summary.crlfLines += 1
-                case .lf: summary.lfLines += 1
-                case .none: break
-                }
-                try body(line)
+        let reader = LineReader(fd: content.descriptor)
+        var summary = ScanSummary()
+        while true {
+            let next: ScannedLine?
+            do throws(SystemError) { next = try reader.next() } catch { throw error.at(path) }
+            guard let line = next else { break }
+            summary.lines += 1
+            summary.lastTerminator = line.terminator
+            switch line.terminator {
+            case .crlf: summary.crlfLines += 1
+            case .lf: summary.lfLines += 1
+            case .none: break
             }
-            summary.size = reader.bytesRead
-            return summary
+            try body(line)
         }
+        summary.size = reader.bytesRead
+        return summary
     }
 
     /// The size of the file's current content, in bytes.
     public func contentSize() throws(HtpasswdError) -> Int {
-        let content = try openCurrentContent()
-        close(content.descriptor)
-        return content.size
+        try openCurrentContent().size
     }
 
     /// The file's current content, open for reading, and its size: the file, after finishing an interrupted
     /// in-place edit if one is pending and this process may write the file — or else the complete new
-    /// content in that edit's journal, when a trusted one is next to the file. The caller closes it.
-    private func openCurrentContent() throws(HtpasswdError) -> (descriptor: CInt, size: Int) {
-        try PathResolution.withResolved(path) { (resolved) throws(HtpasswdError) -> (CInt, Int) in
+    /// content in that edit's journal, when a trusted one is next to the file.
+    private func openCurrentContent() throws(HtpasswdError) -> OpenContent {
+        try PathResolution.withResolved(path) { (resolved) throws(HtpasswdError) -> OpenContent in
             guard let opened = try OpenedFile.open(resolved, path: path, writing: false, lock: .none) else {
                 throw .fileNotFound(path: path)
             }
             let fd = opened.descriptor
-            do throws(HtpasswdError) {
-                guard Journal.pending(resolved, file: fd) else { return (fd, Int(opened.info.st_size)) }
-                // Finished, or out of reach (another mount namespace), or failed: read what is there.
-                if mayWrite(resolved), (try? finishPendingEdit(resolved)) != nil, !Journal.pending(resolved, file: fd) {
-                    return (fd, try currentSize(fd, resolved))
-                }
-                // Not allowed to finish it (a reader without write access), or it failed: read what the edit
-                // would write, if a trusted journal has it; otherwise the file as it is, as the servers do.
-                let context = Journal.Context(resolved: resolved, file: fd, info: opened.info)
-                if let (journal, size) = Journal.openContent(context) {
-                    close(fd)
-                    return (journal, size)
-                }
-                return (fd, try currentSize(fd, resolved))
-            } catch {
-                close(fd)
-                throw error
+            let size = Int(opened.info.st_size)
+            guard Journal.pending(resolved, file: fd) else { return opened.content(size: size) }
+            // Finished, or out of reach (another mount namespace), or failed: read what is there.
+            if mayWrite(resolved), (try? finishPendingEdit(resolved)) != nil, !Journal.pending(resolved, file: fd) {
+                return opened.content(size: try currentSize(fd, resolved))
             }
+            // Not allowed to finish it (a reader without write access), or it failed: read what the edit would
+            // write, if a trusted journal has it; otherwise the file as it is, as the servers do.
+            let context = Journal.Context(resolved: resolved, file: fd, info: opened.info)
+            if let journal = Journal.openContent(context) { return journal }
+            return opened.content(size: try currentSize(fd, resolved))
         }
     }
 

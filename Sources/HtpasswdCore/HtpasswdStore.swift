@@ -154,18 +154,12 @@ public struct HtpasswdStore: Sendable {
             guard let opened = try OpenedFile.open(resolved, path: path, writing: false, lock: .none) else {
                 return nil
             }
-            return try Syscall.closeAfter(opened.descriptor) { (fd) throws(HtpasswdError) -> HtpasswdError? in
-                let context = Journal.Context(resolved: resolved, file: fd, info: opened.info)
-                switch try Journal.lookUp(context) {
-                case .untrusted(let owner):
-                    return .untrustedJournal(path: path, journal: context.journalPath, owner: owner)
-                case .journal(let journal, _):
-                    close(journal)
-                    return nil
-                case .absent, .unusable:
-                    return nil
-                }
+            let context = Journal.Context(resolved: resolved, file: opened.descriptor, info: opened.info)
+            // A trusted journal found here is closed again when this returns.
+            if case .untrusted(let owner) = try Journal.lookUp(context) {
+                return .untrustedJournal(path: path, journal: context.journalPath, owner: owner)
             }
+            return nil
         }
     }
 }

@@ -16,6 +16,10 @@
 //                                         whose bytes it equals, -1 for none)
 //     StoreTool hold-lock DIR SECONDS     hold the edit lock on DIR; print "locked" once held
 //     StoreTool hold-edit FILE SECONDS    start an edit of FILE through the store and sleep inside it
+//     StoreTool descriptors FILE          run every kind of store operation on FILE (a new path in a
+//                                         directory of its own), failing ones included, and print
+//                                         "<open before> <open after> <failures seen>": descriptors
+//                                         counted in /proc/self/fd
 //
 // $STORETOOL_LOCK_TIMEOUT sets the store's lock timeout in seconds (default: the store's own, 10);
 // $STORETOOL_WRITE_MODE its write mode (auto, rename, in-place; default auto). add and delete go through
@@ -37,7 +41,7 @@ func writeOut(_ text: String, to fd: CInt = 1) {
 
 func usage() -> Never {
     writeOut(
-        "usage: StoreTool add|delete|placement|read|cat|scan|users|churn|toggle|watch|hold-lock|hold-edit ...",
+        "usage: StoreTool add|delete|placement|read|cat|scan|users|churn|toggle|watch|hold-lock|hold-edit|descriptors ...",
         to: 2)
     exit(2)
 }
@@ -84,6 +88,70 @@ func store(_ path: String) -> HtpasswdStore {
         store.writeMode = mode
     }
     return store
+}
+
+/// The number of descriptors open in this process.
+func openDescriptors() -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+    }
+    // The listing's own descriptor is not counted.
+    return count - 1
+}
+
+/// Every kind of operation of the store on `path` (which must not exist yet, in a directory of its own),
+/// the failing ones too: how many failed as they should.
+func exerciseStore(_ path: String) -> Int {
+    var failures = 0
+    func fails(_ body: () throws(HtpasswdError) -> Void) {
+        do throws(HtpasswdError) { try body() } catch { failures += 1 }
+    }
+    let plain = HtpasswdStore(path: path)
+    var inPlace = plain
+    inPlace.writeMode = .inPlace
+    let hash = try! PasswordHash("$apr1$fd......$0123456789abcdefghijkl")
+    let alice = try! UserName("alice")
+    let directory = String(path[..<path.lastIndex(of: "/")!])
+    // Missing: a read, a scan, a path through a missing directory, a directory.
+    fails { () throws(HtpasswdError) in _ = try plain.read() }
+    fails { () throws(HtpasswdError) in try plain.scan { _ in } }
+    fails { () throws(HtpasswdError) in _ = try HtpasswdStore(path: path + ".missing/file").read() }
+    fails { () throws(HtpasswdError) in _ = try HtpasswdStore(path: directory).read() }
+    for store in [plain, inPlace] {
+        var add = HtpasswdChanges()
+        add.set(hash, for: alice)
+        _ = try? store.apply(add, creation: .createIfMissing)
+        _ = try? store.read()
+        _ = try? store.scan { _ in }
+        _ = try? store.contentSize()
+        _ = try? store.withConsistentReads { () throws(HtpasswdError) in try store.scan { _ in } }
+        _ = try? store.placement()
+        _ = try? store.journalProblem()
+        _ = try? store.finishInterruptedEdit()
+        var remove = HtpasswdChanges()
+        remove.remove(Array("nobody".utf8))
+        remove.requiresRemovedUsers = true
+        fails { () throws(HtpasswdError) in _ = try store.apply(remove) }
+        // An edit that waits for the lock another edit holds, and gives up.
+        var impatient = store
+        impatient.lockTimeout = 0
+        _ = try? store.edit { (_) throws(HtpasswdError) in
+            fails { () throws(HtpasswdError) in _ = try impatient.edit { _ in } }
+        }
+        // An edit that writes, in memory.
+        let bob = try! UserName("bob")
+        _ = try? store.edit { (file) throws(HtpasswdError) in file.setHash(hash, for: bob) }
+        _ = try? store.edit { (file) throws(HtpasswdError) in file.removeEntries(for: bob.bytes) }
+        // An edit whose body throws.
+        fails { () throws(HtpasswdError) in
+            _ = try store.edit { (_) throws(HtpasswdError) in throw .fileExists(path: "x") }
+        }
+        fails { () throws(HtpasswdError) in _ = try store.edit(creation: .mustNotExist) { _ in } }
+    }
+    return failures
 }
 
 /// The whole content of `path`, read with one descriptor as nginx does; nil if it cannot be opened.
@@ -230,6 +298,11 @@ do throws(HtpasswdError) {
         writeOut("locked")
         sleepSeconds(seconds)
         close(fd)
+
+    case "descriptors" where arguments.count == 3:
+        let before = openDescriptors()
+        let failures = exerciseStore(path)
+        writeOut("\(before) \(openDescriptors()) \(failures)")
 
     case "hold-edit" where arguments.count == 4:
         guard let seconds = Double(arguments[3]) else { usage() }

@@ -127,13 +127,10 @@ enum FileLock {
     }
 
     private static func readSmallFile(_ path: String) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
-        return Syscall.closeAfter(fd) { fd in
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let count = read(fd, &buffer, buffer.count)
-            return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
-        }
+        guard let fd = Descriptor.open(path, O_RDONLY) else { return "" }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(fd.raw, &buffer, buffer.count)
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
     }
 
     fileprivate static func now() -> Double {

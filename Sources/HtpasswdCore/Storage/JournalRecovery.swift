@@ -49,23 +49,26 @@ extension Journal {
             marksUnsupported = true
         }
 
+        // The journal, if a trusted one is there: owned here, closed when this returns.
+        var journal: Descriptor?
+        var header: Header?
         let lookup = try lookUp(context)
-        var journal: (fd: CInt, header: Header)?
-        switch lookup {
+        switch consume lookup {
         case .absent:
             break
         case .untrusted(let owner):
             throw .untrustedJournal(path: target, journal: context.journalPath, owner: owner)
         case .unusable:
             try discard(context, &found)
-        case .journal(let fd, let header):
-            journal = (fd, header)
+        case .journal(let opened, let read):
+            journal = consume opened
+            header = read
         }
-        defer { if let journal { close(journal.fd) } }
+        let journalFD = journal?.raw ?? -1
 
         if let mark {
-            if let journal, journal.header.token == mark.token, context.isTarget(journal.header, byToken: true) {
-                try complete(journal: journal.fd, journal.header, context, mark: mark)
+            if let header, header.token == mark.token, context.isTarget(header, byToken: true) {
+                try complete(journal: journalFD, header, context, mark: mark)
                 found.append(.rolledForward)
                 return found
             }
@@ -78,10 +81,10 @@ extension Journal {
             try removeMark(context.file, target)
             found.append(.clearedMark)
         }
-        guard let journal else { return found }
+        guard let header else { return found }
         // A journal without a mark: written where there are no extended attributes, or stale.
-        if (!journal.header.marked || marksUnsupported) && context.isTarget(journal.header, byToken: false) {
-            try complete(journal: journal.fd, journal.header, context, mark: nil)
+        if (!header.marked || marksUnsupported) && context.isTarget(header, byToken: false) {
+            try complete(journal: journalFD, header, context, mark: nil)
             found.append(.rolledForward)
         } else {
             try discard(context, &found)
@@ -110,21 +113,22 @@ extension Journal {
     }
 
     /// The complete new content of an interrupted edit of the file in `context`, for a reader that may not
-    /// finish the edit itself: an open descriptor positioned at the content, and its size; nil if there is
+    /// finish the edit itself, open and positioned at the content; nil if there is
     /// no trusted journal of this file next to it.
-    static func openContent(_ context: Context) -> (CInt, Int)? {
+    static func openContent(_ context: Context) -> OpenContent? {
         var marksUnsupported = false
         var mark: Mark?
         do throws(SystemError) { mark = try readMark(context.file) } catch { marksUnsupported = unsupported(error) }
-        guard case .journal(let fd, let header) = try? lookUp(context) else { return nil }
+        let lookup: Lookup
+        do throws(HtpasswdError) { lookup = try lookUp(context) } catch { return nil }
+        guard case .journal(let journal, let header) = consume lookup else { return nil }
         let belongs =
             if let mark {
                 header.token == mark.token && context.isTarget(header, byToken: true)
             } else {
                 (!header.marked || marksUnsupported) && context.isTarget(header, byToken: false)
             }
-        if belongs, lseek(fd, off_t(headerSize), SEEK_SET) == off_t(headerSize) { return (fd, header.size) }
-        close(fd)
-        return nil
+        guard belongs, lseek(journal.raw, off_t(headerSize), SEEK_SET) == off_t(headerSize) else { return nil }
+        return OpenContent(file: journal, size: header.size)
     }
 }

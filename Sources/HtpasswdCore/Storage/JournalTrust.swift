@@ -37,7 +37,7 @@ extension Journal {
     }
 
     /// What is under the journal's name.
-    enum Lookup {
+    enum Lookup: ~Copyable {
         /// Nothing.
         case absent
         /// Something of a trusted owner that is not a journal (not a regular file, no journal's header).
@@ -45,7 +45,7 @@ extension Journal {
         /// Something of an owner ``Context/trusts(_:)`` does not trust: never used, never removed.
         case untrusted(owner: uid_t)
         /// A journal of a trusted owner, open, and its header.
-        case journal(CInt, Header)
+        case journal(Descriptor, Header)
     }
 
     /// The journal next to the file of `context`. Never follows a link, never blocks (a FIFO), never opens
@@ -61,33 +61,35 @@ extension Journal {
         guard let info else { return .absent }
         guard context.trusts(info.st_uid) else { return .untrusted(owner: info.st_uid) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .unusable }
-        let fd: CInt
-        do throws(SystemError) { fd = try Syscall.open(in: directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch
-        {
-            // Replaced by a link since: not a journal.
-            if error.errno.rawValue == ELOOP { return .unusable }
-            throw error.at(path)
-        }
+        // Replaced by a link since: not a journal.
+        guard let journal = try openRegular(name, in: directory, at: path) else { return .unusable }
         do throws(SystemError) {
-            let opened = try Syscall.fstat(fd)
+            let opened = try Syscall.fstat(journal.raw)
             // Replaced since it was examined (only a program that ignores the locks does that).
             guard FileID(opened) == FileID(info) else {
-                close(fd)
                 return context.trusts(opened.st_uid) ? .unusable : .untrusted(owner: opened.st_uid)
             }
             var bytes = [UInt8](repeating: 0, count: headerSize)
             var read: Int
             repeat {
-                read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerSize, 0) }
+                read = bytes.withUnsafeMutableBytes { pread(journal.raw, $0.baseAddress, headerSize, 0) }
             } while read < 0 && errno == EINTR
             if read < 0 { throw SystemError(.read, errno: errno) }
-            guard read == headerSize, let header = decode(bytes) else {
-                close(fd)
-                return .unusable
-            }
-            return .journal(fd, header)
+            guard read == headerSize, let header = decode(bytes) else { return .unusable }
+            return .journal(journal, header)
         } catch {
-            close(fd)
+            throw error.at(path)
+        }
+    }
+
+    /// `name` in `directory`, open for reading without following a link or blocking; nil if it is a link.
+    private static func openRegular(
+        _ name: FilePath.Component, in directory: CInt, at path: FilePath
+    ) throws(HtpasswdError) -> Descriptor? {
+        do throws(SystemError) {
+            return try Syscall.open(in: directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        } catch {
+            if error.errno.rawValue == ELOOP { return nil }
             throw error.at(path)
         }
     }

@@ -6,10 +6,11 @@ import SystemPackage
 ///
 /// Everything the store does afterwards is relative to ``directory`` (`openat`, `renameat`, `linkat`,
 /// `unlinkat`, all without following a final link), so a directory or link swapped after the walk cannot
-/// send a write elsewhere. The caller owns ``directory`` and closes it (``PathResolution/withResolved(_:_:)``).
+/// send a write elsewhere. ``PathResolution/withResolved(_:finalMayBeDirectory:_:)`` owns the directory's
+/// descriptor and closes it when its body returns: a `ResolvedPath` is a view, valid only inside that body.
 struct ResolvedPath {
     /// The directory, open with `O_RDONLY | O_DIRECTORY` where it may be read (so it can be synced), and
-    /// with `O_PATH` otherwise.
+    /// with `O_PATH` otherwise. Borrowed: never closed here.
     var directory: CInt
     /// Its status, for the owner rule the file must also pass (``PathResolution/checkTransition(from:to:at:)``).
     var directoryInfo: stat
@@ -52,155 +53,155 @@ enum PathResolution {
     /// At most this many symbolic links are followed (the kernel's own limit).
     static let maximumLinks = 40
 
-    /// Resolves `path`, runs `body` with the result, and closes the directory on every path.
-    static func withResolved<Result>(
+    /// Resolves `path`, runs `body` with the result, and closes the directory when `body` returns.
+    ///
+    /// - Throws: What `body` throws, or what ``walk(_:finalMayBeDirectory:)`` throws.
+    static func withResolved<Result: ~Copyable>(
         _ path: FilePath, finalMayBeDirectory: Bool = false, _ body: (ResolvedPath) throws(HtpasswdError) -> Result
     ) throws(HtpasswdError) -> Result {
-        let resolved = try resolve(path, finalMayBeDirectory: finalMayBeDirectory)
-        return try Syscall.closeAfter(resolved.directory) { (_) throws(HtpasswdError) -> Result in try body(resolved) }
+        let walked = try walk(path, finalMayBeDirectory: finalMayBeDirectory)
+        return try body(walked.view)
     }
 
-    /// Walks `path`. The result's directory is open: the caller closes it. A path whose last component is a
+    /// Resolves `path` and runs `body` with the result, or with nil when it cannot be resolved (for a reader
+    /// that lets the read itself say what is wrong).
+    static func withResolvedIfPossible<Result: ~Copyable>(
+        _ path: FilePath, _ body: (ResolvedPath?) throws(HtpasswdError) -> Result
+    ) throws(HtpasswdError) -> Result {
+        let walked: Walked
+        do throws(HtpasswdError) { walked = try walk(path, finalMayBeDirectory: false) } catch { return try body(nil) }
+        return try body(walked.view)
+    }
+
+    /// What the walk ends with: the directory's descriptor, owned, and the view handed to callers.
+    struct Walked: ~Copyable {
+        let directory: Descriptor
+        let info: stat
+        let name: FilePath.Component
+        let path: FilePath
+        let unreadable: Errno?
+
+        var view: ResolvedPath {
+            ResolvedPath(directory: directory.raw, directoryInfo: info, name: name, path: path, unreadable: unreadable)
+        }
+    }
+
+    /// Walks `path` to the directory that holds its last component. A path whose last component is a
     /// directory is refused unless `finalMayBeDirectory` (for ``Placement``, which reports it).
     ///
     /// - Throws: ``HtpasswdError/unsafePath(path:at:refusal:)`` for a step the rules refuse;
     ///   ``HtpasswdError/fileNotFound(path:)`` when a directory on the way is missing;
     ///   ``HtpasswdError/notRegularFile(path:)`` when the path names a directory; a system error otherwise.
-    static func resolve(_ path: FilePath, finalMayBeDirectory: Bool = false) throws(HtpasswdError) -> ResolvedPath {
+    private static func walk(_ path: FilePath, finalMayBeDirectory: Bool) throws(HtpasswdError) -> Walked {
         guard !path.isEmpty else { throw .fileNotFound(path: path) }
         var pending = Array(path.components.reversed())
         var walked = FilePath(path.isAbsolute ? "/" : ".")
+        // The directory reached so far, owned: replacing it closes the one before.
         var current = try openStart(path.isAbsolute ? "/" : ".", for: path)
-        var currentInfo: stat
-        do throws(SystemError) { currentInfo = try Syscall.fstat(current) } catch {
-            close(current)
-            throw error.at(walked)
-        }
+        var currentInfo = try status(current.raw, at: walked)
         var links = 0
-        // `current` is owned here until it is handed out or replaced.
-        do throws(HtpasswdError) {
-            while let component = pending.popLast() {
-                switch component.kind {
-                case .currentDirectory:
+        while let component = pending.popLast() {
+            switch component.kind {
+            case .currentDirectory:
+                continue
+            case .parentDirectory:
+                let parent = try open(component, in: current.raw, at: path, flags: O_DIRECTORY)
+                let parentInfo = try status(parent.raw, at: path)
+                // Going up out of someone else's directory into another's is a transition too.
+                if let refusal = refusal(from: currentInfo, to: parentInfo) {
+                    throw HtpasswdError.unsafePath(path: path, at: walked, refusal: refusal)
+                }
+                current = parent
+                currentInfo = parentInfo
+                walked = walked.lexicallyNormalized().removingLastComponent()
+                if walked.isEmpty { walked = "." }
+                continue
+            case .regular:
+                break
+            }
+            let here = walked.appending(component)
+            let child: Descriptor
+            do throws(HtpasswdError) {
+                child = try open(component, in: current.raw, at: path, flags: 0)
+            } catch {
+                // A missing last component is a file to create; a missing directory is a missing file.
+                if case .system(_, _, let errno) = error, errno == .noSuchFileOrDirectory {
+                    if pending.isEmpty { return try finish(current, currentInfo, component, here) }
+                    throw HtpasswdError.fileNotFound(path: path)
+                }
+                throw error
+            }
+            let childInfo = try status(child.raw, at: path)
+            if let refusal = refusal(from: currentInfo, to: childInfo) {
+                throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
+            }
+            switch childInfo.st_mode & S_IFMT {
+            case S_IFLNK:
+                links += 1
+                guard links <= maximumLinks else {
+                    throw HtpasswdError.system(.readLink, path: here, errno: .tooManySymbolicLinkLevels)
+                }
+                // The kernel's protected_symlinks: in a sticky world-writable directory, only the caller's own
+                // links and the directory owner's are followed.
+                let mode = currentInfo.st_mode
+                if mode & S_ISVTX != 0, mode & 0o002 != 0, childInfo.st_uid != geteuid(),
+                    childInfo.st_uid != currentInfo.st_uid
+                {
+                    throw HtpasswdError.unsafePath(
+                        path: path, at: here,
+                        refusal: .protectedSymlink(linkOwner: childInfo.st_uid, directoryOwner: currentInfo.st_uid))
+                }
+                // A /proc "magic" link (/proc/PID/root, /proc/PID/cwd) leads to an object, not a path: the
+                // kernel follows it; the rules above and the owner rule below still apply.
+                if isProcLink(child.raw) {
+                    let target = try open(component, in: current.raw, at: path, flags: O_DIRECTORY, following: true)
+                    currentInfo = try checkedStep(from: childInfo, to: target.raw, path: path, at: here)
+                    current = target
+                    walked = here
+                    if pending.isEmpty { throw HtpasswdError.notRegularFile(path: path) }
                     continue
-                case .parentDirectory:
-                    let parent = try open(component, in: current, at: path, flags: O_DIRECTORY)
-                    let parentInfo = try status(parent, at: path)
-                    // Going up out of someone else's directory into another's is a transition too.
-                    if let refusal = refusal(from: currentInfo, to: parentInfo) {
-                        close(parent)
-                        throw HtpasswdError.unsafePath(path: path, at: walked, refusal: refusal)
-                    }
-                    close(current)
-                    (current, currentInfo) = (parent, parentInfo)
-                    walked = walked.lexicallyNormalized().removingLastComponent()
-                    if walked.isEmpty { walked = "." }
-                    continue
-                case .regular:
-                    break
                 }
-                let here = walked.appending(component)
-                let child: CInt
-                do throws(HtpasswdError) {
-                    child = try open(component, in: current, at: path, flags: 0)
-                } catch {
-                    // A missing last component is a file to create; a missing directory is a missing file.
-                    if case .system(_, _, let errno) = error, errno == .noSuchFileOrDirectory {
-                        if pending.isEmpty { return try finish(current, currentInfo, component, here) }
-                        throw HtpasswdError.fileNotFound(path: path)
-                    }
-                    throw error
-                }
-                let childInfo: stat
-                do throws(HtpasswdError) { childInfo = try status(child, at: path) } catch {
-                    close(child)
-                    throw error
-                }
-                if let refusal = refusal(from: currentInfo, to: childInfo) {
-                    close(child)
+                let destination = try readLink(child.raw, at: path)
+                pending.append(contentsOf: destination.components.reversed())
+                if destination.isAbsolute {
+                    let root = try openStart("/", for: path)
+                    currentInfo = try checkedStep(from: childInfo, to: root.raw, path: path, at: here)
+                    current = root
+                    walked = "/"
+                } else if let refusal = refusal(from: childInfo, to: currentInfo) {
                     throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
                 }
-                switch childInfo.st_mode & S_IFMT {
-                case S_IFLNK:
-                    defer { close(child) }
-                    links += 1
-                    guard links <= maximumLinks else {
-                        throw HtpasswdError.system(.readLink, path: here, errno: .tooManySymbolicLinkLevels)
+            case S_IFDIR where !pending.isEmpty:
+                current = child
+                currentInfo = childInfo
+                walked = here
+            default:
+                if pending.isEmpty {
+                    if childInfo.st_mode & S_IFMT == S_IFDIR && !finalMayBeDirectory {
+                        throw HtpasswdError.notRegularFile(path: path)
                     }
-                    // The kernel's protected_symlinks: in a sticky world-writable directory, only the
-                    // caller's own links and the directory owner's are followed.
-                    let mode = currentInfo.st_mode
-                    if mode & S_ISVTX != 0, mode & 0o002 != 0, childInfo.st_uid != geteuid(),
-                        childInfo.st_uid != currentInfo.st_uid
-                    {
-                        throw HtpasswdError.unsafePath(
-                            path: path, at: here,
-                            refusal: .protectedSymlink(linkOwner: childInfo.st_uid, directoryOwner: currentInfo.st_uid))
-                    }
-                    // A /proc "magic" link (/proc/PID/root, /proc/PID/cwd) leads to an object, not a path:
-                    // the kernel follows it; the rules above and the owner rule below still apply.
-                    if isProcLink(child) {
-                        let target = try open(component, in: current, at: path, flags: O_DIRECTORY, following: true)
-                        let targetInfo = try checkedStep(from: childInfo, to: target, path: path, at: here)
-                        close(current)
-                        (current, currentInfo) = (target, targetInfo)
-                        walked = here
-                        if pending.isEmpty { throw HtpasswdError.notRegularFile(path: path) }
-                        continue
-                    }
-                    let destination = try readLink(child, at: path)
-                    pending.append(contentsOf: destination.components.reversed())
-                    if destination.isAbsolute {
-                        let root = try openStart("/", for: path)
-                        let rootInfo = try checkedStep(from: childInfo, to: root, path: path, at: here)
-                        close(current)
-                        (current, currentInfo) = (root, rootInfo)
-                        walked = "/"
-                    } else if let refusal = refusal(from: childInfo, to: currentInfo) {
-                        throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
-                    }
-                case S_IFDIR where !pending.isEmpty:
-                    close(current)
-                    (current, currentInfo) = (child, childInfo)
-                    walked = here
-                default:
-                    close(child)
-                    if pending.isEmpty {
-                        if childInfo.st_mode & S_IFMT == S_IFDIR && !finalMayBeDirectory {
-                            throw HtpasswdError.notRegularFile(path: path)
-                        }
-                        return try finish(current, currentInfo, component, here)
-                    }
-                    throw HtpasswdError.system(.open, path: path, errno: .notDirectory)
+                    return try finish(current, currentInfo, component, here)
                 }
+                throw HtpasswdError.system(.open, path: path, errno: .notDirectory)
             }
-            // The path ends in a directory ("/", ".", "dir/..").
-            throw HtpasswdError.notRegularFile(path: path)
-        } catch {
-            close(current)
-            throw error
         }
+        // The path ends in a directory ("/", ".", "dir/..").
+        throw HtpasswdError.notRegularFile(path: path)
     }
 
     /// Why the step from `from` (a directory or link) to `to` is refused; nil when it is safe: `from`
     /// belongs to root or the caller, or `to` has the same owner as `from`.
     static func refusal(from: stat, to: stat) -> PathRefusal? { refusal(from: from, toOwner: to.st_uid) }
 
-    /// The status of `fd`, the object a link (`from`) leads to, if the owner rule lets the walk step there;
-    /// otherwise `fd` is closed and the step refused.
+    /// The status of `fd`, the object a link (`from`) leads to, if the owner rule lets the walk step there.
     private static func checkedStep(
         from link: stat, to fd: CInt, path: FilePath, at here: FilePath
     ) throws(HtpasswdError) -> stat {
-        do throws(HtpasswdError) {
-            let info = try status(fd, at: path)
-            if let refusal = refusal(from: link, to: info) {
-                throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
-            }
-            return info
-        } catch {
-            close(fd)
-            throw error
+        let info = try status(fd, at: path)
+        if let refusal = refusal(from: link, to: info) {
+            throw HtpasswdError.unsafePath(path: path, at: here, refusal: refusal)
         }
+        return info
     }
 
     /// ``refusal(from:to:)`` for something owned by `owner`: also for a file about to be created, which
@@ -220,28 +221,22 @@ enum PathResolution {
 
     /// The directory the walk ended in, reopened for reading where it may be (to sync it), and the name.
     private static func finish(
-        _ directory: CInt, _ info: stat, _ name: FilePath.Component, _ path: FilePath
-    ) throws(HtpasswdError) -> ResolvedPath {
-        var readable: CInt
-        repeat {
-            readable = Glibc.openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        } while readable < 0
-            && errno == EINTR
-        guard readable >= 0 else {
+        _ directory: consuming Descriptor, _ info: stat, _ name: FilePath.Component, _ path: FilePath
+    ) throws(HtpasswdError) -> Walked {
+        do throws(SystemError) {
+            let readable = try Syscall.open(in: directory.raw, ".", O_RDONLY | O_DIRECTORY)
+            return Walked(directory: readable, info: info, name: name, path: path, unreadable: nil)
+        } catch {
             // Searchable but not readable (mode 0711): enough to open the file; an edit that must sync the
             // directory then fails there (EBADF). Any other failure is one.
-            if errno == EACCES || errno == EPERM {
-                return ResolvedPath(
-                    directory: directory, directoryInfo: info, name: name, path: path,
-                    unreadable: Errno(rawValue: errno))
+            guard error.errno == .permissionDenied || error.errno == .notPermitted else {
+                throw error.at(path.split.directory)
             }
-            throw HtpasswdError.system(.open, path: path.split.directory, errno: Errno(rawValue: errno))
+            return Walked(directory: directory, info: info, name: name, path: path, unreadable: error.errno)
         }
-        close(directory)
-        return ResolvedPath(directory: readable, directoryInfo: info, name: name, path: path)
     }
 
-    private static func openStart(_ start: FilePath, for path: FilePath) throws(HtpasswdError) -> CInt {
+    private static func openStart(_ start: FilePath, for path: FilePath) throws(HtpasswdError) -> Descriptor {
         do throws(SystemError) { return try Syscall.open(start, pathOnly | O_DIRECTORY) } catch {
             throw error.at(start)
         }
@@ -250,7 +245,7 @@ enum PathResolution {
     /// Errors name `path`, the whole path as the caller gave it.
     private static func open(
         _ component: FilePath.Component, in directory: CInt, at path: FilePath, flags: CInt, following: Bool = false
-    ) throws(HtpasswdError) -> CInt {
+    ) throws(HtpasswdError) -> Descriptor {
         do throws(SystemError) {
             return try Syscall.open(in: directory, component, pathOnly | (following ? 0 : O_NOFOLLOW) | flags)
         } catch {

@@ -166,14 +166,15 @@ enum Placement {
         let (parent, last) = target.split
         // "/" has no last component: it is "." in itself.
         let name = last ?? "."
-        let directory = parent.withPlatformString { open($0, Self.pathOnly | O_DIRECTORY | O_CLOEXEC) }
-        guard directory >= 0 else {
+        let directory: Descriptor
+        do throws(SystemError) { directory = try Syscall.open(parent, Self.pathOnly | O_DIRECTORY) } catch {
             // A missing directory, or a file where one should be, means no file at `target`.
-            if errno == ENOENT || errno == ENOTDIR { return FilePlacement(target: target) }
-            throw .system(.open, path: parent, errno: Errno(rawValue: errno))
+            if error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory {
+                return FilePlacement(target: target)
+            }
+            throw error.at(parent)
         }
-        defer { close(directory) }
-        return try detect(directory: directory, name: name, path: target, otherNamespaces: otherNamespaces)
+        return try detect(directory: directory.raw, name: name, path: target, otherNamespaces: otherNamespaces)
     }
 
     /// Linux's `O_PATH`, which Swift's Glibc module does not export: a descriptor to look up, not to read.
@@ -263,8 +264,9 @@ enum Placement {
         let identities = [reached] + (upperLayerIdentity(of: reached, in: ownTable).map { [$0] } ?? [])
 
         func examine(_ table: [MountTable.Mount], process: Int32, namespace: UInt64, own: Bool) {
-            var root: CInt = -1
-            defer { if root >= 0 { close(root) } }
+            // The namespace's root, opened the first time a mount must be confirmed; nil if it cannot be.
+            var root: Descriptor?
+            var rootOpened = false
             for entry in table {
                 for identity in identities where entry.id != identity.mountID && entry.device == identity.device {
                     let stale = entry.rootBytes == identity.staleRoot
@@ -277,16 +279,11 @@ enum Placement {
                         // file's inode and device. Where it cannot be reached (the process ended, another
                         // mount on top of it, which may be unmounted again), the mount table's word stands: a
                         // false match costs an in-place write, a missed one a reader left on the old file.
-                        if root < 0 {
-                            root = open(own ? "/" : "/proc/\(process)/root", Self.pathOnly | O_DIRECTORY | O_CLOEXEC)
+                        if !rootOpened {
+                            root = Descriptor.open(own ? "/" : "/proc/\(process)/root", Self.pathOnly | O_DIRECTORY)
+                            rootOpened = true
                         }
-                        var seen = htpass_statx_result()
-                        if root >= 0,
-                            entry.mountPoint.withPlatformString({ htpass_statx_in_root(root, $0, &seen) }) == 0,
-                            seen.mount_id == entry.id, !sameInode(seen, identity.status)
-                        {
-                            continue
-                        }
+                        if let rootFD = root?.raw, showsAnotherFile(entry, identity, in: rootFD) { continue }
                     }
                     let found = BindMount(
                         processID: process, namespace: namespace, mountPoint: entry.mountPoint,
@@ -344,6 +341,14 @@ enum Placement {
 
     /// Whether two statx(2) results are the same inode. Both come from statx, so their devices compare
     /// (never compare statx's device with mountinfo's: they differ on btrfs).
+    /// Whether the mount point of `entry`, resolved inside the namespace whose root is open as `root`, lands
+    /// on that very mount and shows a file other than `identity`'s.
+    private static func showsAnotherFile(_ entry: MountTable.Mount, _ identity: Identity, in root: CInt) -> Bool {
+        var seen = htpass_statx_result()
+        return entry.mountPoint.withPlatformString({ htpass_statx_in_root(root, $0, &seen) }) == 0
+            && seen.mount_id == entry.id && !sameInode(seen, identity.status)
+    }
+
     private static func sameInode(_ a: htpass_statx_result, _ b: htpass_statx_result) -> Bool {
         a.inode == b.inode && a.dev_major == b.dev_major && a.dev_minor == b.dev_minor
     }
@@ -441,7 +446,7 @@ enum MountTable {
     /// The mounts in the table at `path`.
     static func read(_ path: FilePath) throws(SystemError) -> [Mount] {
         let fd = try Syscall.open(path, O_RDONLY)
-        return parse(try Syscall.closeAfter(fd) { fd throws(SystemError) in try Syscall.readAll(fd) })
+        return parse(try Syscall.readAll(fd.raw))
     }
 
     static func parse(_ bytes: [UInt8]) -> [Mount] {

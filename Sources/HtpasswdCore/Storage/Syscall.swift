@@ -84,16 +84,10 @@ enum Syscall {
         }
     }
 
-    static func open(_ path: FilePath, _ flags: CInt, mode: mode_t = 0) throws(SystemError) -> CInt {
-        try retrying(.open) { path.withPlatformString { Glibc.open($0, flags | O_CLOEXEC, mode) } }
-    }
-
-    /// Runs `body` with `fd`, and closes `fd` on every path. Errors of `close` itself are ignored here:
-    /// callers that need durability call `fsync` before.
-    @discardableResult
-    static func closeAfter<T, E: Error>(_ fd: CInt, _ body: (CInt) throws(E) -> T) throws(E) -> T {
-        defer { _ = Glibc.close(fd) }
-        return try body(fd)
+    /// `open(2)` with `O_CLOEXEC`: the descriptor, owned.
+    static func open(_ path: FilePath, _ flags: CInt, mode: mode_t = 0) throws(SystemError) -> Descriptor {
+        Descriptor(
+            adopting: try retrying(.open) { path.withPlatformString { Glibc.open($0, flags | O_CLOEXEC, mode) } })
     }
 
     /// Reads up to `count` bytes into `buffer` at `offset`; 0 at the end of the file.
@@ -199,7 +193,7 @@ enum Syscall {
     static func syncDirectory(_ directory: FilePath) throws(HtpasswdError) {
         do throws(SystemError) {
             let fd = try open(directory, O_RDONLY | O_DIRECTORY)
-            try closeAfter(fd) { (fd) throws(SystemError) in try fsync(fd) }
+            try fsync(fd.raw)
         } catch {
             if error.errno.rawValue == EINVAL || error.errno.rawValue == ENOTSUP { return }
             throw error.at(directory)
@@ -216,8 +210,10 @@ enum Syscall {
 
     /// `openat(directory, name)`: `name` is one component, so nothing but the directory's descriptor
     /// decides where it is.
-    static func open(in directory: CInt, _ name: FilePath.Component, _ flags: CInt) throws(SystemError) -> CInt {
-        try retrying(.open) { name.withPlatformString { Glibc.openat(directory, $0, flags | O_CLOEXEC) } }
+    static func open(in directory: CInt, _ name: FilePath.Component, _ flags: CInt) throws(SystemError) -> Descriptor {
+        Descriptor(
+            adopting: try retrying(.open) { name.withPlatformString { Glibc.openat(directory, $0, flags | O_CLOEXEC) } }
+        )
     }
 
     /// `fstatat(directory, name)` without following a symbolic link; nil if nothing is there.

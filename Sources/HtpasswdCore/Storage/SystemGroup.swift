@@ -29,10 +29,8 @@ package enum SystemGroup {
 
     /// The ids of the groups in /etc/group that list `user` as a member (its supplementary groups).
     package static func memberships(of user: String) -> [UInt32] {
-        let fd = open("/etc/group", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        return readAll(fd).split(separator: UInt8(ascii: "\n")).compactMap { line in
+        guard let fd = Descriptor.open("/etc/group", O_RDONLY) else { return [] }
+        return readAll(fd.raw).split(separator: UInt8(ascii: "\n")).compactMap { line in
             let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
             guard fields.count >= 4, let id = UInt32(String(decoding: fields[2], as: UTF8.self)) else { return nil }
             let members = fields[3].split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }
@@ -44,10 +42,9 @@ package enum SystemGroup {
     /// and /etc/group (its supplementary groups); nil when /etc/passwd does not list the user (a user from
     /// another source, such as LDAP), whose groups are then unknown.
     package static func user(_ user: UInt32, isMemberOf group: UInt32) -> Bool? {
-        let fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        let text = readAll(fd)
-        close(fd)
+        guard let fd = Descriptor.open("/etc/passwd", O_RDONLY) else { return nil }
+        let text = readAll(fd.raw)
+        fd.close()
         for line in text.split(separator: UInt8(ascii: "\n")) {
             // name:password:uid:gid:...
             let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 4, omittingEmptySubsequences: false)
@@ -70,10 +67,8 @@ package enum SystemGroup {
     }
 
     private static func fileRecords() -> [Record] {
-        let fd = open("/etc/group", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        return records(in: readAll(fd))
+        guard let fd = Descriptor.open("/etc/group", O_RDONLY) else { return [] }
+        return records(in: readAll(fd.raw))
     }
 
     /// `getent group KEY`: the first record it prints, or nil if it finds none or cannot run.
@@ -81,7 +76,10 @@ package enum SystemGroup {
         guard let program = getentPath else { return nil }
         var pipeEnds: [CInt] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { return nil }
-        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        let output = Descriptor(adopting: pipeEnds[0])
+        let input = Descriptor(adopting: pipeEnds[1])
+        _ = fcntl(output.raw, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(input.raw, F_SETFD, FD_CLOEXEC)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -94,14 +92,14 @@ package enum SystemGroup {
         let environment: [UnsafeMutablePointer<CChar>?] = [nil]
         var pid = pid_t()
         let spawned = posix_spawn(&pid, program, &actions, nil, arguments, environment)
-        close(pipeEnds[1])
-        defer { close(pipeEnds[0]) }
+        // The child has its copy: this end closed, the read sees the end of its output.
+        input.close()
         guard spawned == 0 else { return nil }
-        let output = readAll(pipeEnds[0])
+        let printed = readAll(output.raw)
         var status: CInt = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         guard status == 0 else { return nil }
-        return records(in: output).first
+        return records(in: printed).first
     }
 
     /// Where `getent` is: `/usr/bin/getent` (every distribution with a merged /usr, and most without), else

@@ -17,15 +17,19 @@ final class TemporaryFile {
     let name: FilePath.Component
     /// For messages.
     let path: FilePath
-    private(set) var descriptor: CInt
+    /// The open file; nil once closed.
+    private var file: Descriptor?
+    /// The open file's descriptor, valid until ``close()``.
+    let descriptor: CInt
     /// Whether the file has been given another name (or must stay: a journal past its commit point).
     var kept = false
 
-    private init(directory: CInt, name: FilePath.Component, path: FilePath, descriptor: CInt) {
+    private init(directory: CInt, name: FilePath.Component, path: FilePath, file: consuming Descriptor) {
         self.directory = directory
         self.name = name
         self.path = path
-        self.descriptor = descriptor
+        self.descriptor = file.raw
+        self.file = consume file
     }
 
     /// Creates one for the file `target` in `resolved`'s directory.
@@ -43,7 +47,8 @@ final class TemporaryFile {
                 if errno == EEXIST || errno == EINTR { continue }
                 throw .system(.open, path: path, errno: Errno(rawValue: errno))
             }
-            let file = TemporaryFile(directory: resolved.directory, name: name, path: path, descriptor: fd)
+            let file = TemporaryFile(
+                directory: resolved.directory, name: name, path: path, file: Descriptor(adopting: fd))
             var request = flock()
             request.l_type = Int16(F_WRLCK)
             request.l_whence = Int16(SEEK_SET)
@@ -90,9 +95,8 @@ final class TemporaryFile {
 
     /// Closes the descriptor (releasing the lock) and, unless the file was placed or kept, removes it.
     func close() {
-        guard descriptor >= 0 else { return }
-        Glibc.close(descriptor)
-        descriptor = -1
+        guard let file = file.take() else { return }
+        file.close()
         if !kept { _ = name.withPlatformString { unlinkat(directory, $0, 0) } }
     }
 
@@ -103,12 +107,10 @@ final class TemporaryFile {
     /// what cannot be examined stays.
     static func removeAbandoned(in resolved: ResolvedPath, trusting: (uid_t) -> Bool) {
         let prefix = component(prefix: ".", resolved.name, suffix: infix, []).string
-        let listing = dup(resolved.directory)
-        guard listing >= 0 else { return }
-        guard let stream = fdopendir(listing) else {
-            Glibc.close(listing)
-            return
-        }
+        // A descriptor of its own for the listing (its offset is the stream's); `closedir` closes it.
+        guard let listing = try? Syscall.open(in: resolved.directory, ".", O_RDONLY | O_DIRECTORY) else { return }
+        guard let stream = fdopendir(listing.raw) else { return }
+        _ = listing.handOver()
         defer { closedir(stream) }
         var names: [FilePath.Component] = []
         while let entry = readdir(stream) {
@@ -119,23 +121,20 @@ final class TemporaryFile {
             names.append(name)
         }
         for name in names {
-            let fd = name.withPlatformString {
-                openat(resolved.directory, $0, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            guard let file = try? Syscall.open(in: resolved.directory, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK) else {
+                continue
             }
-            guard fd >= 0 else { continue }
-            Syscall.closeAfter(fd) { fd in
-                var info = stat()
-                guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, trusting(info.st_uid) else { return }
-                var query = flock()
-                query.l_type = Int16(F_WRLCK)
-                query.l_whence = Int16(SEEK_SET)
-                guard fcntl(fd, FileLock.getCommand, &query) == 0, query.l_type == Int16(F_UNLCK) else { return }
-                // Still the same file under the name (only a program that ignores the locks swaps it).
-                guard let now = try? Syscall.lstat(in: resolved.directory, name), FileID(now) == FileID(info) else {
-                    return
-                }
-                _ = name.withPlatformString { unlinkat(resolved.directory, $0, 0) }
+            var info = stat()
+            guard fstat(file.raw, &info) == 0, info.st_mode & S_IFMT == S_IFREG, trusting(info.st_uid) else { continue }
+            var query = flock()
+            query.l_type = Int16(F_WRLCK)
+            query.l_whence = Int16(SEEK_SET)
+            guard fcntl(file.raw, FileLock.getCommand, &query) == 0, query.l_type == Int16(F_UNLCK) else { continue }
+            // Still the same file under the name (only a program that ignores the locks swaps it).
+            guard let now = try? Syscall.lstat(in: resolved.directory, name), FileID(now) == FileID(info) else {
+                continue
             }
+            _ = name.withPlatformString { unlinkat(resolved.directory, $0, 0) }
         }
     }
 
