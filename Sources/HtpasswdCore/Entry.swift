@@ -12,6 +12,7 @@ public struct Entry: Equatable, Sendable {
     /// Anything from a second `:` on (including it), such as Apache's `user:hash:comment`; kept on edits.
     public let extra: ArraySlice<UInt8>
 
+    /// An entry of line `lineNumber` with these parts (`extra` empty, or from the second `:` on).
     public init(lineNumber: Int, user: ArraySlice<UInt8>, hash: ArraySlice<UInt8>, extra: ArraySlice<UInt8>) {
         self.lineNumber = lineNumber
         self.user = user
@@ -22,6 +23,7 @@ public struct Entry: Equatable, Sendable {
 
 /// A line that is neither an entry, a comment nor blank. It is kept as it is and reported.
 public struct MalformedLine: Equatable, Sendable {
+    /// Why the line is not an entry.
     public enum Reason: Equatable, Sendable {
         /// No `:` on the line.
         case noColon
@@ -31,8 +33,10 @@ public struct MalformedLine: Equatable, Sendable {
 
     /// The 1-based line number.
     public let lineNumber: Int
+    /// Why the line is not an entry.
     public let reason: Reason
 
+    /// A malformed line `lineNumber`.
     public init(lineNumber: Int, reason: Reason) {
         self.lineNumber = lineNumber
         self.reason = reason
@@ -58,6 +62,7 @@ extension MalformedLine.Reason {
 }
 
 extension MalformedLine: CustomStringConvertible {
+    /// `line 3: no ':' between user and hash`.
     public var description: String { "line \(lineNumber): \(reason.explanation)" }
 }
 
@@ -65,7 +70,9 @@ extension MalformedLine: CustomStringConvertible {
 public enum LineTerminator: UInt8, Equatable, Sendable {
     /// The last line of a file without a final newline.
     case none
+    /// `\n`.
     case lf
+    /// `\r\n`: the `\r` is not part of the line's content (the hash would otherwise end in it).
     case crlf
 
     /// The bytes of the terminator.

@@ -45,7 +45,9 @@ public struct HtpasswdChanges: Sendable {
 
     /// A user and the hash it is set to.
     public struct Assignment: Equatable, Sendable {
+        /// The user.
         public var user: UserName
+        /// The hash the user's line gets.
         public var hash: PasswordHash
     }
 
@@ -75,6 +77,7 @@ public struct HtpasswdChanges: Sendable {
         }
     }
 
+    /// No changes: the file as it is.
     public init() {}
 
     /// Sets `user`'s hash; a later call for the same user replaces the earlier one.
@@ -200,6 +203,7 @@ public struct EditOutcome: Equatable, Sendable {
     public var longRecords: [LongRecord] = []
     /// The number of malformed lines (kept as they are), and the first few of them.
     public var malformedCount = 0
+    /// The first ``EditOutcome/malformedSampleSize`` malformed lines.
     public var malformedSample: [MalformedLine] = []
     /// Whether the content changed (and so was written).
     public var changedFile = false
@@ -214,10 +218,12 @@ public struct EditOutcome: Equatable, Sendable {
     /// How many malformed lines ``malformedSample`` keeps.
     public static let malformedSampleSize = 5
 
+    /// Nothing done yet.
     public init() {}
 
     /// A later line of a set user, removed.
     public struct RemovedDuplicate: Equatable, Sendable {
+        /// The user whose later line was removed.
         public var user: UserName
         /// The line number before the edit.
         public var line: Int
@@ -225,6 +231,7 @@ public struct EditOutcome: Equatable, Sendable {
 
     /// A record longer than Apache's htpasswd can edit.
     public struct LongRecord: Equatable, Sendable {
+        /// The user whose record it is.
         public var user: UserName
         /// `user:hash` and any extra field, in bytes.
         public var length: Int

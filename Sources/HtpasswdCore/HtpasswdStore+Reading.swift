@@ -107,8 +107,9 @@ extension HtpasswdStore {
         public var size = 0
         /// The terminator of the last line (`.none`: the file does not end with a newline).
         public var lastTerminator = LineTerminator.none
-        /// The number of lines that end with CRLF, and with LF alone.
+        /// The number of lines that end with CRLF.
         public var crlfLines = 0
+        /// The number of lines that end with LF alone.
         public var lfLines = 0
     }
 

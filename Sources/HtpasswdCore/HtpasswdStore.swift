@@ -41,12 +41,18 @@ public struct HtpasswdStore: Sendable {
     /// holds the lock (nil if it cannot be told): a command line tells its user why nothing happens.
     public var lockWaiting: (@Sendable (FilePath, LockHolder?) -> Void)?
 
+    /// The store of the htpasswd file at `path`. Nothing is read or checked until an operation.
+    ///
+    /// - Parameters:
+    ///   - lockTimeout: How long an operation waits for another edit's lock, in seconds.
+    ///   - writeMode: How edits replace the content.
     public init(path: FilePath, lockTimeout: Double = 10, writeMode: WriteMode = .auto) {
         self.path = path
         self.lockTimeout = lockTimeout
         self.writeMode = writeMode
     }
 
+    /// The store of the htpasswd file at `path` (its UTF-8 bytes); see ``init(path:lockTimeout:writeMode:)-3s5me``.
     public init(path: String, lockTimeout: Double = 10, writeMode: WriteMode = .auto) {
         self.init(path: FilePath(path), lockTimeout: lockTimeout, writeMode: writeMode)
     }
@@ -78,7 +84,9 @@ public struct HtpasswdStore: Sendable {
 
     /// Mode and group for a file that an edit creates. An existing file always keeps its own.
     public struct NewFileAttributes: Equatable, Sendable {
+        /// The permission bits.
         public var mode: UInt32
+        /// The group id; nil for the caller's group.
         public var group: UInt32?
 
         /// - Parameters:
@@ -92,13 +100,16 @@ public struct HtpasswdStore: Sendable {
 
     /// How an edit was written.
     public struct WriteReport: Equatable, Sendable {
+        /// How the new content reached the file.
         public enum Method: Equatable, Sendable {
             /// Nothing changed, so nothing was written.
             case none
             case rename
+            /// Written over the file itself, through a journal (``WriteMode/inPlace``).
             case inPlace
         }
 
+        /// How the edit was written.
         public var method: Method = .none
         /// Why the edit was written in place; empty otherwise.
         public var inPlaceReasons: [InPlaceReason] = []
@@ -115,18 +126,23 @@ public struct HtpasswdStore: Sendable {
         /// (In place, the file itself is synced before the edit's clean-up, whose loss is harmless.)
         public var syncFailure: HtpasswdError?
 
+        /// Nothing written yet.
         public init() {}
     }
 
     /// What ``apply(_:creation:attributes:)`` did.
     public struct EditReport: Equatable, Sendable {
+        /// What the changes did to the content.
         public var outcome: EditOutcome
+        /// How the content was written.
         public var write: WriteReport
     }
 
     /// What ``edit(creation:attributes:_:)-6fuqo`` returned, and how the edit was written.
     public struct Edited<Result> {
+        /// What the edit's closure returned.
         public var result: Result
+        /// How the content was written.
         public var write: WriteReport
     }
 

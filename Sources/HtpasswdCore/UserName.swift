@@ -7,8 +7,10 @@ import SystemPackage
 /// reading the same user: nginx does not trim spaces and ends the name at `:`, Apache trims, and a
 /// newline would split the record.
 public struct UserName: Hashable, Sendable {
+    /// The longest name, in bytes: Apache's htpasswd refuses longer ones.
     public static let maximumLength = 255
 
+    /// The name's bytes, as they are written to the file.
     public let bytes: [UInt8]
 
     /// - Throws: ``HtpasswdError/invalidUserName(_:)`` with the first rule `bytes` breaks.
@@ -27,12 +29,19 @@ public struct UserName: Hashable, Sendable {
 
     /// Why a name is refused.
     public enum Problem: Equatable, Sendable {
+        /// No bytes at all.
         case empty
+        /// Longer than ``UserName/maximumLength`` bytes.
         case tooLong(length: Int)
+        /// A `:`, which ends the name in the file.
         case containsColon
+        /// A control character (below 0x20, or 0x7F), such as a newline that would split the record.
         case containsControlCharacter(byte: UInt8)
+        /// A leading `#`, which makes the line a comment.
         case startsWithHash
+        /// A leading space, which Apache trims and nginx keeps.
         case leadingSpace
+        /// A trailing space, which Apache trims and nginx keeps.
         case trailingSpace
     }
 
@@ -57,6 +66,7 @@ extension UserName: CustomStringConvertible {
 }
 
 extension UserName.Problem: CustomStringConvertible {
+    /// What is wrong, in words, for messages: `it contains ':', which ends the name in the file`.
     public var description: String {
         switch self {
         case .empty: "it is empty; give a name of 1 to 255 bytes"

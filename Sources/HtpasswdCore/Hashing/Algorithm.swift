@@ -35,6 +35,7 @@ public enum Algorithm: String, CaseIterable, Sendable {
 
 /// Something legal but risky about a hashing choice, printed as a warning.
 public enum HashWarning: Equatable, Sendable {
+    /// A format whose hashes are cheap to crack from a leaked file (apr1, `{SHA}`, DES).
     case weakAlgorithm(Algorithm)
     /// These servers cannot verify the hashes (when the servers that read the file were not named).
     case notVerified(by: [Target], TargetRefusal)

@@ -8,6 +8,7 @@ public struct LockHolder: Equatable, Sendable, CustomStringConvertible {
     /// Its command name (`/proc/PID/comm`), empty if it could not be read.
     public var command: String
 
+    /// A holder: its process id and command name (control bytes already escaped).
     public init(processID: Int32, command: String) {
         self.processID = processID
         self.command = command

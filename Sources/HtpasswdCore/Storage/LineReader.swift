@@ -9,7 +9,9 @@ public struct ScannedLine {
     public let number: Int
     /// The offset of the line's first byte in the file.
     public let offset: Int
+    /// What the line is to nginx: an entry, a comment, a blank line, a malformed line.
     public let kind: LineKind
+    /// How the line ends.
     public let terminator: LineTerminator
     /// The line without its terminator.
     public let content: UnsafeBufferPointer<UInt8>

@@ -17,6 +17,7 @@ public struct FilePlacement: Equatable, Sendable {
     public var exists = false
     /// A directory where a file should be (Docker creates one when a bind-mount source is missing).
     public var isDirectory = false
+    /// Whether it is a regular file (not a FIFO, a device, a socket).
     public var isRegularFile = false
     /// Whether ``target`` is itself a mount point: a file bind-mounted alone, seen from inside.
     public var isMountPoint = false
@@ -30,12 +31,14 @@ public struct FilePlacement: Equatable, Sendable {
     public var staleBindMounts: [BindMount] = []
     /// How many other mount namespaces were examined, and how many could not be (not root).
     public var namespacesExamined = 0
+    /// Mount namespaces whose mount tables could not be read (processes of other users, for a caller without the rights): bind mounts there are unknown.
     public var namespacesNotReadable = 0
     /// Why it could not be found out whether the file is mounted alone elsewhere (its own mount table cannot
     /// be read, its mount is not in it...); nil when it could. Then ``bindMounts`` and ``staleBindMounts``
     /// may miss some, and an edit is written in place, which reaches every reader either way.
     public var undetermined: String?
 
+    /// The placement of a missing file at `target`: nothing exists, nothing is mounted.
     public init(target: FilePath) {
         self.target = target
     }

@@ -5,8 +5,42 @@ import SystemPackage
 /// The system calls htpass makes on files, named for messages and for code that must tell failures apart
 /// (an enum rather than text: control flow never compares strings).
 public enum SystemCall: String, Equatable, Hashable, Sendable, CaseIterable {
-    case open, read, write, sync, setMode, setOwner, rename, link, unlink, lock, stat, truncate, readLink, copy
-    case allocate, readAttribute, setAttribute, removeAttribute
+    /// `open(2)`, `openat(2)`.
+    case open
+    /// `read(2)`, `pread(2)`.
+    case read
+    /// `write(2)`, `pwrite(2)`.
+    case write
+    /// `fsync(2)`.
+    case sync
+    /// `fchmod(2)`.
+    case setMode
+    /// `fchown(2)`.
+    case setOwner
+    /// `renameat(2)`, `renameat2(2)`.
+    case rename
+    /// `linkat(2)`.
+    case link
+    /// `unlinkat(2)`.
+    case unlink
+    /// `fcntl(2)` with `F_OFD_SETLK`.
+    case lock
+    /// `fstat(2)`, `fstatat(2)`, `statx(2)`.
+    case stat
+    /// `ftruncate(2)`.
+    case truncate
+    /// `readlinkat(2)`.
+    case readLink
+    /// `copy_file_range(2)`.
+    case copy
+    /// `fallocate(2)`.
+    case allocate
+    /// `fgetxattr(2)`.
+    case readAttribute
+    /// `fsetxattr(2)`.
+    case setAttribute
+    /// `fremovexattr(2)`.
+    case removeAttribute
 
     /// The action as a phrase for "Cannot ... 'PATH'".
     public var phrase: String {
