@@ -48,6 +48,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A small executable over HtpasswdCore, for the tests that need real processes (concurrency, SIGKILL).
         .executableTarget(name: "StoreTool", dependencies: ["HtpasswdCore"], path: "Tests/StoreTool"),
+        // ConstantTime.equal in a loop, for the test that counts its instructions under valgrind.
+        .executableTarget(
+            name: "ConstantTimeProbe", dependencies: ["HtpasswdVerifier"], path: "Tests/ConstantTimeProbe"),
         .testTarget(
             name: "HtpasswdCoreTests",
             dependencies: [

@@ -143,7 +143,7 @@ public struct Authenticator: Sendable {
         public let target: Target
         /// The user's hash and its line, or nil for an unknown user.
         public let entry: (hash: [UInt8], line: Int)?
-        let dummy: [UInt8]?
+        package let dummy: [UInt8]?
         /// The line that makes the target refuse the whole file, if any.
         public let refusal: (line: Int, reason: FileRefusal)?
 
@@ -166,16 +166,15 @@ public struct Authenticator: Sendable {
                 if let dummy { _ = verifier.verify(password, against: dummy) }
                 return .notVerifiable(line: entry.line, reason)
             }
-            var hash = entry.hash
-            if case .bcrypt = format, profile.reading.bcryptIgnoresTrailingBytes, hash.count > 60 {
-                hash = Array(hash.prefix(60))
-            }
-            let verdict = verifier.verify(password, against: hash)
+            let verdict = verifier.verify(password, against: profile.reading.verifiedHash(entry.hash))
             if profile.refusal(forPasswordOf: password.count, format: format) != nil { return .wrongPassword }
             switch verdict {
             case .match: return .granted
             case .mismatch: return .wrongPassword
-            case .unverifiable(let format): return .unverifiable(line: entry.line, format: format)
+            case .unverifiable(let format):
+                // No hash was computed (the entry cannot be decoded): compute the stand-in's, as for the others.
+                if let dummy { _ = verifier.verify(password, against: dummy) }
+                return .unverifiable(line: entry.line, format: format)
             }
         }
 

@@ -15,6 +15,17 @@ struct ConsumerTests {
         do { return try Corpus.load() } catch { fatalError("cannot load the corpus: \(error)") }
     }()
 
+    @Test("The corpus, as HTPASS_CONSUMER_FILES selects it, has cases for every server to answer")
+    func filterSelectsCases() {
+        let selected = Self.corpus.byFile()
+        let pattern = ProcessInfo.processInfo.environment["HTPASS_CONSUMER_FILES"] ?? ""
+        #expect(
+            !selected.isEmpty,
+            "HTPASS_CONSUMER_FILES='\(pattern)' selects none of the \(Self.corpus.cases.count) cases (or is no regular expression)"
+        )
+        print("corpus: \(selected.reduce(0) { $0 + $1.cases.count }) cases in \(selected.count) files")
+    }
+
     // MARK: The harnesses
 
     @Test(

@@ -72,9 +72,20 @@ extension PasswordHash {
     ///   libxcrypt refuses. `{SHA}` and `{SSHA}` are recomputed as nginx does, by re-encoding, so that a
     ///   non-canonical encoding never matches.
     public static func recompute(_ password: some Collection<UInt8>, like stored: some Collection<UInt8>) -> [UInt8]? {
-        let password = Array(password)
         let stored = Array(stored)
-        switch HashFormat(stored) {
+        let format = HashFormat(stored)
+        let result = computeHash(Array(password), like: stored, format: format)
+        if let result, !result.isEmpty, let observer = recomputeObserver { observer(format) }
+        return result
+    }
+
+    /// Called with the format (and cost) of every hash that ``recompute(_:like:)`` computes, for the tests
+    /// that count the hashes an answer costs: one, of the same cost, whatever the answer. Task-local, so that
+    /// a test sees only the hashes computed in its own task.
+    @TaskLocal package static var recomputeObserver: (@Sendable (HashFormat) -> Void)?
+
+    private static func computeHash(_ password: [UInt8], like stored: [UInt8], format: HashFormat) -> [UInt8]? {
+        switch format {
         case .failureToken, .unknown:
             return nil
         case .apr1, .md5crypt:

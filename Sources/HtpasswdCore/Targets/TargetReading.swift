@@ -97,6 +97,20 @@ public struct TargetReading: Equatable, Sendable {
     public var longLines: LongLines
     /// Whether a bcrypt hash followed by more bytes still verifies (Go's bcrypt reads the first 60).
     public var bcryptIgnoresTrailingBytes: Bool
+    /// How the server decodes the base64 of a `{SHA}` hash.
+    public var sha1Decoding: SHA1Decoding = .exact
+
+    /// How a server decodes the base64 of a `{SHA}` hash.
+    public enum SHA1Decoding: Equatable, Sendable {
+        /// It encodes the password's digest and compares the whole hash: a byte after the 28 characters, a
+        /// missing `=`, a last character with stray bits never match (nginx, Apache, the Go servers, Envoy).
+        case exact
+        /// lighttpd (`li_base64_dec`): white space and control bytes are skipped anywhere, the first other
+        /// byte that is not base64 (`=`, `:`, `!`, a byte of 128 or more) ends the digest and the rest of the
+        /// hash is ignored, a last character's stray bits are ignored; the digest must be 20 bytes (27
+        /// base64 characters). So `{SHA}…=<TAB>`, `{SHA}…=:comment` and `{SHA}…` without `=` all verify.
+        case lenient
+    }
 }
 
 /// What a server makes of one line.
@@ -245,6 +259,55 @@ extension TargetReading {
 }
 
 extension TargetReading {
+    /// The hash the server compares a password against, given the hash as it reads it (``read(_:terminator:)``):
+    /// the first 60 bytes of a longer bcrypt hash for Go's bcrypt, the canonical `{SHA}` of the digest that
+    /// lighttpd decodes; otherwise `hash` itself.
+    public func verifiedHash(_ hash: [UInt8]) -> [UInt8] {
+        switch HashFormat(hash) {
+        case .bcrypt where bcryptIgnoresTrailingBytes && hash.count > 60:
+            return Array(hash.prefix(60))
+        case .sha1 where sha1Decoding == .lenient:
+            guard let digest = Self.lenientDigest(hash.dropFirst(5)), digest.count == SHA1.digestSize else {
+                return hash
+            }
+            return Array("{SHA}".utf8) + Array(Base64.encode(digest).utf8)
+        default:
+            return hash
+        }
+    }
+
+    /// lighttpd's base64 decoding (`li_base64_dec`, lighttpd 1.4.69): nil where it fails (one character
+    /// left over in the last group).
+    static func lenientDigest(_ text: some Collection<UInt8>) -> [UInt8]? {
+        var digits: [UInt8] = []
+        digitLoop: for byte in text {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): digits.append(byte - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): digits.append(byte - UInt8(ascii: "a") + 26)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits.append(byte - UInt8(ascii: "0") + 52)
+            case UInt8(ascii: "+"): digits.append(62)
+            case UInt8(ascii: "/"): digits.append(63)
+            case 0x01...0x20: continue
+            default: break digitLoop
+            }
+        }
+        if digits.count % 4 == 1 { return nil }
+        var output: [UInt8] = []
+        var bits: UInt32 = 0
+        var count = 0
+        for digit in digits {
+            bits = bits << 6 | UInt32(digit)
+            count += 6
+            if count >= 8 {
+                count -= 8
+                output.append(UInt8(truncatingIfNeeded: bits >> UInt32(count)))
+            }
+        }
+        return output
+    }
+}
+
+extension TargetReading {
     /// nginx's auth_basic: `#` in column 0, nothing trimmed, the hash ends at `:` or a carriage return,
     /// the first line of a user wins, any line length.
     static let nginx = TargetReading(
@@ -264,13 +327,14 @@ extension TargetReading {
         bcryptIgnoresTrailingBytes: false)
 
     /// lighttpd's mod_authn_file: `#` in column 0, nothing trimmed, the rest of the line is the hash,
-    /// lines over 1024 bytes skipped.
+    /// lines over 1024 bytes skipped; a `{SHA}` hash is decoded leniently, so what follows its 28 characters
+    /// (white space, `:comment`) does not matter.
     static let lighttpd = TargetReading(
         comments: .columnZero, trimsLines: false, duplicates: .firstWins, extraField: .partOfHash,
         lineWithoutColonRefusesFile: false, emptyUserRefusesFile: false, emptyHashRefusesFile: false,
         requiredHash: nil, keepsCarriageReturn: false, hashEndsAtCarriageReturn: false,
         longLines: .skipsOver(1024),
-        bcryptIgnoresTrailingBytes: false)
+        bcryptIgnoresTrailingBytes: false, sha1Decoding: .lenient)
 
     /// Traefik's basicAuth users file: lines trimmed, `#` comments, the last line of a user wins, and a
     /// line without `:` or with a second `:` refuses the file.

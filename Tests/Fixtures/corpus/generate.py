@@ -492,12 +492,37 @@ def line_shapes(corpus):
     f.case("user1998", pw["carol"], "the 1999th entry", line=1999, made_with=tool)
 
 
+def hash_endings(corpus):
+    """What follows a hash that some servers read as part of it: lighttpd decodes `{SHA}` leniently (white
+    space, `:comment` after the 28 characters do not matter), nginx keeps the spaces of a `{PLAIN}` password.
+    Every hash here is deterministic ({SHA} has no salt), so that these files do not change between runs."""
+    pw = "pw-Ö-1!"
+    sha, bob_sha = passlib(ldap_sha1, pw), passlib(ldap_sha1, "bob-pw")
+    for name, after, about in (
+        ("sha1-trailing-tab", "\t", "a {SHA} hash followed by a tab"),
+        ("sha1-extra-field", ":comment", "a {SHA} hash followed by :comment"),
+    ):
+        f = corpus.file(name, f"{about} (passlib ldap_sha1, the rest by hand)")
+        line = f.entry("alice", sha, after=after)
+        f.case("alice", pw, "right password", line=line, made_with="passlib+edit")
+        f.case("alice", "wrong-password", "wrong password", kind="wrong", made_with="passlib+edit")
+        line = f.entry("bob", bob_sha)
+        f.case("bob", "bob-pw", "a plain {SHA} entry after it", line=line, made_with="passlib")
+    spaced = "  two leading, two trailing  "
+    f = corpus.file("plain-spaces", "{PLAIN} with spaces before and after the password (written by hand)")
+    line = f.entry("alice", b"{PLAIN}" + b(spaced))
+    f.case("alice", spaced, "the password with its spaces", line=line, made_with="hand")
+    f.case("alice", spaced.strip(), "the password without its spaces", kind="wrong", made_with="hand")
+    f.case("alice", spaced.rstrip(), "the password without its trailing spaces", kind="wrong", made_with="hand")
+
+
 def main():
     corpus = Corpus()
     formats(corpus)
     long_passwords(corpus)
     nul_bytes(corpus)
     line_shapes(corpus)
+    hash_endings(corpus)
     for case in corpus.cases:
         f = case.pop("_file")
         user = base64.b64decode(case["user"])
