@@ -5,10 +5,29 @@ import Testing
 /// `htpass htpasswd` against Apache's htpasswd, case by case: every difference must be a listed deviation.
 @Suite("Apache htpasswd, differentially")
 struct DifferentialTests {
-    @Test("The corpus is large, and every deviation is shown by at least one case")
-    func corpusCoversTheList() {
+    @Test("The corpus holds every case its source writes, as many as the README says, and shows every deviation")
+    func corpusCoversTheList() throws {
         let corpus = Corpus.all
-        #expect(corpus.count >= 150)
+        // Every `c(...)` and `Case(bytes: ...)` written in Corpus.swift is one case (less the `func c(` that
+        // makes them): a list left out of `Corpus.all` would be missed.
+        let source = String(
+            decoding: try TestSupport.readBytes(TestSupport.packageRoot + "/Tests/ApacheCompatTests/Corpus.swift"),
+            as: UTF8.self)
+        let written = source.matches(of: /(?:^|[^A-Za-z0-9_])c\(|Case\(bytes:/.anchorsMatchLineEndings()).count - 1
+        #expect(written > 0)
+        #expect(corpus.count == written, "Corpus.all has \(corpus.count) cases, Corpus.swift writes \(written)")
+        // The documents say how many.
+        for (document, claim) in [
+            ("README.md", /runs both on (\d+) command lines/),
+            ("Docs/apache-compat.md", /ApacheCompatTests`: (\d+) invocations/),
+        ] {
+            let text = String(
+                decoding: try TestSupport.readBytes(TestSupport.packageRoot + "/" + document), as: UTF8.self)
+            let claimed = text.firstMatch(of: claim).flatMap { Int($0.1) }
+            #expect(
+                claimed == corpus.count,
+                "\(document) should say \(corpus.count) (it says \(claimed.map(String.init) ?? "nothing"))")
+        }
         let shown = Set(corpus.compactMap(\.deviation?.id))
         for deviation in Deviation.all {
             #expect(shown.contains(deviation.id), "no corpus case shows the deviation \(deviation.id)")
@@ -28,6 +47,7 @@ struct DifferentialTests {
         // HTPASS_APACHE_CASES=TEXT runs only the cases whose description contains TEXT, when debugging.
         let filter = ProcessInfo.processInfo.environment["HTPASS_APACHE_CASES"] ?? ""
         let cases = Corpus.all.filter { filter.isEmpty || "\($0)".contains(filter) }
+        try #require(!cases.isEmpty, "HTPASS_APACHE_CASES='\(filter)' selects none of the \(Corpus.all.count) cases")
         for testCase in cases {
             let apache = try Runner.apache.run(testCase, programs)
             var outcome: [String] = []

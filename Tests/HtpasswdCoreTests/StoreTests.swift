@@ -5,6 +5,7 @@ import SystemPackage
 import TestSupport
 import Testing
 
+/// A hash from a literal of this file (`h`, `$apr1$x$y`): valid, so the `try!` cannot fail at run time.
 private func h(_ text: String) -> PasswordHash { try! PasswordHash(text) }
 
 private func b(_ text: String) -> [UInt8] { Array(text.utf8) }
@@ -347,15 +348,17 @@ struct StoreTests {
     @Test("Threads of one process editing one file lose no update")
     func threads() async throws {
         let (directory, path) = try setUp(b(""))
-        await withTaskGroup(of: Void.self) { group in
+        // A failing edit fails the test (its error is rethrown here), rather than taking the process down.
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for thread in 0..<8 {
                 group.addTask {
                     for index in 0..<25 {
-                        let user = try! UserName(b("t\(thread)-\(index)"))
-                        try! HtpasswdStore(path: path).edit { file in file.setHash(h("h"), for: user) }
+                        let user = try UserName(b("t\(thread)-\(index)"))
+                        try HtpasswdStore(path: path).edit { file in file.setHash(h("h"), for: user) }
                     }
                 }
             }
+            try await group.waitForAll()
         }
         let file = try HtpasswdStore(path: path).read()
         #expect(file.entries.count == 200)

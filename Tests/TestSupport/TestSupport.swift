@@ -99,13 +99,16 @@ public enum TestSupport {
         try run(htpassBinary, arguments, stdin: stdin, environment: environment)
     }
 
-    /// A new, empty directory that lives until the process ends.
+    /// A new, empty directory that lives until the test process ends: then it is removed with what it holds
+    /// (``TemporaryDirectories``), unless the process fails, crashes, or runs with `HTPASS_KEEP_TEMP=1`.
     public static func temporaryDirectory(_ label: String = "htpass-test") throws -> String {
         var base = NSTemporaryDirectory()
         while base.hasSuffix("/") && base.count > 1 { base.removeLast() }
         var template = Array("\(base)/\(label)-XXXXXX".utf8CString)
         guard let result = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        return String(cString: result)
+        let path = String(cString: result)
+        TemporaryDirectories.register(path)
+        return path
     }
 
     public static func readBytes(_ path: String) throws -> [UInt8] {
