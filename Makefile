@@ -82,6 +82,7 @@ man:
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug \
 		--date "$$(git log -1 --format=%cs 2>/dev/null || date +%F)" --authors "htpass maintainers"
 	cp .build/plugins/GenerateManual/outputs/htpass/htpass.1 Docs/htpass.1
+	scripts/finish-manual.py Docs/htpass.1
 
 completions:
 	$(SWIFT) build --product htpass

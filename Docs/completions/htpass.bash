@@ -173,20 +173,20 @@ _htpass() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    create|add|delete|verify|list|hash|check|apply|export|recover|htpasswd|help)
+    create|add|delete|verify|list|hash|check|apply|export|recover|htpasswd|completions|serve|help)
         # Offer subcommand argument completions
         "_htpass_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'create add delete verify list hash check apply export recover htpasswd help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'create add delete verify list hash check apply export recover htpasswd completions serve help' -- "${cur}"))
         ;;
     esac
 }
 
 _htpass_create() {
     repeating_flags=()
-    non_repeating_flags=(--force --stdin --allow-empty --generate --version -h --help)
+    non_repeating_flags=(--force --stdin --allow-empty --generate -q --quiet --version -h --help)
     repeating_options=()
     non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --target --mode --group --lock-timeout --write-mode)
     __htpass_offer_flags_options 2
@@ -214,6 +214,7 @@ _htpass_create() {
         return
         ;;
     '--target')
+        __htpass_add_completions -W 'nginx'$'\n''nginx-alpine'$'\n''apache'$'\n''lighttpd'$'\n''traefik'$'\n''registry'$'\n''envoy'$'\n''openshift'
         return
         ;;
     '--mode')
@@ -242,7 +243,7 @@ _htpass_create() {
 
 _htpass_add() {
     repeating_flags=()
-    non_repeating_flags=(--create --stdin --allow-empty --generate --version -h --help)
+    non_repeating_flags=(--create --stdin --allow-empty --generate --json -q --quiet --version -h --help)
     repeating_options=()
     non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --target --mode --group --lock-timeout --write-mode)
     __htpass_offer_flags_options 2
@@ -270,6 +271,7 @@ _htpass_add() {
         return
         ;;
     '--target')
+        __htpass_add_completions -W 'nginx'$'\n''nginx-alpine'$'\n''apache'$'\n''lighttpd'$'\n''traefik'$'\n''registry'$'\n''envoy'$'\n''openshift'
         return
         ;;
     '--mode')
@@ -298,7 +300,7 @@ _htpass_add() {
 
 _htpass_delete() {
     repeating_flags=()
-    non_repeating_flags=(--missing-ok --version -h --help)
+    non_repeating_flags=(--missing-ok --json -q --quiet --version -h --help)
     repeating_options=()
     non_repeating_options=(--lock-timeout --write-mode)
     __htpass_offer_flags_options -1
@@ -340,6 +342,7 @@ _htpass_verify() {
         return
         ;;
     '--as')
+        __htpass_add_completions -W 'nginx'$'\n''nginx-alpine'$'\n''apache'$'\n''lighttpd'$'\n''traefik'$'\n''registry'$'\n''envoy'$'\n''openshift'
         return
         ;;
     esac
@@ -363,6 +366,7 @@ _htpass_list() {
     # Offer option value completions
     case "${prev}" in
     '--target')
+        __htpass_add_completions -W 'nginx'$'\n''nginx-alpine'$'\n''apache'$'\n''lighttpd'$'\n''traefik'$'\n''registry'$'\n''envoy'$'\n''openshift'
         return
         ;;
     esac
@@ -380,7 +384,7 @@ _htpass_hash() {
     repeating_flags=()
     non_repeating_flags=(--stdin --allow-empty --generate --version -h --help)
     repeating_options=()
-    non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --target --format)
+    non_repeating_options=(--password-file --password-env --length -a --algorithm --cost --rounds --target --format --name)
     __htpass_offer_flags_options 1
 
     # Offer option value completions
@@ -406,10 +410,14 @@ _htpass_hash() {
         return
         ;;
     '--target')
+        __htpass_add_completions -W 'nginx'$'\n''nginx-alpine'$'\n''apache'$'\n''lighttpd'$'\n''traefik'$'\n''registry'$'\n''envoy'$'\n''openshift'
         return
         ;;
     '--format')
-        __htpass_add_completions -W 'plain'$'\n''k8s-secret'$'\n''compose'$'\n''dotenv'
+        __htpass_add_completions -W 'plain'$'\n''compose'$'\n''dotenv'
+        return
+        ;;
+    '--name')
         return
         ;;
     esac
@@ -425,6 +433,7 @@ _htpass_check() {
     # Offer option value completions
     case "${prev}" in
     '--target')
+        __htpass_add_completions -W 'nginx'$'\n''nginx-alpine'$'\n''apache'$'\n''lighttpd'$'\n''traefik'$'\n''registry'$'\n''envoy'$'\n''openshift'
         return
         ;;
     esac
@@ -440,7 +449,7 @@ _htpass_check() {
 
 _htpass_apply() {
     repeating_flags=()
-    non_repeating_flags=(--exclusive --dry-run --diff --hashed --json --create --allow-empty --allow-no-users --version -h --help)
+    non_repeating_flags=(--exclusive --dry-run --diff --hashed --json --create --allow-empty --allow-no-users -q --quiet --version -h --help)
     repeating_options=()
     non_repeating_options=(--jobs -a --algorithm --cost --rounds --target --mode --group --lock-timeout --write-mode)
     __htpass_offer_flags_options 2
@@ -461,6 +470,7 @@ _htpass_apply() {
         return
         ;;
     '--target')
+        __htpass_add_completions -W 'nginx'$'\n''nginx-alpine'$'\n''apache'$'\n''lighttpd'$'\n''traefik'$'\n''registry'$'\n''envoy'$'\n''openshift'
         return
         ;;
     '--mode')
@@ -501,7 +511,7 @@ _htpass_export() {
     # Offer option value completions
     case "${prev}" in
     '--format')
-        __htpass_add_completions -W 'plain'$'\n''k8s-secret'$'\n''compose'$'\n''dotenv'
+        __htpass_add_completions -W 'k8s-secret'$'\n''compose'$'\n''dotenv'
         return
         ;;
     '--for')
@@ -515,6 +525,7 @@ _htpass_export() {
         return
         ;;
     '--target')
+        __htpass_add_completions -W 'nginx'$'\n''nginx-alpine'$'\n''apache'$'\n''lighttpd'$'\n''traefik'$'\n''registry'$'\n''envoy'$'\n''openshift'
         return
         ;;
     esac
@@ -530,7 +541,7 @@ _htpass_export() {
 
 _htpass_recover() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet --version -h --help)
     repeating_options=()
     non_repeating_options=(--lock-timeout)
     __htpass_offer_flags_options 1
@@ -552,6 +563,30 @@ _htpass_recover() {
 }
 
 _htpass_htpasswd() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __htpass_offer_flags_options -1
+}
+
+_htpass_completions() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __htpass_offer_flags_options 1
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __htpass_add_completions -W 'zsh'$'\n''bash'$'\n''fish'
+        return
+        ;;
+    esac
+}
+
+_htpass_serve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()

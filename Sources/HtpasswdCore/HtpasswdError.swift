@@ -131,6 +131,8 @@ extension HtpasswdError: CustomStringConvertible {
             "A \(parameter.rawValue) does not apply to \(algorithm.rawValue)"
         case .notVerifiable(let target, let refusal):
             "\(target.displayName) cannot verify \(refusal)"
+        case .hashingFailed(let algorithm, let errno) where errno == .outOfRange:
+            "The password is too long for \(algorithm.rawValue): libxcrypt takes passwords of at most 511 bytes; nothing was written"
         case .hashingFailed(let algorithm, let errno):
             "libxcrypt could not make a \(algorithm.rawValue) hash (\(errno)); nothing was written"
         case .randomFailed(let errno):

@@ -144,6 +144,27 @@ extension HtpasswdStore {
         return summary
     }
 
+    /// The first `count` bytes of the file's current content (fewer when it is shorter), read as
+    /// ``scan(_:)-7k6tq`` reads it: the path resolved safely, an interrupted edit's new content if one is
+    /// pending. For a look at the start of the file (a byte order mark) without reading all of it.
+    ///
+    /// - Throws: A file error, as ``read()`` does.
+    public func prefix(_ count: Int) throws(HtpasswdError) -> [UInt8] {
+        let content = try openCurrentContent()
+        var bytes = [UInt8](repeating: 0, count: max(0, min(count, content.size)))
+        var filled = 0
+        while filled < bytes.count {
+            let n = bytes.withUnsafeMutableBytes {
+                Glibc.read(content.descriptor, $0.baseAddress! + filled, $0.count - filled)
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw .system(.read, path: path, errno: Errno(rawValue: errno)) }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(bytes[..<filled])
+    }
+
     /// The size of the file's current content, in bytes.
     public func contentSize() throws(HtpasswdError) -> Int {
         try openCurrentContent().size

@@ -50,6 +50,9 @@ public struct FileCheck: Sendable {
         /// For `line-not-read`: the line at which the target stopped reading (this one or an earlier one);
         /// nil when it skips this line only.
         public var stoppedAt: Int? = nil
+        /// For `not-readable-by-worker`: the first directory above the file that the target's usual worker
+        /// account cannot search; nil when the directories let it through and the file itself is not readable.
+        public var blockingDirectory: FilePath? = nil
     }
 
     /// The stable identifiers of findings (documented in Docs/targets.md).
@@ -123,8 +126,13 @@ public struct FileCheck: Sendable {
 
     /// Reports findings about the path; false when there is no file to read.
     private func checkPath(_ placement: FilePlacement, _ report: (Finding) -> Void) -> Bool {
-        func path(_ id: FindingID, _ severity: Finding.Severity, _ message: String, target: Target? = nil) {
-            report(Finding(line: nil, user: nil, severity: severity, id: id, target: target, message: message))
+        func path(
+            _ id: FindingID, _ severity: Finding.Severity, _ message: String, target: Target? = nil,
+            blockingDirectory: FilePath? = nil
+        ) {
+            var finding = Finding(line: nil, user: nil, severity: severity, id: id, target: target, message: message)
+            finding.blockingDirectory = blockingDirectory
+            report(finding)
         }
         let name = store.path.displayText
         guard placement.exists else {
@@ -171,10 +179,14 @@ public struct FileCheck: Sendable {
             let workers = target.profile.workers
             guard !workers.isEmpty, !workers.contains(where: { access.canRead(as: $0) }) else { continue }
             let names = workers.map { "\($0.name ?? "uid \($0.uid)") (\($0.context))" }.joined(separator: ", ")
+            let blocker = access.firstUnsearchableDirectory(for: workers[0])
+            let stop = blocker.map { directory in
+                " ('\(directory.displayText)' stops \(workers[0].name ?? "uid \(workers[0].uid)"))"
+            }
             path(
                 .notReadableByWorker, .error,
-                "No account the workers of \(target.displayName) run as can read '\(name)' through every parent directory: \(names); every request gets 500 or 403",
-                target: target)
+                "No account the workers of \(target.displayName) run as can read '\(name)' through every parent directory\(stop ?? ""): \(names); every request gets 500 or 403",
+                target: target, blockingDirectory: blocker)
         }
         if placement.isMountPoint {
             path(
@@ -612,14 +624,26 @@ struct PathAccess {
     /// Whether `account` can read the file and search every directory above it.
     func canRead(as account: WorkerAccount, throughDirectories: Bool = true) -> Bool {
         guard account.uid != 0, let file else { return true }
+        let allowed = permissions(of: account)
+        return (!throughDirectories || directories.allSatisfy { allowed($0.info, 0o1) }) && allowed(file, 0o4)
+    }
+
+    /// The first directory from the root down that `account` cannot search, if there is one.
+    func firstUnsearchableDirectory(for account: WorkerAccount) -> FilePath? {
+        guard account.uid != 0 else { return nil }
+        let allowed = permissions(of: account)
+        return directories.first { !allowed($0.info, 0o1) }?.path
+    }
+
+    /// Whether `account` has `bits` (0o4 read, 0o1 search) on a file of status `info`.
+    private func permissions(of account: WorkerAccount) -> (stat, UInt32) -> Bool {
         let groups = Set([account.gid] + (account.name.map(SystemGroup.memberships(of:)) ?? []))
-        func allowed(_ info: stat, _ bits: UInt32) -> Bool {
+        return { info, bits in
             let mode = UInt32(info.st_mode)
             if info.st_uid == account.uid { return mode & (bits << 6) == bits << 6 }
             if groups.contains(info.st_gid) { return mode & (bits << 3) == bits << 3 }
             return mode & bits == bits
         }
-        return (!throughDirectories || directories.allSatisfy { allowed($0.info, 0o1) }) && allowed(file, 0o4)
     }
 }
 

@@ -99,6 +99,8 @@ public struct Reconciler: Sendable {
         /// Whether an interrupted in-place edit of the file was finished first (see
         /// ``/HtpasswdCore/HtpasswdStore/finishInterruptedEdit()``), in a dry run too.
         public var finishedInterruptedEdit = false
+        /// Whether `beforeWrite` stopped the write: nothing was written.
+        public var cancelled = false
 
         /// Whether anything differs from the desired state.
         public var hasChanges: Bool { !added.isEmpty || !changed.isEmpty || !removed.isEmpty }
@@ -107,7 +109,7 @@ public struct Reconciler: Sendable {
             lhs.added == rhs.added && lhs.changed.map(\.user) == rhs.changed.map(\.user)
                 && lhs.changed.map(\.reason) == rhs.changed.map(\.reason) && lhs.removed == rhs.removed
                 && lhs.unchanged == rhs.unchanged && lhs.written == rhs.written && lhs.write == rhs.write
-                && lhs.finishedInterruptedEdit == rhs.finishedInterruptedEdit
+                && lhs.finishedInterruptedEdit == rhs.finishedInterruptedEdit && lhs.cancelled == rhs.cancelled
         }
     }
 
@@ -123,13 +125,18 @@ public struct Reconciler: Sendable {
     ///   - creation: ``/HtpasswdCore/HtpasswdStore/Creation/createIfMissing`` to create a missing file.
     ///   - attributes: Mode and group if the edit creates the file.
     ///   - dryRun: Only say what would change (no new hash is computed).
+    ///   - beforeWrite: Called with what is about to be written, after the new hashes are computed and before
+    ///     the write (again if the write finds the file changed and plans again); returning false writes
+    ///     nothing, and the result then has ``Result/cancelled`` set. For a caller that must deliver a report
+    ///     of the changes before they are made.
     /// - Throws: A hashing error (the desired state holds a password the hasher refuses), or a file error:
     ///   ``/HtpasswdCore/HtpasswdError/interruptedEditNotFinished(path:journal:failure:)`` when an interrupted
     ///   edit cannot be finished. A hash in `desired` is written as it is, even one no password matches: check
     ///   `desired` with ``DesiredUser/validate(_:hasher:targets:)`` first.
     public func apply(
         _ desired: [DesiredUser], creation: HtpasswdStore.Creation = .mustExist,
-        attributes: HtpasswdStore.NewFileAttributes = HtpasswdStore.NewFileAttributes(), dryRun: Bool = false
+        attributes: HtpasswdStore.NewFileAttributes = HtpasswdStore.NewFileAttributes(), dryRun: Bool = false,
+        beforeWrite: (Result) -> Bool = { _ in true }
     ) throws(HtpasswdError) -> Result {
         for user in desired {
             if case .password(let password) = user.credential { try hasher.check(password) }
@@ -153,6 +160,10 @@ public struct Reconciler: Sendable {
                 }
             }
             for (user, hash) in plan.expectations { changes.expect(rawHash: hash, for: user) }
+            guard beforeWrite(result) else {
+                result.cancelled = true
+                return result
+            }
             do throws(HtpasswdError) {
                 let report = try store.apply(changes, creation: creation, attributes: attributes)
                 var done = result

@@ -28,7 +28,7 @@ enum ExitStatus: Int32 {
           1  verify: the password does not match
           2  usage error: bad options or arguments, or no password source and no terminal
           3  no such user (verify, delete without --missing-ok)
-          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit that only another mount namespace can finish or that cannot be finished (see 'htpass recover'); verify --as T: T refuses the whole file
+          4  file problem: missing, unreadable, unwritable, not a regular file, lock not obtained, an interrupted in-place edit that only another mount namespace can finish or that cannot be finished (see 'htpass recover'); standard output cannot be written (a full disk, a closed pipe: a generated password or apply's report that cannot be written is not stored); verify --as T: T refuses the whole file
           5  rejected input: user name, password, cost/rounds, SPEC line, or what a --target cannot verify
           6  the user's entry cannot be verified: unknown hash format or a failure token; verify --as T: a format, cost or prefix T cannot verify
           check: 0 no error, 1 an error (--strict: a warning too) such as a missing file or a directory in its place, 4 the file exists but cannot be read
@@ -52,14 +52,31 @@ enum ExitStatus: Int32 {
     }
 }
 
+/// What a command does with its FILE: the advice after a file error depends on it.
+enum FileUse: Equatable, Sendable {
+    /// No file (hash).
+    case none
+    /// Reads it (list, verify, check, export).
+    case read
+    /// Edits it (create, delete, recover).
+    case edit
+    /// Edits it, and `--create` makes it when it is missing (add, apply).
+    case editOrCreate
+}
+
+/// A subcommand that says what it does with its FILE.
+protocol FileCommand {
+    static var fileUse: FileUse { get }
+}
+
 /// What the command adds to a library error: the next step, in terms of its own options.
 enum Advice {
-    /// The message for `error`: what happened (from the library), then what to do with `command` (`add`),
-    /// the subcommand that ran.
-    static func message(for error: HtpasswdError, command: String? = nil) -> String {
+    /// The message for `error`: what happened (from the library), then what to do, for a command that uses
+    /// its file as `use` says.
+    static func message(for error: HtpasswdError, use: FileUse = .edit) -> String {
         let advice: String? =
             switch error {
-            case .fileNotFound where command == "add" || command == "apply":
+            case .fileNotFound where use == .editOrCreate:
                 "use '--create' to make it, or 'htpass create'"
             case .fileNotFound: "check the path; 'htpass create' makes a new file"
             case .fileExists: "use 'htpass add' to change it, or '--force' to replace it"
@@ -93,8 +110,12 @@ enum Advice {
                     + (Target.algorithms(verifiedByAll: [target]).first?.rawValue ?? "none") + ")"
             case .system(_, _, let errno) where errno == .readOnlyFileSystem:
                 "the file system is read-only here; edit the file where it is writable"
+            case .system(_, _, let errno) where (errno == .permissionDenied || errno == .notPermitted) && use == .read:
+                "run htpass as a user who may read the file and search the directories above it"
             case .system(_, _, let errno) where errno == .permissionDenied || errno == .notPermitted:
                 "run htpass as a user who may write the file and its directory"
+            case .hashingFailed(_, let errno) where errno == .outOfRange:
+                "use a shorter password"
             case .system(.rename, _, let errno) where errno == .resourceBusy:
                 "the file is a mount point; use --write-mode in-place"
             case .system(.open, _, let errno) where errno.rawValue == ESTALE:
@@ -137,68 +158,4 @@ struct CommandError: Error, CustomStringConvertible {
 struct CommandOutcome: Error {
     var status: ExitStatus
     var message: String?
-}
-
-extension Htpass {
-    /// Parses `arguments`, runs the command and exits with the status of the contract; never returns.
-    ///
-    /// Apache's command lines (`htpass htpasswd ...`, or this executable under the name `htpasswd`) go to
-    /// ``ApacheCompat``, which never loads argument-parser; the common, valid command lines go through
-    /// ``FastPath``; everything else through argument-parser.
-    static func runAndExit(_ arguments: [String]?) -> Never {
-        if let apache = ApacheCompat.invocation(arguments) {
-            ApacheCompat.runAndExit(arguments: apache.arguments, program: apache.program)
-        }
-        let commandLine = arguments ?? Array(CommandLine.arguments.dropFirst())
-        let status: ExitStatus
-        do {
-            if let request = FastPath.parse(commandLine) {
-                #if DEBUG
-                    ParserCheck.expectAgreement(request, commandLine)
-                #endif
-                try request.run()
-            } else {
-                var command = try parseAsRoot(arguments)
-                try command.run()
-            }
-            status = .success
-        } catch let error as HtpasswdError {
-            let names = configuration.subcommands.map { $0._commandName }
-            Output.error(Advice.message(for: error, command: commandLine.first(where: names.contains)))
-            status = ExitStatus(for: error)
-        } catch let error as CommandError {
-            Output.error(error.description)
-            status = error.status
-        } catch let outcome as CommandOutcome {
-            if let message = outcome.message { Output.error(message) }
-            status = outcome.status
-        } catch {
-            exitForParserError(error, arguments: commandLine)
-        }
-        Output.flush()
-        Glibc.exit(status.rawValue)
-    }
-
-    /// Help, `--version` and completion scripts go to standard output with status 0; argument-parser's
-    /// usage errors (its status 64) become one line on standard error and status 2.
-    private static func exitForParserError(_ error: any Error, arguments: [String]) -> Never {
-        let code = exitCode(for: error)
-        if code == .success {
-            Output.write(fullMessage(for: error))
-            Output.line("")
-            Output.flush()
-            Glibc.exit(0)
-        }
-        let message = message(for: error)
-        if code == .validationFailure || code.rawValue == 64 {
-            let names = configuration.subcommands.map { $0._commandName }
-            let help = arguments.first(where: names.contains).map { "htpass \($0) --help" } ?? "htpass --help"
-            Output.error(message + (message.hasSuffix(".") ? "" : ";") + " see '\(help)'")
-            Output.flush()
-            Glibc.exit(ExitStatus.usage.rawValue)
-        }
-        if !message.isEmpty { Output.error(message) }
-        Output.flush()
-        Glibc.exit(code.rawValue)
-    }
 }

@@ -30,6 +30,35 @@ enum FastPath {
         }
     }
 
+    /// The flags and the options with a value of each command the fast path takes, in long form (`-a`, `-l` and
+    /// `-q` are mapped to theirs). OptionTableTests checks them against argument-parser's definitions.
+    static func grammar(of command: String) -> (flags: [String], options: [String]) {
+        switch command {
+        case "create":
+            (
+                ["--force"] + passwordFlags + generationFlags + messageFlags,
+                passwordOptions + generationOptions + hashingOptions + newFileOptions + editOptions
+            )
+        case "add":
+            (
+                ["--create", "--json"] + passwordFlags + generationFlags + messageFlags,
+                passwordOptions + generationOptions + hashingOptions + newFileOptions + editOptions
+            )
+        case "delete": (["--missing-ok", "--json"] + messageFlags, editOptions)
+        case "verify": (passwordFlags, passwordOptions + ["--as"])
+        case "list": (["--long", "--json"], ["--target"])
+        case "hash":
+            (
+                passwordFlags + generationFlags,
+                passwordOptions + generationOptions + hashingOptions + ["--format", "--name"]
+            )
+        default: ([], [])
+        }
+    }
+
+    /// The short options the fast path knows, with their long names.
+    static let shortNames = [("-a", "--algorithm"), ("-l", "--long"), ("-q", "--quiet")]
+
     private static let passwordFlags = ["--stdin", "--allow-empty"]
     private static let passwordOptions = ["--password-file", "--password-env"]
     private static let generationFlags = ["--generate"]
@@ -37,42 +66,42 @@ enum FastPath {
     private static let hashingOptions = ["--algorithm", "--cost", "--rounds", "--target"]
     private static let newFileOptions = ["--mode", "--group"]
     private static let editOptions = ["--lock-timeout", "--write-mode"]
+    private static let messageFlags = ["--quiet"]
 
     private static func create(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(
-            arguments, flags: ["--force"] + passwordFlags + generationFlags,
-            options: passwordOptions + generationOptions + hashingOptions + newFileOptions + editOptions)
+        let scan = try Scan(arguments, "create")
         guard (1...2).contains(scan.positionals.count) else { throw NotFast() }
         return .create(
             try CreateRequest(
                 file: scan.positionals[0], user: scan.positionals.dropFirst().first, force: scan.has("--force"),
                 password: try password(scan, generation: true), hashing: try hashing(scan),
-                newFile: try newFile(scan), edit: try edit(scan)))
+                newFile: try newFile(scan), edit: try edit(scan), quiet: scan.has("--quiet")))
     }
 
     private static func add(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(
-            arguments, flags: ["--create"] + passwordFlags + generationFlags,
-            options: passwordOptions + generationOptions + hashingOptions + newFileOptions + editOptions)
+        let scan = try Scan(arguments, "add")
         guard scan.positionals.count == 2 else { throw NotFast() }
+        let password = try password(scan, generation: true)
+        try AddRequest.check(json: scan.has("--json"), password: password)
         return .add(
             AddRequest(
                 file: scan.positionals[0], user: scan.positionals[1], create: scan.has("--create"),
-                password: try password(scan, generation: true), hashing: try hashing(scan),
-                newFile: try newFile(scan), edit: try edit(scan)))
+                password: password, hashing: try hashing(scan), newFile: try newFile(scan), edit: try edit(scan),
+                quiet: scan.has("--quiet"), json: scan.has("--json")))
     }
 
     private static func delete(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(arguments, flags: ["--missing-ok"], options: editOptions)
+        let scan = try Scan(arguments, "delete")
         guard scan.positionals.count >= 2 else { throw NotFast() }
         return .delete(
             DeleteRequest(
                 file: scan.positionals[0], users: Array(scan.positionals.dropFirst()),
-                missingOk: scan.has("--missing-ok"), edit: try edit(scan)))
+                missingOk: scan.has("--missing-ok"), edit: try edit(scan), quiet: scan.has("--quiet"),
+                json: scan.has("--json")))
     }
 
     private static func verify(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(arguments, flags: passwordFlags, options: passwordOptions + ["--as"])
+        let scan = try Scan(arguments, "verify")
         guard scan.positionals.count == 2 else { throw NotFast() }
         let target = try scan.value("--as", TargetList.init(argument:))
         guard target.map({ $0.targets.count == 1 }) ?? true else { throw NotFast() }
@@ -83,7 +112,7 @@ enum FastPath {
     }
 
     private static func list(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(arguments, flags: ["--long", "--json"], options: ["--target"])
+        let scan = try Scan(arguments, "list")
         guard scan.positionals.count == 1 else { throw NotFast() }
         return .list(
             try ListRequest(
@@ -92,16 +121,13 @@ enum FastPath {
     }
 
     private static func hash(_ arguments: ArraySlice<String>) throws -> Request {
-        let scan = try Scan(
-            arguments, flags: passwordFlags + generationFlags,
-            options: passwordOptions + generationOptions + hashingOptions + ["--format"])
+        let scan = try Scan(arguments, "hash")
         guard scan.positionals.count <= 1 else { throw NotFast() }
-        let format = try scan.value("--format", TextFormat.init(rawValue:)) ?? .plain
-        guard format != .k8sSecret else { throw NotFast() }
+        let format = try scan.value("--format", HashOutputFormat.init(rawValue:))?.text ?? .plain
         return .hash(
-            HashRequest(
+            try HashRequest(
                 user: scan.positionals.first, password: try password(scan, generation: true),
-                hashing: try hashing(scan), format: format))
+                hashing: try hashing(scan), format: format, name: scan.value("--name")))
     }
 
     // MARK: The option groups
@@ -137,7 +163,10 @@ enum FastPath {
     private struct Scan {
         private(set) var positionals: [String] = []
         private var flags: [String] = []
-        private var values: [(name: String, value: String)] = []
+        /// The options given and their values, at the same index: two arrays of String rather than one of
+        /// tuples, whose metadata the runtime would build from its mangled name at start-up.
+        private var valueNames: [String] = []
+        private var values: [String] = []
 
         /// The long name of a short option (`-a`, `-l`); a switch rather than a dictionary, whose generic
         /// metadata would cost a scan of every protocol conformance at start-up.
@@ -145,11 +174,13 @@ enum FastPath {
             switch argument {
             case "-a": "--algorithm"
             case "-l": "--long"
+            case "-q": "--quiet"
             default: argument
             }
         }
 
-        init(_ arguments: ArraySlice<String>, flags flagNames: [String], options optionNames: [String]) throws {
+        init(_ arguments: ArraySlice<String>, _ command: String) throws {
+            let (flagNames, optionNames) = FastPath.grammar(of: command)
             var index = arguments.startIndex
             while index < arguments.endIndex {
                 let argument = arguments[index]
@@ -177,10 +208,11 @@ enum FastPath {
                         value = arguments[index]
                         index += 1
                     }
-                    guard !value.isEmpty, !value.hasPrefix("-"), !values.contains(where: { $0.name == name }) else {
+                    guard !value.isEmpty, !value.hasPrefix("-"), !valueNames.contains(name) else {
                         throw NotFast()
                     }
-                    values.append((name, value))
+                    valueNames.append(name)
+                    values.append(value)
                 } else {
                     throw NotFast()
                 }
@@ -189,7 +221,7 @@ enum FastPath {
 
         func has(_ flag: String) -> Bool { flags.contains(flag) }
 
-        func value(_ name: String) -> String? { values.first { $0.name == name }?.value }
+        func value(_ name: String) -> String? { valueNames.firstIndex(of: name).map { values[$0] } }
 
         /// The value of option `name` converted, nil without the option; throws when it does not convert.
         func value<T>(_ name: String, _ convert: (String) -> T?) throws -> T? {

@@ -8,16 +8,16 @@ enum Findings {
     static func text(_ finding: FileCheck.Finding, file: String, targets: [Target]) -> String {
         let place = finding.line.map { "\(file):\($0)" } ?? file
         return
-            "\(place): \(finding.severity.rawValue): \(Output.oneLine(message(finding, targets: targets))) [\(finding.id.rawValue)]"
+            "\(place): \(finding.severity.rawValue): \(Output.oneLine(message(finding, targets: targets, file: file))) [\(finding.id.rawValue)]"
     }
 
-    /// The library's message (what is wrong), and what to do about it, for a check for `targets`.
-    static func message(_ finding: FileCheck.Finding, targets: [Target]) -> String {
-        finding.message + (advice(finding, targets: targets).map { "; " + $0 } ?? "")
+    /// The library's message (what is wrong), and what to do about it, for a check for `targets` of `file`.
+    static func message(_ finding: FileCheck.Finding, targets: [Target], file: String = "FILE") -> String {
+        finding.message + (advice(finding, targets: targets, file: file).map { "; " + $0 } ?? "")
     }
 
-    /// What to do about `finding`, if there is something to say.
-    static func advice(_ finding: FileCheck.Finding, targets: [Target]) -> String? {
+    /// What to do about `finding` in `file` (its path as given), if there is something to say.
+    static func advice(_ finding: FileCheck.Finding, targets: [Target], file: String = "FILE") -> String? {
         let add = "htpass add" + targetOption(finding.target.map { [$0] } ?? targets)
         switch finding.id {
         case .notFound:
@@ -27,9 +27,15 @@ enum Findings {
         case .notRegularFile:
             return "give the path of an htpasswd file"
         case .notReadableByWorker:
-            let group = finding.target?.profile.workers.first.map { " " + groupArgument(for: $0) } ?? ""
+            let group = finding.target?.profile.workers.first.map(groupArgument(for:)) ?? "GROUP"
+            if let directory = finding.blockingDirectory {
+                let path = Advice.shellWord(directory.display)
+                return
+                    "let them through that directory: run 'chmod o+x \(path)', or 'chgrp \(group) \(path) && chmod g+x \(path)' to let only their group through"
+            }
+            let path = Advice.shellWord(file)
             return
-                "give the file to their group with mode 0640 ('chgrp\(group)', or 'htpass create --group\(group)' for a new file) and make every parent directory searchable for them"
+                "give the file to their group: run 'chgrp \(group) \(path) && chmod g+r \(path)' ('htpass create --group \(group)' does it for a new file)"
         case .worldWritable:
             return "run 'chmod o-w' on it"
         case .worldReadable:
@@ -104,7 +110,7 @@ enum Findings {
     }
 
     /// `{"line": N|null, "user": NAME|null, "severity": ..., "id": ..., "target": T|null, "message": ...}`.
-    static func json(_ finding: FileCheck.Finding, targets: [Target]) {
+    static func json(_ finding: FileCheck.Finding, targets: [Target], file: String) {
         Output.write("{\"line\":" as StaticString)
         if let line = finding.line { Output.write(String(line)) } else { Output.write("null" as StaticString) }
         Output.write(",\"user\":" as StaticString)
@@ -123,7 +129,7 @@ enum Findings {
             Output.write("null" as StaticString)
         }
         Output.write(",\"message\":" as StaticString)
-        JSON.write(Array(message(finding, targets: targets).utf8))
+        JSON.write(Array(message(finding, targets: targets, file: file).utf8))
         Output.write("}" as StaticString)
     }
 }

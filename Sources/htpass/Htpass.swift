@@ -40,16 +40,14 @@ struct Htpass: ParsableCommand {
         version: version,
         subcommands: [
             Create.self, Add.self, Delete.self, Verify.self, List.self, Hash.self, Check.self, Apply.self, Export.self,
-            Recover.self, Htpasswd.self,
+            Recover.self, Htpasswd.self, Completions.self,
+            Serve.self,
         ]
     )
 
     /// Without a command there is nothing to do: a usage error, not help with status 0.
     func run() throws {
-        throw CommandError(
-            .usage,
-            "Give a command: create, add, delete, verify, list, hash, check, apply, export or htpasswd; see 'htpass --help'"
-        )
+        throw CommandError(.usage, "Give a command: \(Grammar.commandList); see 'htpass --help'")
     }
 
     /// Owns the exit statuses: see ``ExitStatus``.

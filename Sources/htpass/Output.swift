@@ -6,12 +6,18 @@ import SystemPackage
 ///
 /// Standard output is buffered and written in large blocks, so that listing a million users costs a few
 /// system calls rather than a million; call ``flush()`` before exiting (``Htpass/main(_:)`` does).
+///
+/// Every write to standard output is checked: the first failure (a full disk, a closed pipe: `EPIPE`, as
+/// SIGPIPE is ignored) is kept in ``failure``, later output is dropped, and ``deliver(_:)`` turns it into an
+/// error, so that no command exits 0 with its data lost.
 enum Output {
     /// The standard output buffer, reached through a pointer: a million small writes pay no exclusivity
     /// check on a static variable.
     struct Buffer {
         var base: UnsafeMutablePointer<UInt8>
         var count: Int
+        /// The `errno` of the first failed write to standard output, or 0.
+        var failure: CInt = 0
     }
 
     static let capacity = 1 << 16
@@ -34,7 +40,9 @@ enum Output {
             if buffer.pointee.count + bytes.count > Output.capacity {
                 flush()
                 if bytes.count > Output.capacity {
-                    Output.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer(bytes))
+                    if buffer.pointee.failure == 0 {
+                        buffer.pointee.failure = Output.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer(bytes))
+                    }
                     return
                 }
             }
@@ -77,10 +85,37 @@ enum Output {
         }
 
         func flush() {
-            Output.writeAll(
-                STDOUT_FILENO, UnsafeRawBufferPointer(start: buffer.pointee.base, count: buffer.pointee.count))
+            let count = buffer.pointee.count
             buffer.pointee.count = 0
+            guard count > 0, buffer.pointee.failure == 0 else { return }
+            buffer.pointee.failure = Output.writeAll(
+                STDOUT_FILENO, UnsafeRawBufferPointer(start: buffer.pointee.base, count: count))
         }
+    }
+
+    /// Why standard output could not be written (the first failure), or nil while every write succeeded.
+    static var failure: Errno? {
+        let code = storage.pointee.failure
+        return code == 0 ? nil : Errno(rawValue: code)
+    }
+
+    /// Flushes standard output and fails if anything written to it so far was lost.
+    ///
+    /// - Parameter what: What was being written, for the message (`"the generated password"`).
+    /// - Parameter consequence: What the failure means for the file, said after the reason.
+    /// - Throws: ``CommandError`` with ``ExitStatus/fileProblem``.
+    static func deliver(_ what: String = "the output", consequence: String? = nil) throws {
+        flush()
+        guard let failure else { return }
+        throw CommandError(.fileProblem, failureMessage(what, failure) + (consequence.map { "; " + $0 } ?? ""))
+    }
+
+    /// `Cannot write the output to standard output (No space left on device)`, and for a closed pipe what
+    /// that means.
+    static func failureMessage(_ what: String, _ failure: Errno) -> String {
+        failure == .brokenPipe
+            ? "Cannot write \(what) to standard output: the program reading it has exited (\(failure))"
+            : "Cannot write \(what) to standard output (\(failure))"
     }
 
     /// Appends `bytes` to standard output.
@@ -110,13 +145,13 @@ enum Output {
     /// Prints `htpass: MESSAGE` on standard error, on one line.
     static func error(_ message: String) {
         flush()
-        Array(("htpass: " + oneLine(message) + "\n").utf8).withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
+        _ = Array(("htpass: " + oneLine(message) + "\n").utf8).withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
     }
 
     /// Writes `bytes` to standard error as they are, after what is buffered for standard output.
     static func standardError(_ bytes: [UInt8]) {
         flush()
-        bytes.withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
+        _ = bytes.withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
     }
 
     /// Prints `htpass: warning: MESSAGE` on standard error, on one line.
@@ -124,17 +159,29 @@ enum Output {
         error("warning: " + message)
     }
 
-    /// Prints `htpass: note: MESSAGE` on standard error, on one line.
+    /// `-q/--quiet`: no notes.
+    nonisolated(unsafe) static var quiet = false
+
+    /// Prints `htpass: note: MESSAGE` on standard error, on one line, unless `-q`.
     static func note(_ message: String) {
+        guard !quiet else { return }
         error("note: " + message)
+    }
+
+    /// Says what an edit did (`Adding user alice`), on standard error when a person reads it (a terminal),
+    /// unless `-q`: scripts see the status, and `--json` for the details.
+    static func done(_ message: String) {
+        guard !quiet, isatty(STDERR_FILENO) == 1 else { return }
+        error(message)
     }
 
     /// Says once, on standard error, that an operation has waited a second for the file's lock, and which
     /// process holds it (``HtpasswdStore/lockWaiting``). Standard output is left alone: this runs while the
     /// library waits.
     static let lockWaiting: @Sendable (FilePath, LockHolder?) -> Void = { path, holder in
+        guard !quiet else { return }
         let text = "htpass: note: waiting for the lock on '\(path.display)'" + (holder.map { ", held by \($0)" } ?? "")
-        Array((text + "\n").utf8).withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
+        _ = Array((text + "\n").utf8).withUnsafeBytes { writeAll(STDERR_FILENO, $0) }
     }
 
     /// `text` with its line breaks turned into `; `, so that every message is one line.
@@ -142,6 +189,12 @@ enum Output {
     /// A plain loop rather than `split` and `joined`: those are generic calls into the standard library
     /// whose metadata costs a scan of every protocol conformance, a noticeable part of a run's start-up.
     static func oneLine(_ text: String) -> String {
+        // Most messages are one line already: a byte scan says so without walking the characters.
+        var text = text
+        let multiline = text.withUTF8 { bytes in
+            bytes.contains { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+        }
+        guard multiline else { return text }
         var lines: [String] = []
         var line = ""
         for character in text {
@@ -154,21 +207,37 @@ enum Output {
         }
         if !line.isEmpty { lines.append(line) }
         while let last = lines.last, last.allSatisfy({ $0 == " " }) { lines.removeLast() }
+        // A list ("one of the following:" then "- a", "- b" lines) becomes "one of the following: a, b".
         var result = ""
-        for (index, line) in lines.enumerated() { result += (index == 0 ? "" : "; ") + line }
+        var inList = false
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.drop { $0 == " " }
+            if trimmed.hasPrefix("- "), inList || result.hasSuffix(":") {
+                result += (inList ? ", " : " ") + trimmed.dropFirst(2)
+                inList = true
+                continue
+            }
+            inList = false
+            result += (index == 0 ? "" : "; ") + line
+        }
         return result
     }
 
-    fileprivate static func writeAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress else { return }
+    /// Writes all of `bytes` to `fd`.
+    ///
+    /// - Returns: 0, or the `errno` of the write that failed (`EPIPE` for a closed pipe, `ENOSPC`...).
+    fileprivate static func writeAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer) -> CInt {
+        guard let base = bytes.baseAddress else { return 0 }
         var offset = 0
         while offset < bytes.count {
             let n = Glibc.write(fd, base + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                return  // a closed pipe: nothing more can be said
+                return errno
             }
+            if n == 0 { return EIO }
             offset += n
         }
+        return 0
     }
 }

@@ -35,10 +35,13 @@ enum RawArguments {
         FilePath(platformString: bytes(of: [file])[0].map { CChar(bitPattern: $0) } + [0])
     }
 
+    /// Where the subcommand is in `argv`: 1, unless options came before it (``Grammar/normalize(_:)``).
+    nonisolated(unsafe) static var commandIndex = 1
+
     /// The raw positional arguments after the subcommand.
     private static func positionals() -> [[UInt8]] {
         var result: [[UInt8]] = []
-        var index = 2  // after the program and the subcommand
+        var index = commandIndex + 1  // after the program and the subcommand
         var onlyPositionals = false
         while index < Int(CommandLine.argc) {
             let argument = raw(index)

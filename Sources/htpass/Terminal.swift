@@ -16,7 +16,45 @@ enum Terminal {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         write(fd, Array(prompt.utf8))
+        // Room for any password a format takes, so that the line never moves to larger storage, leaving the
+        // characters typed so far behind in freed memory; the caller wipes it.
+        var line: [UInt8] = []
+        line.reserveCapacity(4096)
+        let hidden = withoutEcho(fd) {
+            var byte: UInt8 = 0
+            while true {
+                let n = read(fd, &byte, 1)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 || byte == UInt8(ascii: "\n") { break }
+                line.append(byte)
+            }
+        }
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        if !hidden { write(fd, Array("\n".utf8)) }
+        return line
+    }
 
+    /// Runs `body`, which reads standard input until its end, with the terminal's echo off, after saying on
+    /// standard error what is read and how to end it (`prompt`, which names Ctrl-D). For `--stdin` and
+    /// `apply`'s SPEC when standard input is a terminal: a password typed there is not shown, and a program
+    /// that waits is not mistaken for one that hangs.
+    static func readingStandardInput<Result>(prompt: String, _ body: () throws -> Result) throws -> Result {
+        _ = Array(("htpass: " + prompt).utf8).withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        var result: Result?
+        var failure: (any Error)?
+        withoutEcho(STDIN_FILENO) {
+            do { result = try body() } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return result!
+    }
+
+    /// Runs `body` with the echo of terminal `fd` off (new lines still shown), restoring the settings after it
+    /// and when a signal stops or ends the process.
+    ///
+    /// - Returns: Whether the echo could be turned off (false: `fd` is not a terminal).
+    @discardableResult
+    static func withoutEcho(_ fd: CInt, _ body: () -> Void) -> Bool {
         var settings = termios()
         let canHideEcho = tcgetattr(fd, &settings) == 0
         if canHideEcho {
@@ -37,21 +75,8 @@ enum Terminal {
                 Saved.fd = -1
             }
         }
-
-        // Room for any password a format takes, so that the line never moves to larger storage, leaving the
-        // characters typed so far behind in freed memory; the caller wipes it.
-        var line: [UInt8] = []
-        line.reserveCapacity(4096)
-        var byte: UInt8 = 0
-        while true {
-            let n = read(fd, &byte, 1)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 || byte == UInt8(ascii: "\n") { break }
-            line.append(byte)
-        }
-        if line.last == UInt8(ascii: "\r") { line.removeLast() }
-        if !canHideEcho { write(fd, Array("\n".utf8)) }
-        return line
+        body()
+        return canHideEcho
     }
 
     private static func write(_ fd: CInt, _ bytes: [UInt8]) {

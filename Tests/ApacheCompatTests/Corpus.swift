@@ -193,7 +193,7 @@ enum Corpus {
         c("-vb", "f", "frank", "frank-pw").file(.standard),
         c("-vb", "f", "alice", "wrong").file(.standard),
         c("-vb", "f", "alice", "").file(.standard),
-        c("-vb", "f", "zed", "x").file(.standard).deviates(.verifyUnknownUser),
+        c("-vb", "f", "zed", "x").file(.standard),
         c("-vi", "f", "alice").file(.standard).stdin("alice-pw\n"),
         c("-v", "f", "alice").file(.standard).stdin("alice-pw\n"),
         c("-v", "f", "alice").file(.standard),
@@ -211,7 +211,7 @@ enum Corpus {
         c("-vb", "f", "alice", "alice-pw").file(.duplicates).deviates(.duplicateUser, status: 0),
         c("-vb", "f", "carol", "carol-pw").file(.longComment).deviates(.longLine),
         c("-vb", "f", "bob", "bob-pw").file(.crlf),
-        c("-vb", "f", "alice", "alice-pw").file(.leadingSpace).deviates(.leadingSpace, status: 3),
+        c("-vb", "f", "alice", "alice-pw").file(.leadingSpace).deviates(.leadingSpace, status: 6),
         c("-vb", "f", "alice", "alice-pw").file(.indentedComment),
     ]
 

@@ -18,12 +18,15 @@ enum ApacheCompat {
         }
         let count = Int(CommandLine.argc)
         guard count > 0 else { return nil }
-        let program = rawArgument(0)
-        let name = program.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? []
-        if name.elementsEqual("htpasswd".utf8) {
-            return ((1..<count).map(rawArgument), program)
+        // Compared in C: this runs first in every process, and generic collection code would cost a noticeable
+        // part of a short run's start-up.
+        if let program = CommandLine.unsafeArgv[0] {
+            let slash = strrchr(program, Int32(UInt8(ascii: "/")))
+            if strcmp(slash.map { $0 + 1 } ?? program, "htpasswd") == 0 {
+                return ((1..<count).map(rawArgument), rawArgument(0))
+            }
         }
-        if count > 1 && rawArgument(1).elementsEqual("htpasswd".utf8) {
+        if count > 1, let first = CommandLine.unsafeArgv[1], strcmp(first, "htpasswd") == 0 {
             return ((2..<count).map(rawArgument), Array("htpass htpasswd".utf8))
         }
         return nil
@@ -40,6 +43,11 @@ enum ApacheCompat {
             status = error.status
         }
         Output.flush()
+        // -n's record must reach standard output: a full disk or a closed pipe is a failure (Apache ignores it).
+        if status == .success, let failure = Output.failure {
+            Output.standardError(Array((Output.failureMessage("the record", failure) + "\n").utf8))
+            status = .fileProblem
+        }
         exit(status.rawValue)
     }
 
@@ -132,7 +140,8 @@ enum ApacheCompat {
         if let invalid = lookup.firstInvalidLine, invalid < lookup.entry?.lineNumber ?? Int.max {
             throw ApacheFailure(.invalidFile, messages.invalidFile(file))
         }
-        guard let entry = lookup.entry else { throw ApacheFailure(.verificationFailed, messages.notFound(user)) }
+        // Apache's status for a user not in the file: 6, as for a bad user name (ERR_BADUSER).
+        guard let entry = lookup.entry else { throw ApacheFailure(.badUser, messages.notFound(user)) }
         if entry.hash.isEmpty && entry.extra.isEmpty { throw ApacheFailure(.invalidFile, messages.emptyHash(user)) }
         var password = try ApachePassword.toVerify(commandLine, messages)
         defer { wipePassword(&password, commandLine) }

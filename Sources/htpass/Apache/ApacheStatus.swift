@@ -7,14 +7,13 @@ enum ApacheStatus: Int32 {
     /// `ERR_SYNTAX`: bad options or arguments; htpass also uses it when there is no password to read, and for
     /// `-r` rounds outside 1000 to 999,999,999.
     case syntax = 2
-    /// `ERR_PWMISMATCH`: the password does not verify (`-v`), the two prompts differ, bcrypt refused the cost;
-    /// htpass also uses it for `-v` of a user who is not in the file (Apache: 6).
+    /// `ERR_PWMISMATCH`: the password does not verify (`-v`), the two prompts differ, bcrypt refused the cost.
     case verificationFailed = 3
     /// `ERR_OVERFLOW`: a file name, user name, password or record too long; htpass also uses it for a password
     /// the algorithm would truncate (bcrypt over 72 bytes, crypt over 8) or that holds a NUL byte.
     case tooLong = 5
     /// `ERR_BADUSER`: a user name that cannot be written (`:`; with htpass also control characters and the
-    /// other names no server reads back).
+    /// other names no server reads back), and `-v` of a user who is not in the file.
     case badUser = 6
     /// `ERR_INVALID`: a line without `:` that is neither blank nor a comment, or `-v` of an empty hash.
     case invalidFile = 7

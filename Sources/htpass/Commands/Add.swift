@@ -41,11 +41,23 @@ extension Htpass {
         @OptionGroup(title: "Files")
         var edit: EditOptions
 
+        @Flag(help: "Print what changed as one JSON object, as 'htpass apply --json' does.")
+        var json = false
+
+        @OptionGroup(title: "Messages")
+        var messages: QuietOption
+
         func makeRequest() throws -> Request {
-            .add(
-                try AddRequest(
-                    file: file, user: user, create: create, password: password.choice(generation: generation),
-                    hashing: hashing.choice, newFile: newFile.choice, edit: try edit.choice()))
+            let password = try password.choice(generation: generation)
+            try AddRequest.check(json: json, password: password)
+            return .add(
+                AddRequest(
+                    file: file, user: user, create: create, password: password, hashing: hashing.choice,
+                    newFile: newFile.choice, edit: try edit.choice(), quiet: messages.quiet, json: json))
         }
     }
+}
+
+extension Htpass.Add: FileCommand {
+    static var fileUse: FileUse { .editOrCreate }
 }

@@ -3,7 +3,7 @@ import HtpasswdCore
 import HtpasswdVerifier
 
 extension Htpass {
-    struct Check: ParsableCommand {
+    struct Check: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
             abstract: "Lint a file and its path for the servers that read it.",
@@ -43,34 +43,12 @@ extension Htpass {
         @Flag(help: "Exit 1 on warnings too.")
         var strict = false
 
-        func run() throws {
-            let path = RawArguments.path(file)
-            let given = try target.choice.resolved()
-            let targets = given.isEmpty ? [Target.default] : given
-            let check = FileCheck(store: HtpasswdStore(path: path), targets: targets)
-            var errors = 0
-            var warnings = 0
-            let name = RawArguments.bytes(of: [file])[0]
-            if json {
-                Output.write("{\"file\":" as StaticString)
-                JSON.write(name)
-                Output.write(",\"findings\":[" as StaticString)
-            }
-            var first = true
-            try check.run { finding in
-                if finding.severity == .error { errors += 1 } else { warnings += 1 }
-                if json {
-                    Output.write(first ? "\n" as StaticString : ",\n")
-                    first = false
-                    Findings.json(finding, targets: targets)
-                } else {
-                    Output.line(Findings.text(finding, file: displayText(name), targets: targets))
-                }
-            }
-            if json { Output.line("]}") }
-            if errors > 0 || (strict && warnings > 0) {
-                throw CommandOutcome(status: .mismatch, message: nil)
-            }
+        func makeRequest() throws -> Request {
+            .check(CheckRequest(file: file, targets: target.choice, json: json, strict: strict))
         }
     }
+}
+
+extension Htpass.Check: FileCommand {
+    static var fileUse: FileUse { .read }
 }

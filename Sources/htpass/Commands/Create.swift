@@ -41,11 +41,18 @@ extension Htpass {
         @OptionGroup(title: "Files")
         var edit: EditOptions
 
+        @OptionGroup(title: "Messages")
+        var messages: QuietOption
+
         func makeRequest() throws -> Request {
             .create(
                 try CreateRequest(
                     file: file, user: user, force: force, password: password.choice(generation: generation),
-                    hashing: hashing.choice, newFile: newFile.choice, edit: try edit.choice()))
+                    hashing: hashing.choice, newFile: newFile.choice, edit: try edit.choice(), quiet: messages.quiet))
         }
     }
+}
+
+extension Htpass.Create: FileCommand {
+    static var fileUse: FileUse { .edit }
 }

@@ -28,8 +28,21 @@ extension Htpass {
         @OptionGroup(title: "Files")
         var edit: EditOptions
 
+        @Flag(help: "Print what changed as one JSON object (with \"missing\": the users that were not there).")
+        var json = false
+
+        @OptionGroup(title: "Messages")
+        var messages: QuietOption
+
         func makeRequest() throws -> Request {
-            .delete(DeleteRequest(file: file, users: users, missingOk: missingOk, edit: try edit.choice()))
+            .delete(
+                DeleteRequest(
+                    file: file, users: users, missingOk: missingOk, edit: try edit.choice(), quiet: messages.quiet,
+                    json: json))
         }
     }
+}
+
+extension Htpass.Delete: FileCommand {
+    static var fileUse: FileUse { .edit }
 }

@@ -2,8 +2,9 @@ import ArgumentParser
 import HtpasswdCore
 import HtpasswdVerifier
 
-/// The text formats of `hash --format` and `export --format`.
-enum TextFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+/// The text formats of `hash --format` and `export --format` (each command offers its own:
+/// ``HashOutputFormat``, ``ExportFormat``).
+enum TextFormat: String, CaseIterable, Sendable {
     /// As in the file.
     case plain
     /// A Kubernetes Secret manifest (export only).
@@ -30,10 +31,38 @@ enum TextFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
             return [UInt8(ascii: "'")] + value + [UInt8(ascii: "'")]
         }
     }
+
+    /// The default variable of `--format dotenv`.
+    static let defaultVariable = "HTPASSWD_USERS"
+
+    /// A `.env` line: `NAME='value'`.
+    func dotenvLine(_ value: [UInt8], name: String?) throws -> [UInt8] {
+        Array((name ?? Self.defaultVariable).utf8) + [UInt8(ascii: "=")] + (try escape(value))
+    }
+
+    /// Whether `text` can name a variable in a `.env` file: letters, digits and `_`, not starting with a digit.
+    static func isVariableName(_ text: String) -> Bool {
+        guard let first = text.first, !first.isNumber else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+}
+
+/// `hash --format`: the formats hash prints.
+enum HashOutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case plain, compose, dotenv
+
+    var text: TextFormat { TextFormat(rawValue: rawValue)! }
+}
+
+/// `export --format`: the formats export prints.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case k8sSecret = "k8s-secret", compose, dotenv
+
+    var text: TextFormat { TextFormat(rawValue: rawValue)! }
 }
 
 extension Htpass {
-    struct Export: ParsableCommand {
+    struct Export: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Print a file as a Kubernetes Secret, or as a value for Docker Compose or a .env file.",
@@ -48,8 +77,8 @@ extension Htpass {
                 --format compose prints the entries as one comma-separated value with every '$' doubled, for a \
                 Compose label or environment value (traefik.http.middlewares.NAME.basicauth.users=...); --format \
                 dotenv prints NAME='...' (--name, default HTPASSWD_USERS) for a .env file, single-quoted so that \
-                nothing is interpolated. A file that is mounted into a container is never escaped: mount the \
-                htpasswd file itself.
+                nothing is interpolated. These values are for labels and variables only: a file that a container \
+                reads is mounted as it is, never escaped (mount its directory, so that edits reach the container).
 
                 EXAMPLES:
                   htpass export htpasswd --format k8s-secret --for ingress-nginx --name basic-auth --namespace web | kubectl apply -f -
@@ -60,13 +89,15 @@ extension Htpass {
         @Argument(help: "The htpasswd file.", completion: .file())
         var file: String
 
-        @Option(help: ArgumentHelp("k8s-secret, compose or dotenv.", valueName: "format"))
-        var format: TextFormat
+        @Option(name: .customLong("format"), help: ArgumentHelp("What to print.", valueName: "format"))
+        var exportFormat: ExportFormat
+
+        var format: TextFormat { exportFormat.text }
 
         @Option(
             name: .customLong("for"),
             help: ArgumentHelp(
-                "The consumer: ingress-nginx, nginx-inc, traefik, envoy-gateway, openshift.", valueName: "consumer"))
+                "The consumer that reads the Secret, which decides its type and key.", valueName: "consumer"))
         var consumer: SecretConsumer?
 
         @Option(help: ArgumentHelp("The Secret's name, or the .env variable's.", valueName: "name"))
@@ -78,113 +109,17 @@ extension Htpass {
         @OptionGroup(title: "Targets")
         var target: TargetOptions
 
-        func validate() throws {
-            if format == .plain { throw ValidationError("--format is k8s-secret, compose or dotenv") }
-            if format == .k8sSecret && consumer == nil {
-                throw ValidationError(
-                    "--format k8s-secret needs --for ingress-nginx, nginx-inc, traefik, envoy-gateway or openshift")
-            }
-            if format == .k8sSecret, let name, !Self.isDNSName(name, limit: 253, dots: true) {
-                throw ValidationError("--name must be a DNS subdomain name: lower-case letters, digits, '-' and '.'")
-            }
-            if let namespace, !Self.isDNSName(namespace, limit: 63, dots: false) {
-                throw ValidationError("--namespace must be a DNS label: lower-case letters, digits and '-'")
-            }
-            if let namespace, let consumer, let required = consumer.requiredNamespace, namespace != required {
-                throw ValidationError(
-                    "--for \(consumer.rawValue) reads the Secret only in the namespace \(required); leave out --namespace"
-                )
-            }
-            if let name, format == .dotenv, !Self.isVariableName(name) {
-                throw ValidationError("--name must be a variable name: letters, digits and '_'")
-            }
-        }
-
-        func run() throws {
-            let path = RawArguments.path(file)
-            let store = HtpasswdStore(path: path)
-            var targets = consumer?.targets ?? []
-            targets += try target.choice.resolved().filter { !targets.contains($0) }
-            // One version of the file for the check and the output, even if an edit lands meanwhile.
-            let (refusal, hasUsers, content) = try store.withConsistentReads {
-                () throws(HtpasswdError) -> (FileCheck.Finding?, Bool, [[UInt8]]) in
-                // Refuse what a consumer cannot verify: every error of a content check.
-                var refusal: FileCheck.Finding?
-                try FileCheck(store: store, targets: targets, checksPath: false).run { finding in
-                    if refusal == nil, finding.severity == .error { refusal = finding }
-                }
-                // The file's bytes for a Secret; each user's first entry for Compose and .env. One read.
-                if format == .k8sSecret {
-                    let file = try store.read()
-                    var entries = file.lazyEntries.makeIterator()
-                    return (refusal, entries.next() != nil, [file.bytes])
-                }
-                var hasUsers = false
-                var content: [[UInt8]] = []
-                var seen = Set<[UInt8]>()
-                try store.scan { line in
-                    guard line.kind == .entry else { return }
-                    hasUsers = true
-                    guard seen.insert(Array(line.user)).inserted else { return }
-                    content.append(Array(line.user) + [UInt8(ascii: ":")] + Array(line.hash))
-                }
-                return (refusal, hasUsers, content)
-            }
-            if let refusal {
-                let place = refusal.line.map { "line \($0): " } ?? ""
-                throw CommandError(
-                    .rejectedInput, "Not exported: \(place)\(Findings.message(refusal, targets: targets))")
-            }
-            if !hasUsers { Output.warning("'\(path.display)' has no users: every request would get 401") }
-            switch format {
-            case .k8sSecret:
-                printSecret(content[0], consumer: consumer!)
-            case .compose, .dotenv:
-                let entries = content
-                let joined = Array(entries.joined(separator: [UInt8(ascii: ",")]))
-                if format == .compose {
-                    Output.line(try format.escape(joined))
-                } else {
-                    Output.line(
-                        Array((name ?? "HTPASSWD_USERS").utf8) + [UInt8(ascii: "=")] + (try format.escape(joined)))
-                }
-            case .plain:
-                break
-            }
-        }
-
-        private func printSecret(_ bytes: [UInt8], consumer: SecretConsumer) {
-            let namespace = namespace ?? consumer.requiredNamespace
-            var yaml = """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: \(name ?? "basic-auth")
-
-                """
-            if let namespace { yaml += "  namespace: \(namespace)\n" }
-            yaml += """
-                type: \(consumer.secretType)
-                data:
-                  "\(consumer.key)": \(bytes.isEmpty ? "\"\"" : Base64.encode(bytes))
-                """
-            Output.line(yaml)
-        }
-
-        static func isDNSName(_ text: String, limit: Int, dots: Bool) -> Bool {
-            guard !text.isEmpty, text.count <= limit, let first = text.first, let last = text.last,
-                first.isLetter || first.isNumber, last.isLetter || last.isNumber
-            else { return false }
-            return text.allSatisfy {
-                ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || (dots && $0 == ".")
-            }
-        }
-
-        static func isVariableName(_ text: String) -> Bool {
-            guard let first = text.first, !first.isNumber else { return false }
-            return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        func makeRequest() throws -> Request {
+            .export(
+                try ExportRequest(
+                    file: file, format: format, consumer: consumer, name: name, namespace: namespace,
+                    targets: target.choice))
         }
     }
 }
 
 extension SecretConsumer: ExpressibleByArgument {}
+
+extension Htpass.Export: FileCommand {
+    static var fileUse: FileUse { .read }
+}

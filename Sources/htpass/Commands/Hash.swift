@@ -9,7 +9,8 @@ extension Htpass {
             discussion: """
                 With --generate, the generated password is printed first, on its own line, then the hash. \
                 --format compose doubles every '$' (for a Compose label or environment value); --format dotenv \
-                single-quotes the line (for a .env file). Never escape what goes into a mounted htpasswd file.
+                prints NAME='...' for a .env file (--name, default HTPASSWD_USERS), single-quoted so that nothing \
+                is interpolated. Never escape what goes into a mounted htpasswd file.
 
                 EXAMPLES:
                   htpass hash alice                          # prompts twice; prints alice:$2y$10$...
@@ -31,20 +32,25 @@ extension Htpass {
         @OptionGroup(title: "Hashing")
         var hashing: HashingOptions
 
-        @Option(help: ArgumentHelp("plain (default), compose or dotenv.", valueName: "format"))
-        var format: TextFormat = .plain
+        @Option(
+            help: ArgumentHelp(
+                "How to print the line (default plain; 'htpass export' makes a k8s-secret).", valueName: "format"))
+        var format: HashOutputFormat?
 
-        func validate() throws {
-            if format == .k8sSecret {
-                throw ValidationError("--format is plain, compose or dotenv here ('htpass export' makes a k8s-secret)")
-            }
-        }
+        @Option(
+            help: ArgumentHelp(
+                "The variable of --format dotenv (default \(TextFormat.defaultVariable)).", valueName: "name"))
+        var name: String?
 
         func makeRequest() throws -> Request {
             .hash(
-                HashRequest(
+                try HashRequest(
                     user: user, password: try password.choice(generation: generation), hashing: hashing.choice,
-                    format: format))
+                    format: format?.text ?? .plain, name: name))
         }
     }
+}
+
+extension Htpass.Hash: FileCommand {
+    static var fileUse: FileUse { .none }
 }

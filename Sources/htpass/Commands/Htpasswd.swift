@@ -55,3 +55,7 @@ extension Htpass {
         }
     }
 }
+
+extension Htpass.Htpasswd: FileCommand {
+    static var fileUse: FileUse { .none }
+}

@@ -58,7 +58,7 @@ enum Listing {
                 let user = line.user
                 guard !filter.isLaterLine(user) else { return }
                 if toTerminal {
-                    Output.line(displayText(user))
+                    Output.line(ByteOrderMark.visible(displayText(user)))
                 } else {
                     out.write(user)
                     out.write("\n" as StaticString)
@@ -85,7 +85,7 @@ enum Listing {
                 return
             }
             let format = HashFormat(buffer: line.hash)
-            widths[1] = max(widths[1], displayText(line.user).count)
+            widths[1] = max(widths[1], ByteOrderMark.visible(displayText(line.user)).count)
             widths[2] = max(widths[2], format.name.count)
             widths[3] = max(widths[3], format.parameter?.count ?? 1)
         }
@@ -111,7 +111,8 @@ enum Listing {
                     targets: &targetFlags
                 ) { flags.append($0) }
                 emit([
-                    String(line.number), displayText(line.user), format.name, format.parameter ?? "-",
+                    String(line.number), ByteOrderMark.visible(displayText(line.user)), format.name,
+                    format.parameter ?? "-",
                     flags.isEmpty ? "-" : flags.joined(separator: ","),
                 ])
             case .malformed(let reason):
@@ -239,4 +240,8 @@ enum JSON {
         out.append(UInt8(ascii: "\""))
         return out
     }
+}
+
+extension Htpass.List: FileCommand {
+    static var fileUse: FileUse { .read }
 }

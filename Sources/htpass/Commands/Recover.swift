@@ -2,7 +2,7 @@ import ArgumentParser
 import HtpasswdCore
 
 extension Htpass {
-    struct Recover: ParsableCommand {
+    struct Recover: RequestCommand {
         static let configuration = CommandConfiguration(
             commandName: "recover",
             abstract: "Finish an interrupted in-place edit of a file.",
@@ -25,26 +25,20 @@ extension Htpass {
         @Argument(help: "The htpasswd file.", completion: .file())
         var file: String
 
-        @Option(
-            name: .customLong("lock-timeout"),
-            help: ArgumentHelp(
-                "Seconds to wait for another edit of the file to finish (default 10).", valueName: "seconds"))
-        var lockTimeout: Double = LockTimeout.defaultSeconds
+        @OptionGroup(title: "Files")
+        var lock: LockTimeoutOption
 
-        func validate() throws {
-            try LockTimeout.check(lockTimeout)
-        }
+        @OptionGroup(title: "Messages")
+        var messages: QuietOption
 
-        func run() throws {
-            let path = RawArguments.path(file)
-            var store = HtpasswdStore(path: path, lockTimeout: lockTimeout)
-            store.lockWaiting = Output.lockWaiting
-            if try store.finishInterruptedEdit() {
-                Output.note("Finished the interrupted edit of '\(path.display)'")
-            } else {
-                // Nothing was pending: a missing file is still an error.
-                _ = try store.contentSize()
-            }
+        func makeRequest() throws -> Request {
+            .recover(
+                RecoverRequest(
+                    file: file, lockTimeout: lock.seconds ?? LockTimeout.defaultSeconds, quiet: messages.quiet))
         }
     }
+}
+
+extension Htpass.Recover: FileCommand {
+    static var fileUse: FileUse { .edit }
 }

@@ -36,7 +36,7 @@ extension Htpass {
         @Option(
             name: .customLong("as"),
             help: ArgumentHelp(
-                "Give the verdict of this server, reading the file as it does (default: \(Target.default.rawValue)): "
+                "Give the verdict of this server, reading the file as it does (default \(Target.default.rawValue)): "
                     + "\(Target.namesForHelp).",
                 valueName: "target"))
         var target: TargetList?
@@ -49,4 +49,8 @@ extension Htpass {
                 VerifyRequest(file: file, user: user, password: try password.choice(), target: target?.targets.first))
         }
     }
+}
+
+extension Htpass.Verify: FileCommand {
+    static var fileUse: FileUse { .read }
 }

@@ -10,13 +10,23 @@ struct DeleteRequest: Equatable, Sendable {
     var users: [String]
     var missingOk: Bool
     var edit: EditChoice
+    /// `-q`: no notes.
+    var quiet = false
+    /// `--json`: the summary on standard output.
+    var json = false
 
     func run() throws {
+        Output.quiet = quiet
         let path = RawArguments.path(file)
         var changes = HtpasswdChanges()
         for name in RawArguments.bytes(of: [file] + users).dropFirst() { changes.remove(name) }
         changes.requiresRemovedUsers = !missingOk
         let report = try edit.store(path).apply(changes)
         Warnings.afterEdit(report, path: path)
+        if json {
+            EditSummary.json(report.outcome, file: RawArguments.bytes(of: [file])[0], missing: true)
+        } else {
+            EditSummary.announce(report.outcome)
+        }
     }
 }

@@ -27,7 +27,7 @@ struct ListRequest: Equatable, Sendable {
     }
 
     func run() throws {
-        let path = RawArguments.path(file)
+        let path = try StandardInputFile.path(file)
         let store = HtpasswdStore(path: path)
         let given = try targets.resolved()
         let targets = given.isEmpty ? EntryReport.defaultTargets : given

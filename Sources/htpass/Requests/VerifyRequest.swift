@@ -14,7 +14,13 @@ struct VerifyRequest: Equatable, Sendable {
     var target: Target? = nil
 
     func run() throws {
-        let path = RawArguments.path(file)
+        if StandardInputFile.isStandardInput(file), password.source == .stdin {
+            throw CommandError(
+                .usage,
+                "FILE '-' is read from standard input, and so is --stdin; give the password with --password-file or --password-env"
+            )
+        }
+        let path = try StandardInputFile.path(file)
         let user = RawArguments.bytes(of: [file, user])[1]
         let display = displayText(user)
         // The file first: a missing or unreadable file is said before a prompt.
@@ -26,6 +32,10 @@ struct VerifyRequest: Equatable, Sendable {
             return
         case .wrongPassword:
             throw CommandOutcome(status: .mismatch, message: "The password for '\(display)' does not match\(server)")
+        case .unknownUser where ByteOrderMark.hidesUser(user, in: path):
+            throw CommandError(
+                .noSuchUser,
+                "No user '\(display)' in '\(path.display)'\(server): " + ByteOrderMark.explanation(user, in: path))
         case .unknownUser:
             throw CommandError(
                 .noSuchUser, "No user '\(display)' in '\(path.display)'\(server); check the name with 'htpass list'")

@@ -8,8 +8,8 @@ struct HashingOptions: ParsableArguments {
     @Option(
         name: [.short, .long],
         help: ArgumentHelp(
-            "Hash format: bcrypt (default; with --target, the strongest every target verifies), sha512, sha256, "
-                + "yescrypt, apr1, sha1 or des. apr1, sha1 and des are weak.",
+            "Hash format (default bcrypt; with --target, the strongest every target verifies); apr1, sha1 and des "
+                + "are weak.",
             valueName: "algorithm"))
     var algorithm: Algorithm?
 

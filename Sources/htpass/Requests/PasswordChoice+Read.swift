@@ -1,39 +1,6 @@
-import ArgumentParser
 import Glibc
 import HtpasswdCore
 import SystemPackage
-
-/// Where the password comes from: exactly one of `--stdin`, `--password-file`, `--password-env`, or a
-/// prompt on the terminal. There is deliberately no option that takes the password itself.
-struct PasswordSource: ParsableArguments {
-    @Flag(help: "Read the password from standard input (all of it, less one trailing newline).")
-    var stdin = false
-
-    @Option(
-        name: .customLong("password-file"),
-        help: ArgumentHelp("Read the password from the file at PATH (less one trailing newline).", valueName: "path"),
-        completion: .file())
-    var passwordFile: String?
-
-    @Option(
-        name: .customLong("password-env"),
-        help: ArgumentHelp("Read the password from the environment variable NAME.", valueName: "name"))
-    var passwordEnv: String?
-
-    @Flag(help: "Accept an empty password (refused otherwise).")
-    var allowEmpty = false
-
-    func validate() throws {
-        try PasswordChoice.checkOneSource(stdin: stdin, file: passwordFile, environment: passwordEnv)
-    }
-
-    /// The plain value of these options, with `--generate` and `--length` for the commands that have them.
-    func choice(generation: PasswordGeneration? = nil) throws -> PasswordChoice {
-        try PasswordChoice(
-            stdin: stdin, file: passwordFile, environment: passwordEnv, generate: generation?.generate ?? false,
-            length: generation?.length, allowEmpty: allowEmpty)
-    }
-}
 
 extension PasswordChoice {
     /// What the password is for: setting it asks twice on a terminal, and a generated one fits `hasher`.
@@ -60,7 +27,11 @@ extension PasswordChoice {
             password = Password(
                 bytes: try SecureRandom.string(count: count, alphabet: PasswordGeneration.alphabet), generated: true)
         case .stdin:
-            var bytes = try Self.readAll(STDIN_FILENO, name: "standard input")
+            var bytes =
+                try Terminal.standardInputIsTerminal
+                ? Terminal.readingStandardInput(prompt: Self.terminalPrompt(for: purpose)) {
+                    try Self.readAll(STDIN_FILENO, name: "standard input")
+                } : Self.readAll(STDIN_FILENO, name: "standard input")
             Self.removeLineEnding(&bytes)
             password = Password(bytes: bytes)
         case .file(let passwordFile):
@@ -118,6 +89,18 @@ extension PasswordChoice {
         }
     }
 
+    /// What `--stdin` says on a terminal before it reads: what it reads, that nothing is echoed, and how to
+    /// end it (all of standard input is the password: Enter alone does not end it).
+    static func terminalPrompt(for purpose: Purpose) -> String {
+        let what: String
+        switch purpose {
+        case .set(let user?, _): what = "the new password for \(user)"
+        case .set(nil, _): what = "the new password"
+        case .verify(let user): what = "the password for \(user)"
+        }
+        return "reading \(what) from standard input, not echoed; end it with Enter, then Ctrl-D: "
+    }
+
     private func purposeSets(_ purpose: Purpose) -> Bool {
         if case .set = purpose { return true }
         return false
@@ -151,48 +134,5 @@ extension PasswordChoice {
             if n == 0 { return result }
             result.append(contentsOf: chunk[..<n])
         }
-    }
-}
-
-/// `--generate` and `--length`, for the commands that set a password.
-struct PasswordGeneration: ParsableArguments {
-    static let defaultLength = 20
-    /// Letters and digits: easy to paste, and 20 of them hold about 119 bits.
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
-
-    @Flag(
-        help:
-            "Make a random password (letters and digits, from the system CSPRNG) and print it once on standard output.")
-    var generate = false
-
-    @Option(
-        help: ArgumentHelp("Length of a generated password (default \(defaultLength); 8 with des).", valueName: "n"))
-    var length: Int?
-
-    func validate() throws {
-        try PasswordChoice.checkLength(length, generate: generate)
-    }
-}
-
-/// A password as bytes, and whether htpass made it (then it is printed once, after success).
-///
-/// A class, so that all its copies (in the request, in ``NewPassword``) are one storage, wiped when the last
-/// of them goes: a command's `run()` returns (or throws) before htpass exits, so that is before exit.
-final class Password {
-    private(set) var bytes: [UInt8]
-    let generated: Bool
-
-    init(bytes: [UInt8], generated: Bool = false) {
-        self.bytes = bytes
-        self.generated = generated
-    }
-
-    deinit {
-        wipe(&bytes)
-    }
-
-    /// Prints a generated password on standard output; does nothing for a password that was given.
-    func printIfGenerated() {
-        if generated { Output.line(bytes) }
     }
 }

@@ -29,29 +29,3 @@ struct FileMode: ExpressibleByArgument, Equatable, Sendable {
         bits = value
     }
 }
-
-extension HtpasswdStore.WriteMode: ExpressibleByArgument {}
-
-/// `--lock-timeout` and `--write-mode`, for the commands that edit a file.
-struct EditOptions: ParsableArguments {
-    @Option(
-        name: .customLong("lock-timeout"),
-        help: ArgumentHelp("Seconds to wait for another edit of the file to finish (default 10).", valueName: "seconds")
-    )
-    var lockTimeout: Double = LockTimeout.defaultSeconds
-
-    @Option(
-        name: .customLong("write-mode"),
-        help: ArgumentHelp(
-            "How the file is replaced: auto (default; in place only where a rename would not reach every reader: "
-                + "a file bind-mounted alone, a mount point, hard links), rename, or in-place. "
-                + "HTPASS_WRITE_MODE sets the default.",
-            valueName: "mode"))
-    var writeMode: HtpasswdStore.WriteMode?
-
-    func validate() throws {
-        try LockTimeout.check(lockTimeout)
-    }
-
-    func choice() throws -> EditChoice { try EditChoice(lockTimeout: lockTimeout, writeMode: writeMode) }
-}
