@@ -4,31 +4,34 @@ SWIFT ?= swift
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
+SYSTEMDDIR = $(PREFIX)/lib/systemd/system
 
-.PHONY: help build release test deps lint format man completions install uninstall install-htpasswd-link \
+.PHONY: help build release test deps lint api-check format man completions install uninstall install-htpasswd-link \
 	uninstall-htpasswd-link clean dist deb oci test-packaging docs test-hummingbird
 
 help:
 	@echo "make build      debug build"
-	@echo "make release    optimised static executable (.build/release/htpass)"
+	@echo "make release    optimised static executables (.build/release/htpass and htpass-serve, which htpass serve runs)"
 	@echo "make test       install test dependencies if missing, then run the whole test suite"
-	@echo "make lint       check formatting with swift format"
+	@echo "make lint       formatting (swift format), no bare close( in the storage code, make api-check"
+	@echo "make api-check  the libraries' public API against the tag api-baseline: a breaking change fails"
 	@echo "make man        regenerate Docs/htpass.1"
 	@echo "make docs       the libraries' API documentation (DocC); a warning fails it"
 	@echo "make test-hummingbird  the Hummingbird example server (examples/hummingbird-basic-auth), built and tested"
 	@echo "make bench      benchmarks against Apache's htpasswd and libxcrypt, as ratios"
 	@echo "make mlflow-test  the MLflow + nginx example stack, end to end"
 	@echo "make completions regenerate Docs/completions (bash, zsh, fish)"
-	@echo "make install    install binary, man page and completions under PREFIX ($(PREFIX))"
+	@echo "make install    install htpass, htpass-serve, man page, completions and the systemd unit under PREFIX ($(PREFIX))"
 	@echo "                WITH_HTPASSWD_LINK=1 also installs the name htpasswd (Apache's command lines)"
 	@echo "make install-htpasswd-link    only the htpasswd link, next to an installed htpass"
 	@echo "make uninstall  remove what make install installed (and the htpasswd link, if it is ours)"
 	@echo "make bench-apply    htpass apply on 1000 users: vs htpasswd -bm, --jobs N vs 1, a second run"
 	@echo "make bench-ansible  htpass apply in a playbook vs community.general.htpasswd, 100 users"
 	@echo "make bench-startup  start-up time of htpass against Apache's htpasswd (hyperfine)"
-	@echo "make dist       dist/htpass-VERSION-linux-ARCH.tar.gz: static binary, man page, completions, SHA256SUMS"
+	@echo "make bench-serve    nginx auth_request -> htpass serve against auth_basic and no auth (wrk), memory, guessing"
+	@echo "make dist       dist/htpass-VERSION-linux-ARCH.tar.gz: static binaries, man page, completions, systemd unit, SHA256SUMS"
 	@echo "make deb        dist/htpass_VERSION_ARCH.deb and dist/htpass-htpasswd_VERSION_all.deb (dpkg-deb)"
-	@echo "make oci        dist/oci: a FROM-scratch OCI image of the static binary (umoci; no Docker needed)"
+	@echo "make oci        dist/oci: a FROM-scratch OCI image of the static binaries (umoci; no Docker needed)"
 	@echo "make test-packaging  make dist deb oci, then install, run and remove them (PackagingTests; root)"
 	@echo "make test-consumers  htpass's targets against the real servers (nginx, nginx on musl, Apache,"
 	@echo "                     lighttpd, Traefik, the Docker registry); installs and builds them first"
@@ -72,6 +75,15 @@ lint:
 	@if grep -nE '(^|[^A-Za-z_.])(Glibc\.)?close\(([^)]|$$)' Sources/HtpasswdCore/Storage/*.swift \
 		Sources/HtpasswdCore/HtpasswdStore*.swift | grep -v '^Sources/HtpasswdCore/Storage/Descriptor.swift:'; then \
 		echo "make lint: a bare close( above; let a Descriptor own the descriptor"; exit 1; fi
+	$(MAKE) api-check
+
+# The libraries' public API against the tag api-baseline (Docs/versioning.md): a change that breaks a caller
+# fails until it is made on purpose (the tag moved once it has landed). Builds the baseline and the tree in
+# .build-api: about ten minutes on two cores.
+API_BASELINE ?= api-baseline
+api-check:
+	$(SWIFT) package --scratch-path .build-api diagnose-api-breaking-changes $(API_BASELINE) \
+		--products HtpasswdCore HtpasswdVerifier
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift $(HUMMINGBIRD_EXAMPLE)/Sources \

@@ -114,6 +114,7 @@ final class Scene: @unchecked Sendable {
             throw Accounts.Failure(description: "mkdtemp: \(String(cString: strerror(errno)))")
         }
         base = String(cString: made)
+        TemporaryDirectories.register(base)
         chmod(base, 0o755)
     }
 
@@ -325,6 +326,7 @@ enum Htpass {
         var template = Array("/tmp/htpass-security-bin-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw Accounts.Failure(description: "mkdtemp for the binary") }
         let copy = String(cString: made) + "/htpass"
+        TemporaryDirectories.register(String(cString: made))
         chmod(String(cString: made), 0o755)
         try FileManager.default.copyItem(atPath: path, toPath: copy)
         chmod(copy, 0o755)
