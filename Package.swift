@@ -5,6 +5,7 @@ let package = Package(
     name: "htpass",
     products: [
         .executable(name: "htpass", targets: ["htpass"]),
+        .executable(name: "htpass-serve", targets: ["htpass-serve"]),
         .library(name: "HtpasswdCore", targets: ["HtpasswdCore"]),
         .library(name: "HtpasswdVerifier", targets: ["HtpasswdVerifier"]),
     ],
@@ -14,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         // `make docs`: the DocC catalogs of the libraries (swift package generate-documentation).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+        // htpass-serve only (the htpass product links neither): HTTP/1 from Hummingbird 2, without its default
+        // traits (swift-configuration and full Foundation are not needed).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Libraries
@@ -40,6 +46,21 @@ let package = Package(
                 "HtpasswdVerifier",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // `htpass serve`: the authorization service that reverse proxies ask (nginx auth_request, Caddy
+        // forward_auth). An executable of its own, so that htpass neither links SwiftNIO nor starts slower.
+        .executableTarget(
+            name: "htpass-serve",
+            dependencies: [
+                "HtpasswdCore",
+                "HtpasswdVerifier",
+                "CStartup",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -94,6 +115,9 @@ let package = Package(
         // Issue 16: an unprivileged user against root's htpass (planted links, lock races, forged journals),
         // run as processes with setpriv; needs root.
         .testTarget(name: "SecurityTests", dependencies: ["TestSupport"]),
+        // htpass-serve as a process on 127.0.0.1, asked with curl, and behind real nginx (auth_request) and
+        // Caddy (forward_auth); the file edited meanwhile with the htpass binary.
+        .testTarget(name: "ServeTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and builds the real readers of htpasswd files that Tests/ConsumerTests asks:
 #   apache2 (httpd + mod_authn_file), lighttpd (mod_authn_file), docker-registry (distribution 2.8),
+#   caddy (Debian's 2.6: forward_auth in front of htpass-serve, Tests/ServeTests),
 #   and, built into .build/oracles (never committed):
 #   - nginx-alpine: Debian's nginx source built with musl-gcc and linked with musl's own crypt()
 #     (Debian's musl leaves crypt() out, Debian bug #947193, so musl's src/crypt/ is compiled from
@@ -31,6 +32,7 @@ need_apt=()
 [ -x /usr/sbin/apache2 ]                                  || need_apt+=(apache2)
 [ -x /usr/sbin/lighttpd ]                                 || need_apt+=(lighttpd)
 [ -x /usr/bin/docker-registry ]                           || need_apt+=(docker-registry)
+have caddy                                                || need_apt+=(caddy)   # ServeTests: forward_auth to htpass-serve
 have go                                                   || need_apt+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/abbot/go-http-auth ] || need_apt+=(golang-github-abbot-go-http-auth-dev)
 have musl-gcc                                             || need_apt+=(musl-tools)
@@ -40,7 +42,7 @@ have make && have gcc                                     || need_apt+=(make gcc
 if [ ${#need_apt[@]} -gt 0 ]; then
     worked=true
     say "installing ${need_apt[*]}"
-    # Keep the packages' own services (apache2 on *:80, lighttpd, docker-registry) from starting:
+    # Keep the packages' own services (apache2 on *:80, lighttpd, docker-registry, caddy) from starting:
     # the tests start private instances on 127.0.0.1 only.
     policy=/usr/sbin/policy-rc.d
     made_policy=false

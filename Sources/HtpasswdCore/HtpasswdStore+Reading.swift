@@ -70,7 +70,7 @@ extension HtpasswdStore {
             else { return (try body(), false) }
             // An interrupted edit this process may finish is finished first, so that `body` does not count
             // its own recovery as a change.
-            if Journal.pending(resolved, file: opened.descriptor), mayWrite(resolved) {
+            if readersFinishInterruptedEdits, Journal.pending(resolved, file: opened.descriptor), mayWrite(resolved) {
                 _ = try? finishPendingEdit(resolved)
             }
             if locked {
@@ -182,7 +182,9 @@ extension HtpasswdStore {
             let size = Int(opened.info.st_size)
             guard Journal.pending(resolved, file: fd) else { return opened.content(size: size) }
             // Finished, or out of reach (another mount namespace), or failed: read what is there.
-            if mayWrite(resolved), (try? finishPendingEdit(resolved)) != nil, !Journal.pending(resolved, file: fd) {
+            if readersFinishInterruptedEdits, mayWrite(resolved), (try? finishPendingEdit(resolved)) != nil,
+                !Journal.pending(resolved, file: fd)
+            {
                 return opened.content(size: try currentSize(fd, resolved))
             }
             // Not allowed to finish it (a reader without write access), or it failed: read what the edit would

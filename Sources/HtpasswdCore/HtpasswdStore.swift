@@ -40,10 +40,16 @@ public struct HtpasswdStore: Sendable {
     /// Called once when an operation has waited a second for the lock, with the file and the process that
     /// holds the lock (nil if it cannot be told): a command line tells its user why nothing happens.
     public var lockWaiting: (@Sendable (FilePath, LockHolder?) -> Void)?
+    /// Whether reading (``read()``, ``scan(_:)-7k6tq``, ``withConsistentReads(_:)``) finishes an interrupted
+    /// in-place edit when this process may write the file; true by default. When false, a reader never writes:
+    /// it reads the complete new content in the edit's journal, as a reader without write access does (a
+    /// server that must only read the file, such as `htpass serve`). Edits always finish it first.
+    public var readersFinishInterruptedEdits = true
 
     /// The store of the htpasswd file at `path`. Nothing is read or checked until an operation.
     ///
     /// - Parameters:
+    ///   - path: The htpasswd file. Resolved anew, safely, by every operation.
     ///   - lockTimeout: How long an operation waits for another edit's lock, in seconds.
     ///   - writeMode: How edits replace the content.
     public init(path: FilePath, lockTimeout: Double = 10, writeMode: WriteMode = .auto) {

@@ -1,0 +1,237 @@
+import CLinux
+import Glibc
+import SystemPackage
+
+/// What a server that keeps an htpasswd file in memory compares, before each answer, to tell whether the
+/// file may have changed since it read it: cheap enough to take on every request (an `open`, an `fstat`,
+/// a `getxattr`, a `readlink` and an `lstat`, a few microseconds), and different after every change an edit
+/// can make.
+///
+/// - A file **replaced by rename** (htpass's default edit, `mv`, a Kubernetes Secret's `..data` link
+///   swapped): another ``device`` or ``inode`` under the path, which is followed through symbolic links as
+///   the servers follow it.
+/// - A file **edited in place** (htpass's in-place mode, an editor that rewrites the file, `cat > file`): a
+///   new ``size``, ``modified`` or ``changed`` time.
+/// - An **in-place edit of htpass pending or rolled forward**: the mark htpass sets on the file for the
+///   edit (``mark``) and the journal next to it (``journal``), whose reading differs from the file's (a
+///   reader that may not finish the edit reads the journal's new content), appear, change and go.
+/// - A file **deleted, unreadable or turned into a directory**: ``problem`` says why it cannot be opened,
+///   and ``kind`` what it is.
+///
+/// Equal stamps do not prove equal content when the file changed within the granularity of the file
+/// system's clock (a few milliseconds, one or two seconds on some file systems) after it was read: see
+/// ``mayChangeUnseen(readAt:)``, and reread a file whose stamp says so.
+public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
+    /// A time stamp of the file, as `stat(2)` gives it.
+    public struct Time: Hashable, Comparable, Sendable {
+        /// Seconds since the epoch.
+        public var seconds: Int
+        /// Nanoseconds within the second.
+        public var nanoseconds: Int
+
+        /// A time of `seconds` and `nanoseconds` since the epoch.
+        public init(seconds: Int, nanoseconds: Int) {
+            self.seconds = seconds
+            self.nanoseconds = nanoseconds
+        }
+
+        init(_ time: timespec) {
+            self.init(seconds: Int(time.tv_sec), nanoseconds: Int(time.tv_nsec))
+        }
+
+        /// The wall clock now (`CLOCK_REALTIME`), the clock file times come from.
+        public static var now: Time {
+            var time = timespec()
+            clock_gettime(CLOCK_REALTIME, &time)
+            return Time(time)
+        }
+
+        /// Whether `lhs` is earlier than `rhs`.
+        public static func < (lhs: Time, rhs: Time) -> Bool {
+            (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
+        }
+    }
+
+    /// What the path leads to.
+    public enum Kind: Hashable, Sendable {
+        /// Nothing: the file does not exist, or `stat(2)` fails (``FileStamp/problem`` says why).
+        case none
+        /// A regular file.
+        case regularFile
+        /// A directory.
+        case directory
+        /// Anything else: a device, a FIFO, a socket.
+        case other
+    }
+
+    /// The stamp of htpass's journal next to the file, present while an in-place edit is pending.
+    public struct Journal: Hashable, Sendable {
+        /// The journal file's device.
+        public var device: UInt64
+        /// The journal file's inode.
+        public var inode: UInt64
+        /// Its size in bytes.
+        public var size: Int
+        /// Its status change time.
+        public var changed: Time
+    }
+
+    /// The path the stamp was taken of.
+    public let path: FilePath
+    /// What the path leads to, links followed.
+    public var kind: Kind
+    /// The device of the file the path leads to (0 when there is none).
+    public var device: UInt64
+    /// The inode of the file the path leads to (0 when there is none).
+    public var inode: UInt64
+    /// The file's size in bytes.
+    public var size: Int
+    /// The file's type and permissions (`st_mode`): a change can make it unreadable, or readable again.
+    public var mode: UInt32
+    /// The file's owner.
+    public var owner: UInt32
+    /// The file's group.
+    public var group: UInt32
+    /// The file's modification time.
+    public var modified: Time
+    /// The file's status change time: any write, and any change of its mode, owner, links or attributes.
+    public var changed: Time
+    /// The value of the extended attribute htpass sets on the file while an in-place edit is pending
+    /// (`user.htpass.journal`); nil without one.
+    public var mark: [UInt8]?
+    /// htpass's journal next to the file (`.NAME.htpass-journal` in the file's own directory, links
+    /// followed); nil without one.
+    public var journal: Journal?
+    /// Why the file cannot be opened for reading or its status taken (`ENOENT`, `EACCES`...); nil if it can.
+    public var problem: Errno?
+
+    /// The stamp of the file at `path` now.
+    ///
+    /// It never fails: a file that cannot be opened or examined gets a stamp that says why (``problem``), so
+    /// that a change of that, too, is seen.
+    public init(of path: FilePath) {
+        self.path = path
+        kind = .none
+        device = 0
+        inode = 0
+        size = 0
+        mode = 0
+        owner = 0
+        group = 0
+        modified = Time(seconds: 0, nanoseconds: 0)
+        changed = modified
+        var raw: CInt
+        repeat {
+            raw = path.withPlatformString { open($0, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) }
+        } while raw < 0 && errno == EINTR
+        guard raw >= 0 else {
+            problem = Errno(rawValue: errno)
+            // Unreadable but there: its status still tells a change (chmod, a new file).
+            var info = stat()
+            if path.withPlatformString({ stat($0, &info) }) == 0 { take(info) }
+            journal = Self.journal(forLinkedPath: path)
+            return
+        }
+        let file = Descriptor(adopting: raw)
+        var info = stat()
+        guard fstat(file.raw, &info) == 0 else {
+            problem = Errno(rawValue: errno)
+            return
+        }
+        take(info)
+        mark = Self.mark(of: file.raw)
+        journal = Self.journal(for: file.raw) ?? Self.journal(forLinkedPath: path)
+    }
+
+    private mutating func take(_ info: stat) {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: kind = .regularFile
+        case S_IFDIR: kind = .directory
+        default: kind = .other
+        }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int(info.st_size)
+        mode = UInt32(info.st_mode)
+        owner = UInt32(info.st_uid)
+        group = UInt32(info.st_gid)
+        modified = Time(info.st_mtim)
+        changed = Time(info.st_ctim)
+    }
+
+    /// Whether the file may have been changed after a reading that began at `readAt` (wall clock) without
+    /// the stamp showing it: when the file's last change is within two seconds of that reading, a later
+    /// write in the same tick of the file system's clock leaves the same times (and a rewrite of the same
+    /// size, the same stamp). A server keeps using what it read, and reads the file again on the next
+    /// request; once the reading is more than two seconds younger than the change, equal stamps mean an
+    /// unchanged file. Git's index has the same rule ("racily clean" entries).
+    public func mayChangeUnseen(readAt: Time) -> Bool {
+        let margin = Time(seconds: changed.seconds + 2, nanoseconds: changed.nanoseconds)
+        return kind != .none && readAt < margin
+    }
+
+    /// A one-line description for logs: identity, size and times.
+    public var description: String {
+        if let problem, kind == .none { return "\(path): \(problem)" }
+        return
+            "\(path): device \(device) inode \(inode) size \(size) modified \(modified.seconds).\(modified.nanoseconds)"
+            + " changed \(changed.seconds).\(changed.nanoseconds)" + (mark == nil ? "" : ", in-place edit marked")
+            + (journal == nil ? "" : ", journal present")
+    }
+
+    private static func mark(of fd: CInt) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 128)
+        while true {
+            let count = buffer.withUnsafeMutableBytes {
+                htpass_fgetxattr(fd, HtpasswdCore.Journal.markName, $0.baseAddress, $0.count)
+            }
+            if count >= 0 { return Array(buffer[..<count]) }
+            if errno == EINTR { continue }
+            // No mark, or no extended attributes on this file system; any other failure (ERANGE: a longer
+            // value than any mark) is a mark of sorts, which must not compare equal to none.
+            if errno == ENODATA || errno == ENOTSUP || errno == EOPNOTSUPP { return nil }
+            return Array("unreadable \(errno)".utf8)
+        }
+    }
+
+    /// The journal next to the open file `fd`, found through the path the kernel gives the descriptor
+    /// (`/proc/self/fd`), so that links are followed as they were to open it.
+    private static func journal(for fd: CInt) -> Journal? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+        guard count > 0, buffer[0] == CChar(UInt8(ascii: "/")) else { return nil }
+        let real = FilePath(String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return journal(next: real)
+    }
+
+    /// The journal next to the file `path` leads to, links resolved by `realpath(3)` (when `/proc` is not
+    /// mounted, or the file cannot be opened).
+    private static func journal(forLinkedPath path: FilePath) -> Journal? {
+        guard let resolved = path.withPlatformString({ realpath($0, nil) }) else {
+            // A missing file: its journal would be next to the name itself.
+            return journal(next: path)
+        }
+        defer { free(resolved) }
+        return journal(next: FilePath(String(cString: resolved)))
+    }
+
+    private static func journal(next file: FilePath) -> Journal? {
+        guard let name = file.lastComponent else { return nil }
+        var journalPath = file
+        journalPath.removeLastComponent()
+        journalPath.append(HtpasswdCore.Journal.name(for: name))
+        var info = stat()
+        guard journalPath.withPlatformString({ lstat($0, &info) }) == 0 else { return nil }
+        return Journal(
+            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int(info.st_size),
+            changed: Time(info.st_ctim))
+    }
+}
+
+extension HtpasswdStore {
+    /// The stamp of the file now (see ``FileStamp``): compare it with one taken before a reading to tell
+    /// whether to read again.
+    public func stamp() -> FileStamp {
+        FileStamp(of: path)
+    }
+}

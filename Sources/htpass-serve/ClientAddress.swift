@@ -1,0 +1,118 @@
+import Glibc
+import NIOCore
+
+/// An IP network in CIDR notation (`10.0.0.0/8`, `::1/128`, a bare address for one host), or every unix
+/// socket connection (`unix`), for `--trusted-proxy`.
+struct TrustedNetwork: Equatable, Sendable {
+    enum Kind: Equatable, Sendable {
+        case network(address: [UInt8], prefix: Int)
+        case unixSocket
+    }
+
+    var kind: Kind
+    var text: String
+
+    /// The networks trusted when `--trusted-proxy` is not given: loopback, and unix sockets.
+    static let defaults = ["127.0.0.0/8", "::1/128", "unix"].compactMap { TrustedNetwork($0) }
+
+    init?(_ text: String) {
+        self.text = text
+        if text == "unix" {
+            kind = .unixSocket
+            return
+        }
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let address = IPAddress.bytes(String(parts[0])) else { return nil }
+        let bits = address.count * 8
+        if parts.count == 2 {
+            guard let prefix = Int(parts[1]), (0...bits).contains(prefix) else { return nil }
+            kind = .network(address: address, prefix: prefix)
+        } else {
+            kind = .network(address: address, prefix: bits)
+        }
+    }
+
+    /// Whether the address `bytes` (4 or 16 bytes) is in the network.
+    func contains(_ bytes: [UInt8]) -> Bool {
+        guard case .network(let address, let prefix) = kind, address.count == bytes.count else { return false }
+        var remaining = prefix
+        for (a, b) in zip(address, bytes) {
+            if remaining <= 0 { return true }
+            let mask: UInt8 = remaining >= 8 ? 0xFF : ~(0xFF >> UInt8(remaining))
+            if a & mask != b & mask { return false }
+            remaining -= 8
+        }
+        return true
+    }
+}
+
+/// IP addresses as bytes: 4 for IPv4, 16 for IPv6, an IPv4-mapped IPv6 address taken as its IPv4 one.
+enum IPAddress {
+    static func bytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return Array(bytes[12...])
+        }
+        return bytes
+    }
+
+    /// The canonical text of `bytes`.
+    static func text(_ bytes: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        let ok = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) != nil }
+        guard ok else { return "?" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Who is asking: the peer of the connection, or, when that peer is a trusted proxy, the client it names
+/// in `X-Real-IP` or `X-Forwarded-For`.
+struct ClientResolver: Sendable {
+    var trusted: [TrustedNetwork]
+
+    func isTrusted(_ bytes: [UInt8]) -> Bool { trusted.contains { $0.contains(bytes) } }
+
+    /// The client's address as text: an IP address, or `unix` for a unix socket peer that names no client.
+    func client(peer: SocketAddress?, realIP: String?, forwardedFor: [String]) -> String {
+        let peerBytes: [UInt8]?
+        let peerTrusted: Bool
+        switch peer {
+        case .v4, .v6:
+            peerBytes = peer?.ipAddress.flatMap(IPAddress.bytes)
+            peerTrusted = peerBytes.map(isTrusted) ?? false
+        case .unixDomainSocket:
+            peerBytes = nil
+            peerTrusted = trusted.contains { $0.kind == .unixSocket }
+        case .none:
+            peerBytes = nil
+            peerTrusted = false
+        }
+        let peerText = peerBytes.map(IPAddress.text) ?? (peer == nil ? "unknown" : "unix")
+        guard peerTrusted else { return peerText }
+        if let realIP, let bytes = IPAddress.bytes(realIP.trimmingSpaces) { return IPAddress.text(bytes) }
+        // X-Forwarded-For: each proxy appends the address it saw; from the right, the first address that is
+        // not a trusted proxy is the client (the left part may be forged by the client).
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { String($0).trimmingSpaces }
+        var client: [UInt8]?
+        for hop in hops.reversed() {
+            guard let bytes = IPAddress.bytes(hop) else { break }
+            client = bytes
+            if !isTrusted(bytes) { break }
+        }
+        return client.map(IPAddress.text) ?? peerText
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}
