@@ -1,7 +1,9 @@
-# htpass in an image that holds nothing but the static binary (and the empty working directory /w).
+# htpass in an image that holds nothing but the static binaries, htpass and htpass-serve (which `htpass serve`
+# runs), and the empty working directory /w.
 #
 #   docker build -t htpass .
 #   docker run --rm -i -v "$PWD:/w" htpass add --stdin htpasswd alice < alice.pw
+#   docker run -d -p 127.0.0.1:9180:9180 -v "$PWD/auth:/auth:ro" htpass serve /auth/htpasswd --listen 0.0.0.0:9180
 #
 # More in Docs/install.md. `make oci` builds the same image from `make release`'s binary without Docker
 # (umoci), and `make test-packaging` runs it under runc; this Dockerfile itself is not built by the tests.
@@ -18,12 +20,16 @@ COPY . .
 # The same flags as `make release`: the Swift runtime, glibc and libxcrypt linked in, so nothing is needed at run
 # time. Stripped as in `make dist`.
 RUN swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product htpass \
-    && install -D -m 0755 \
-        "$(swift build -c release --static-swift-stdlib -Xswiftc -static-executable --show-bin-path)/htpass" /out/htpass \
-    && strip --strip-all --remove-section=.comment --remove-section=.note /out/htpass \
+    && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product htpass-serve \
+    && bin="$(swift build -c release --static-swift-stdlib -Xswiftc -static-executable --show-bin-path)" \
+    && install -D -m 0755 "$bin/htpass" /out/htpass \
+    && install -D -m 0755 "$bin/htpass-serve" /out/htpass-serve \
+    && strip --strip-all --remove-section=.comment --remove-section=.note /out/htpass /out/htpass-serve \
     && install -d -m 0755 /out/w
 
 FROM scratch
 COPY --from=build /out/ /
 WORKDIR /w
+# htpass serve's port, when it is told to listen there (--listen 0.0.0.0:9180; the default is 127.0.0.1:9180).
+EXPOSE 9180
 ENTRYPOINT ["/htpass"]

@@ -40,8 +40,10 @@ help:
 build:
 	$(SWIFT) build
 
+# htpass-serve (SwiftNIO, Hummingbird) links statically as htpass does: both run FROM scratch.
 release:
 	$(SWIFT) build $(RELEASE_FLAGS) --product htpass
+	$(SWIFT) build $(RELEASE_FLAGS) --product htpass-serve
 
 deps:
 	./scripts/install-test-deps.sh
@@ -107,9 +109,16 @@ BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 
+# The systemd unit goes to PREFIX/lib/systemd/system (systemd reads /usr/local/lib/systemd/system too), with
+# ExecStart= pointing at BINDIR; it is not enabled.
 install: release
-	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" "$(DESTDIR)$(FISHCOMPDIR)"
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" "$(DESTDIR)$(FISHCOMPDIR)" \
+		"$(DESTDIR)$(SYSTEMDDIR)"
 	install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" "$(DESTDIR)$(BINDIR)/htpass"
+	install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass-serve" "$(DESTDIR)$(BINDIR)/htpass-serve"
+	sed 's|/usr/bin/htpass-serve|$(BINDIR)/htpass-serve|' packaging/systemd/htpass-serve.service \
+		> "$(DESTDIR)$(SYSTEMDDIR)/htpass-serve.service"
+	chmod 0644 "$(DESTDIR)$(SYSTEMDDIR)/htpass-serve.service"
 	install -m 0644 Docs/htpass.1 "$(DESTDIR)$(MANDIR)/htpass.1"
 	install -m 0644 Docs/completions/htpass.bash "$(DESTDIR)$(BASHCOMPDIR)/htpass"
 	install -m 0644 Docs/completions/_htpass "$(DESTDIR)$(ZSHCOMPDIR)/_htpass"
@@ -133,8 +142,9 @@ uninstall-htpasswd-link:
 		rm -f "$(HTPASSWD_LINK)" && echo "removed $(HTPASSWD_LINK)"; fi
 
 uninstall: uninstall-htpasswd-link
-	rm -f "$(DESTDIR)$(BINDIR)/htpass" "$(DESTDIR)$(MANDIR)/htpass.1" "$(DESTDIR)$(BASHCOMPDIR)/htpass" \
-		"$(DESTDIR)$(ZSHCOMPDIR)/_htpass" "$(DESTDIR)$(FISHCOMPDIR)/htpass.fish"
+	rm -f "$(DESTDIR)$(BINDIR)/htpass" "$(DESTDIR)$(BINDIR)/htpass-serve" "$(DESTDIR)$(MANDIR)/htpass.1" \
+		"$(DESTDIR)$(BASHCOMPDIR)/htpass" "$(DESTDIR)$(ZSHCOMPDIR)/_htpass" "$(DESTDIR)$(FISHCOMPDIR)/htpass.fish" \
+		"$(DESTDIR)$(SYSTEMDDIR)/htpass-serve.service"
 
 .PHONY: bench-startup
 bench-startup: release
@@ -144,7 +154,7 @@ clean:
 	rm -rf .build
 
 # Benchmarks: each compares against Apache's htpasswd (or libxcrypt) in the same run and prints ratios.
-.PHONY: bench bench-hash bench-files bench-auth bench-apply bench-ansible mlflow-test
+.PHONY: bench bench-hash bench-files bench-auth bench-apply bench-ansible bench-serve mlflow-test
 bench: bench-hash bench-files bench-startup bench-apply
 
 bench-hash:
@@ -167,13 +177,22 @@ bench-auth: release
 	./scripts/install-test-deps.sh --mlflow
 	HTPASS="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass" Benchmarks/auth-throughput/run.sh
 
-# The MLflow + nginx example stack, end to end on 127.0.0.1 (downloads MLflow from PyPI once, ~850 MB).
+# nginx auth_request -> htpass serve against auth_basic on the same file and no auth, in one run (wrk, nginx);
+# htpass-serve's memory with 10,000 cached credentials; a password-guessing run (Benchmarks/serve-throughput.sh).
+bench-serve: release
+	./scripts/install-test-deps.sh --mlflow
+	HTPASS_SERVE="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass-serve" Benchmarks/serve-throughput.sh
+
+# The MLflow + nginx + htpass serve example stack, end to end on 127.0.0.1 (downloads MLflow from PyPI once,
+# ~850 MB).
 mlflow-test:
 	./scripts/install-test-deps.sh --mlflow
 	$(SWIFT) build --product htpass
+	$(SWIFT) build --product htpass-serve
 	HTPASS="$$($(SWIFT) build --show-bin-path)/htpass" examples/mlflow-nginx/test-stack.sh
 
-# Distribution: from the static release binary; VERSION is Htpass.version in Sources/htpass/Htpass.swift.
+# Distribution: from the static release binaries (scripts/package.sh takes htpass-serve from next to htpass);
+# VERSION is Htpass.version in Sources/htpass/Htpass.swift.
 RELEASE_BIN = "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/htpass"
 
 dist: release

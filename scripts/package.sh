@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds what htpass is distributed as, from the static release binary (make release):
+# Builds what htpass is distributed as, from the static release binaries (make release):
 #
 #   scripts/package.sh dist BINARY   dist/htpass-VERSION-linux-ARCH.tar.gz
 #   scripts/package.sh deb  BINARY   dist/htpass_VERSION_DEBARCH.deb, dist/htpass-htpasswd_VERSION_all.deb
 #   scripts/package.sh oci  BINARY   dist/oci (an OCI image layout, tag VERSION) and dist/htpass-VERSION-oci.tar
+#
+# BINARY is htpass; htpass-serve (the authorization service `htpass serve` runs, issue 19) is taken from the same
+# directory, and goes next to htpass in each artifact, with its systemd unit (packaging/systemd) in the tarball
+# and the .deb.
 #
 # and after each, dist/SHA256SUMS over the artifacts of this VERSION. VERSION is Htpass.version in
 # Sources/htpass/Htpass.swift, the one place it is written; the binary must report the same.
@@ -23,8 +27,14 @@ cd "$root"
 version=$(sed -n 's/^ *static let version = "\([^"]*\)"$/\1/p' Sources/htpass/Htpass.swift)
 [ -n "$version" ] || die "no 'static let version = \"...\"' in Sources/htpass/Htpass.swift"
 [ -x "$binary" ] || die "$binary is not an executable; run make release"
+serve_binary=$(dirname "$binary")/htpass-serve
+[ -x "$serve_binary" ] || die "$serve_binary is not an executable; run make release (it builds htpass-serve too)"
 reported=$("$binary" --version)
 [ "$reported" = "$version" ] || die "$binary reports version '$reported', the sources say '$version'; run make release"
+reported=$("$serve_binary" --version)
+[ "$reported" = "$version" ] || die "$serve_binary reports version '$reported', the sources say '$version'; run make release"
+units=(packaging/systemd/htpass-serve.service)
+for unit in "${units[@]}"; do [ -f "$unit" ] || die "$unit is missing"; done
 
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || true)}
 [ -n "$epoch" ] || die "not a git checkout: set SOURCE_DATE_EPOCH to the release time (seconds since 1970)"
@@ -42,6 +52,9 @@ mkdir -p dist
 stripped="$work/htpass.stripped"
 install -m 0755 "$binary" "$stripped"
 strip --strip-all --remove-section=.comment --remove-section=.note "$stripped"
+serve_stripped="$work/htpass-serve.stripped"
+install -m 0755 "$serve_binary" "$serve_stripped"
+strip --strip-all --remove-section=.comment --remove-section=.note "$serve_stripped"
 
 # Fixed times, then a sorted tar with numeric owner 0 and no atime/ctime, gzip without name or time.
 normalize() { find "$1" -exec touch --no-dereference --date="@$epoch" {} +; }
@@ -69,8 +82,10 @@ checksums() {
 dist() {
     local name="htpass-$version-linux-$machine"
     local dir="$work/$name"
-    install -d "$dir/completions"
+    install -d "$dir/completions" "$dir/systemd"
     install -m 0755 "$stripped" "$dir/htpass"
+    install -m 0755 "$serve_stripped" "$dir/htpass-serve"
+    install -m 0644 "${units[@]}" "$dir/systemd/"
     install -m 0644 Docs/htpass.1 "$dir/htpass.1"
     install -m 0644 Docs/completions/htpass.bash Docs/completions/_htpass Docs/completions/htpass.fish "$dir/completions/"
     install -m 0644 README.md "$dir/README.md"
@@ -98,8 +113,11 @@ deb_docs() {   # deb_docs PACKAGE_TREE PACKAGE
         echo "Comment: /usr/bin/htpass is statically linked. It contains the Swift runtime and"
         echo " standard library, Foundation and Dispatch (Apache-2.0 with Runtime Library Exception,"
         echo " https://swift.org/LICENSE.txt), swift-argument-parser (Apache-2.0), GNU libc"
-        echo " (LGPL-2.1+) and libxcrypt (LGPL-2.1+). On Debian systems the Apache 2.0 and LGPL 2.1"
-        echo " licenses are in /usr/share/common-licenses/Apache-2.0 and LGPL-2.1."
+        echo " (LGPL-2.1+) and libxcrypt (LGPL-2.1+). /usr/bin/htpass-serve is statically linked too,"
+        echo " with the same and SwiftNIO, Hummingbird, swift-log, swift-metrics, swift-service-lifecycle,"
+        echo " swift-collections, swift-atomics, swift-http-types and swift-distributed-tracing (all"
+        echo " Apache-2.0). On Debian systems the Apache 2.0 and LGPL 2.1 licenses are in"
+        echo " /usr/share/common-licenses/Apache-2.0 and LGPL-2.1."
         echo
         echo "Files: *"
         echo "Copyright: $(date -u -d "@$epoch" +%Y) htpass maintainers"
@@ -139,8 +157,14 @@ deb() {
     local tree="$work/htpass"
     install -d "$tree/DEBIAN" "$tree/usr/bin" "$tree/usr/share/man/man1" \
         "$tree/usr/share/bash-completion/completions" "$tree/usr/share/zsh/vendor-completions" \
-        "$tree/usr/share/fish/vendor_completions.d"
+        "$tree/usr/share/fish/vendor_completions.d" "$tree/usr/lib/systemd/system"
     install -m 0755 "$stripped" "$tree/usr/bin/htpass"
+    install -m 0755 "$serve_stripped" "$tree/usr/bin/htpass-serve"
+    # The unit, installed but neither enabled nor started: the service needs its file and group first
+    # (`systemctl edit htpass-serve`, then `systemctl enable --now htpass-serve`). /usr/lib/systemd/system:
+    # systemd reads it on every Debian, merged /usr or not, and shipping under the /lib link of a merged /usr
+    # would leave dpkg two names for one directory.
+    install -m 0644 "${units[@]}" "$tree/usr/lib/systemd/system/"
     gzip -9 --no-name < Docs/htpass.1 > "$tree/usr/share/man/man1/htpass.1.gz"
     # bash-completion sources the file: no #! line (lintian: bash-completion-with-hashbang).
     sed '1{/^#!/d}' Docs/completions/htpass.bash > "$tree/usr/share/bash-completion/completions/htpass"
@@ -151,7 +175,8 @@ deb() {
     # A static executable on purpose: it runs in empty containers and without the system's libraries.
     install -d "$tree/usr/share/lintian/overrides"
     printf '%s\n' "# Static on purpose: the same binary runs FROM scratch, on distroless and on Alpine." \
-        "htpass: statically-linked-binary [usr/bin/htpass]" > "$tree/usr/share/lintian/overrides/htpass"
+        "htpass: statically-linked-binary [usr/bin/htpass]" \
+        "htpass: statically-linked-binary [usr/bin/htpass-serve]" > "$tree/usr/share/lintian/overrides/htpass"
     chmod 0644 "$tree/usr/share/man/man1/htpass.1.gz" "$tree/usr/share/doc/htpass/README.md.gz" \
         "$tree/usr/share/bash-completion/completions/htpass" "$tree/usr/share/lintian/overrides/htpass"
     # Built-Using (policy 7.8): the statically linked LGPL libraries, whose sources must stay available.
@@ -175,9 +200,21 @@ Description: manage htpasswd files for HTTP Basic authentication
  not concern byte for byte. Passwords are read from a prompt, standard input,
  a file, the environment or generated; never from the command line.
  .
+ htpass serve (/usr/bin/htpass-serve, and the htpass-serve systemd unit, not
+ enabled) answers nginx auth_request, Caddy forward_auth and Traefik
+ forwardAuth from the same file, with a cache of successful verifications
+ and brute-force throttling.
+ .
  This package installs the command as htpass. The htpass-htpasswd package
  also installs it under Apache's name, htpasswd.
 EOF
+    # systemd learns of the new, changed or removed units; nothing is enabled or started.
+    for script in postinst postrm; do
+        printf '%s\n' '#!/bin/sh' 'set -e' \
+            'if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then' \
+            '    systemctl --system daemon-reload >/dev/null || true' 'fi' > "$tree/DEBIAN/$script"
+        chmod 0755 "$tree/DEBIAN/$script"
+    done
     deb_build "$tree" "dist/htpass_${version}_${deb_arch}.deb"
 
     # htpass-htpasswd: the name htpasswd for the same program. apache2-utils ships /usr/bin/htpasswd too;
@@ -234,8 +271,8 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# An OCI image with nothing but /htpass (and the empty working directory /w), the same as the Dockerfile's
-# FROM scratch stage, made with umoci: no Docker engine needed. dist/oci is the image layout (tag VERSION);
+# An OCI image with nothing but /htpass, /htpass-serve (which `htpass serve` runs) and the empty working directory
+# /w, the same as the Dockerfile's FROM scratch stage, made with umoci: no Docker engine needed. dist/oci is the image layout (tag VERSION);
 # dist/htpass-VERSION-oci.tar the same as one file, for `podman load`, `skopeo copy oci-archive:...`.
 oci() {
     command -v umoci >/dev/null || die "umoci is not installed; run scripts/install-test-deps.sh --packaging"
@@ -248,13 +285,14 @@ oci() {
     umoci unpack --image "$layout:$version" "$bundle" >/dev/null
     install -d -m 0755 "$bundle/rootfs/w"
     install -m 0755 "$stripped" "$bundle/rootfs/htpass"
+    install -m 0755 "$serve_stripped" "$bundle/rootfs/htpass-serve"
     normalize "$bundle/rootfs"
-    umoci repack --image "$layout:$version" --history.created "$created" --history.created_by "COPY htpass /htpass" \
+    umoci repack --image "$layout:$version" --history.created "$created" --history.created_by "COPY htpass htpass-serve /" \
         --history.comment "scripts/package.sh oci" "$bundle"
     umoci config --no-history --image "$layout:$version" --created "$created" --author "htpass maintainers" \
         --architecture "$deb_arch" --os linux --config.entrypoint /htpass --config.workingdir /w \
         --config.label "org.opencontainers.image.title=htpass" \
-        --config.label "org.opencontainers.image.version=$version" \
+        --config.label "org.opencontainers.image.version=$version" --config.exposedports 9180/tcp \
         --manifest.annotation "org.opencontainers.image.created=$created"
     umoci gc --layout "$layout"
     normalize "$layout"

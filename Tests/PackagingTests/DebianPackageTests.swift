@@ -54,7 +54,7 @@ extension PackagingTests {
             #expect(link.stdoutText == "Depends: htpass (= \(Artifacts.version))\nArchitecture: all\n")
         }
 
-        @Test("apt-get install puts htpass, its man page and completions in place; it runs; purge removes every file")
+        @Test("apt-get install puts both programs, the unit, man page and completions in place; purge removes them")
         func installRunPurge() throws {
             try Self.purgeLeftovers()
             #expect(
@@ -70,7 +70,8 @@ extension PackagingTests {
             let listed = try succeed("dpkg", ["--listfiles", "htpass"]).stdoutText.split(separator: "\n").map(
                 String.init)
             let expected = [
-                "/usr/bin/htpass", "/usr/share/man/man1/htpass.1.gz", "/usr/share/bash-completion/completions/htpass",
+                "/usr/bin/htpass", "/usr/bin/htpass-serve", "/usr/lib/systemd/system/htpass-serve.service",
+                "/usr/share/man/man1/htpass.1.gz", "/usr/share/bash-completion/completions/htpass",
                 "/usr/share/zsh/vendor-completions/_htpass", "/usr/share/fish/vendor_completions.d/htpass.fish",
                 "/usr/share/doc/htpass/copyright", "/usr/share/doc/htpass/changelog.gz",
             ]
@@ -87,6 +88,26 @@ extension PackagingTests {
             try exerciseHtpass(file: work + "/htpasswd", hostFile: work + "/htpasswd") {
                 arguments, stdin, environment in
                 try TestSupport.run("/usr/bin/htpass", arguments, stdin: Array(stdin.utf8), environment: environment)
+            }
+
+            // htpass serve runs /usr/bin/htpass-serve, which answers /auth.
+            let help = try succeed("htpass", ["serve", "--help"])
+            #expect(help.stdoutText.contains("--listen"), "\(help.stdoutText)")
+            try succeed(
+                "/usr/bin/htpass", ["create", "--password-env", "PW", work + "/serve.htpasswd", "alice"],
+                environment: ["PW": "alice deb pw"])
+            try exerciseServe(
+                ["htpass", "serve", work + "/serve.htpasswd", "--listen", "unix:" + work + "/serve.sock"],
+                socket: work + "/serve.sock", password: "alice deb pw")
+            // The unit as installed: the same file, and systemd reads it without a complaint (no running systemd
+            // needed; the man page it names is installed by now).
+            #expect(
+                try TestSupport.readBytes("/usr/lib/systemd/system/htpass-serve.service")
+                    == TestSupport.readBytes(TestSupport.packageRoot + "/packaging/systemd/htpass-serve.service"))
+            if (try? TestSupport.locate("systemd-analyze")) != nil {
+                let verify = try TestSupport.run(
+                    "systemd-analyze", ["verify", "/usr/lib/systemd/system/htpass-serve.service"])
+                #expect(verify.status == 0, "\(verify.stdoutText)\(verify.stderrText)")
             }
 
             // man finds the page; bash loads the completion; zsh and fish find theirs by name.

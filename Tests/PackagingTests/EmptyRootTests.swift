@@ -18,6 +18,16 @@ extension PackagingTests {
             return root
         }
 
+        /// A new root holding only `/htpass` and `/htpass-serve` from the tarball, and no `/proc`.
+        static func makeServeRoot() throws -> String {
+            let root = try TestSupport.temporaryDirectory("htpass-empty-root-serve")
+            let directory = try Artifacts.unpackedTarball()
+            for name in ["htpass", "htpass-serve"] {
+                try FileManager.default.copyItem(atPath: directory + "/" + name, toPath: root + "/" + name)
+            }
+            return root
+        }
+
         static func entries(of root: String) throws -> Set<String> {
             Set(try FileManager.default.contentsOfDirectory(atPath: root))
         }
@@ -63,6 +73,24 @@ extension PackagingTests {
                 environment: ["SWIFT_BACKTRACE": settings])
             #expect(output.status == 0, "\(output.stderrText)")
             #expect(output.stdoutText.hasPrefix("alice:$6$"), "\(output.stdoutText)")
+        }
+
+        /// htpass-serve links SwiftNIO and Hummingbird statically too: nothing from the system, no /etc (numeric
+        /// addresses and a unix socket need no resolver). /proc is mounted, as in every container: without it,
+        /// htpass-serve is not expected to start (htpass alone is, above).
+        @Test("htpass serve in an empty root with /proc: it starts htpass-serve, which answers /auth on a unix socket")
+        func serveWithProc() throws {
+            let root = try Self.makeServeRoot()
+            try FileManager.default.createDirectory(atPath: root + "/proc", withIntermediateDirectories: false)
+            try succeed(
+                "chroot", [root, "/htpass", "create", "--password-env", "PW", "/htpasswd", "alice"],
+                environment: ["PW": "alice in the root"])
+            let script = #"root=$1; shift; mount -t proc proc "$root/proc" && exec chroot "$root" /htpass "$@""#
+            try exerciseServe(
+                [
+                    "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", root, "serve",
+                    "/htpasswd", "--listen", "unix:/serve.sock",
+                ], socket: root + "/serve.sock", password: "alice in the root")
         }
     }
 }

@@ -39,6 +39,15 @@ extension PackagingTests {
                 _ arguments: [String], stdin: String, environment: [String: String], mount host: String,
                 user: (uid: Int, gid: Int) = (0, 0)
             ) throws -> TestSupport.Output {
+                let command = try prepare(arguments, environment: environment, mount: host, user: user)
+                return try TestSupport.run(command[0], Array(command.dropFirst()), stdin: Array(stdin.utf8))
+            }
+
+            /// Writes the bundle's config for `run`, and returns the runc command line that runs it.
+            func prepare(
+                _ arguments: [String], environment: [String: String], mount host: String,
+                user: (uid: Int, gid: Int) = (0, 0)
+            ) throws -> [String] {
                 var config = self.config
                 var process = try #require(config["process"] as? [String: Any])
                 let entrypoint = try #require(process["args"] as? [String])
@@ -57,16 +66,16 @@ extension PackagingTests {
                 let data = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
                 try data.write(to: URL(fileURLWithPath: path + "/config.json"))
                 let id = "htpass-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-                return try TestSupport.run("runc", ["run", "--bundle", path, id], stdin: Array(stdin.utf8))
+                return ["runc", "run", "--bundle", path, id]
             }
         }
 
-        @Test("The image holds /htpass and the working directory /w, and starts /htpass in /w")
+        @Test("The image holds /htpass, /htpass-serve and the working directory /w, and starts /htpass in /w")
         func layout() throws {
             let bundle = try Bundle()
             #expect(
                 try FileManager.default.contentsOfDirectory(atPath: bundle.path + "/rootfs").sorted() == [
-                    "htpass", "w",
+                    "htpass", "htpass-serve", "w",
                 ])
             let process = try #require(bundle.config["process"] as? [String: Any])
             #expect(process["args"] as? [String] == ["/htpass"])
@@ -74,6 +83,23 @@ extension PackagingTests {
             let tarball = try Artifacts.unpackedTarball() + "/htpass"
             #expect(
                 try sha256(bundle.path + "/rootfs/htpass") == sha256(tarball), "the image's binary is the tarball's")
+            #expect(
+                try sha256(bundle.path + "/rootfs/htpass-serve") == sha256(tarball + "-serve"),
+                "the image's htpass-serve is the tarball's")
+        }
+
+        @Test("docker run -v DIR:/w IMAGE serve: htpass-serve answers /auth on a socket in /w, stops on SIGTERM")
+        func serves() throws {
+            let bundle = try Bundle()
+            let host = try TestSupport.temporaryDirectory("htpass-oci-serve")
+            let created = try bundle.run(
+                ["create", "--password-env", "PW", "htpasswd", "alice"], stdin: "", environment: ["PW": "alice oci pw"],
+                mount: host)
+            #expect(created.status == 0, "\(created.stderrText)")
+            // runc run (not detached) hands the shell's SIGTERM on to the container's process.
+            let command = try bundle.prepare(
+                ["serve", "/w/htpasswd", "--listen", "unix:/w/serve.sock"], environment: [:], mount: host)
+            try exerciseServe(command, socket: host + "/serve.sock", password: "alice oci pw")
         }
 
         @Test("docker run -i -v DIR:/w: create, add, verify, list on the bind-mounted directory")

@@ -5,12 +5,12 @@ import Testing
 extension PackagingTests {
     @Suite("make dist: the tarball")
     struct TarballTests {
-        @Test("It holds the binary, man page, completions and README, and its SHA256SUMS check")
+        @Test("It holds both programs, man page, completions, the systemd unit and README; its SHA256SUMS check")
         func contents() throws {
             let directory = try Artifacts.unpackedTarball()
             var expected: Set<String> = [
-                "htpass", "htpass.1", "completions/htpass.bash", "completions/_htpass", "completions/htpass.fish",
-                "README.md", "SHA256SUMS",
+                "htpass", "htpass-serve", "htpass.1", "completions/htpass.bash", "completions/_htpass",
+                "completions/htpass.fish", "systemd/htpass-serve.service", "README.md", "SHA256SUMS",
             ]
             if FileManager.default.fileExists(atPath: TestSupport.packageRoot + "/LICENSE") {
                 expected.insert("LICENSE")
@@ -32,6 +32,7 @@ extension PackagingTests {
                 ("htpass.1", "Docs/htpass.1"), ("completions/_htpass", "Docs/completions/_htpass"),
                 ("completions/htpass.bash", "Docs/completions/htpass.bash"),
                 ("completions/htpass.fish", "Docs/completions/htpass.fish"), ("README.md", "README.md"),
+                ("systemd/htpass-serve.service", "packaging/systemd/htpass-serve.service"),
             ] {
                 #expect(
                     try TestSupport.readBytes(directory + "/" + shipped)
@@ -88,6 +89,23 @@ extension PackagingTests {
                 arguments, stdin, environment in
                 try TestSupport.run(binary, arguments, stdin: Array(stdin.utf8), environment: environment)
             }
+        }
+
+        @Test("htpass serve runs the htpass-serve next to it: --help, --version, and it answers /auth")
+        func serveRuns() throws {
+            let directory = try Artifacts.unpackedTarball()
+            let help = try succeed(directory + "/htpass", ["serve", "--help"])
+            #expect(help.stdoutText.contains("--listen"), "\(help.stdoutText)")
+            #expect(help.stdoutText.contains("--max-failures"), "\(help.stdoutText)")
+            let version = try succeed(directory + "/htpass-serve", ["--version"])
+            #expect(version.stdoutText == Artifacts.version + "\n")
+            let work = try TestSupport.temporaryDirectory("htpass-tarball-serve")
+            try succeed(
+                directory + "/htpass", ["create", "--password-env", "PW", work + "/htpasswd", "alice"],
+                environment: ["PW": "alice serve pw"])
+            try exerciseServe(
+                [directory + "/htpass", "serve", work + "/htpasswd", "--listen", "unix:" + work + "/serve.sock"],
+                socket: work + "/serve.sock", password: "alice serve pw")
         }
     }
 }

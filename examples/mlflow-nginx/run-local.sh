@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The stack of compose.yaml without Docker, on 127.0.0.1 only:
 #   MLflow (from PyPI, in a cached virtualenv) bound to 127.0.0.1, not reachable except through nginx;
-#   the host's nginx running ./nginx.conf (ports, paths and upstream rewritten) with TLS from a
+#   htpass serve on 127.0.0.1, which nginx asks about each request (auth_request);
+#   the host's nginx running ./nginx.conf (ports, paths and upstreams rewritten) with TLS from a
 #   throw-away self-signed certificate; an htpasswd file written by htpass, with generated passwords.
 #
 #   examples/mlflow-nginx/run-local.sh              start, print how to connect, stop on Ctrl-C
@@ -11,6 +12,8 @@
 #
 # Environment:
 #   HTPASS             htpass binary (default: built with `swift build --scratch-path .build-mlflow`)
+#   HTPASS_SERVE       htpass-serve binary (default: next to HTPASS, else built the same way)
+#   STACK_SERVE_OPTIONS more options for htpass-serve (e.g. "--max-failures 20")
 #   MLFLOW_VERSION     pinned MLflow version (default 3.17.2)
 #   MLFLOW_VENV        virtualenv to use or create (default ${XDG_CACHE_HOME:-~/.cache}/htpass-mlflow/venv-$MLFLOW_VERSION)
 #   STACK_USERS        users to create, with generated passwords (default "alice bob")
@@ -21,7 +24,8 @@
 # Variables given to CMD: MLFLOW_TRACKING_URI (https://127.0.0.1:PORT),
 # MLFLOW_TRACKING_SERVER_CERT_PATH, STACK_DIR, STACK_HTPASSWD, STACK_SECRETS (one file per user,
 # holding the password htpass generated), STACK_HTTP_PORT, STACK_HTTPS_PORT, STACK_MLFLOW_PORT,
-# STACK_DOMAIN, STACK_NGINX_USER, STACK_PYTHON (the virtualenv's python, with mlflow), HTPASS.
+# STACK_DOMAIN, STACK_NGINX_USER, STACK_PYTHON (the virtualenv's python, with mlflow), HTPASS,
+# HTPASS_SERVE, STACK_SERVE_PORT (htpass serve on 127.0.0.1), STACK_SERVE_LOG (its output: the audit log).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,6 +54,15 @@ if [[ -z "${HTPASS:-}" ]]; then
     HTPASS="$(cd "$ROOT" && swift build --scratch-path .build-mlflow --show-bin-path)/htpass"
 fi
 [[ -x "$HTPASS" ]] || die "htpass not executable: $HTPASS"
+if [[ -z "${HTPASS_SERVE:-}" ]]; then
+    HTPASS_SERVE="$(dirname "$HTPASS")/htpass-serve"
+    if [[ ! -x "$HTPASS_SERVE" ]]; then
+        log "building htpass-serve (swift build --scratch-path .build-mlflow) ..."
+        (cd "$ROOT" && swift build --scratch-path .build-mlflow --product htpass-serve >&2)
+        HTPASS_SERVE="$(cd "$ROOT" && swift build --scratch-path .build-mlflow --show-bin-path)/htpass-serve"
+    fi
+fi
+[[ -x "$HTPASS_SERVE" ]] || die "htpass-serve not executable: $HTPASS_SERVE"
 
 # --- MLflow virtualenv, installed once and reused -----------------------------------------------
 ensure_venv() {
@@ -70,9 +83,15 @@ ensure_venv
 D=$(mktemp -d "${TMPDIR:-/tmp}/htpass-mlflow.XXXXXX")
 NGINX_PID=""
 MLFLOW_PID=""
+SERVE_PID=""
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    if [[ -n "$SERVE_PID" ]] && kill -0 "$SERVE_PID" 2>/dev/null; then
+        kill -TERM "$SERVE_PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SERVE_PID" 2>/dev/null || true
+    fi
     if [[ -n "$NGINX_PID" ]] && kill -0 "$NGINX_PID" 2>/dev/null; then
         kill -QUIT "$NGINX_PID" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
@@ -92,9 +111,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-HTTP_PORT=$(free_port); HTTPS_PORT=$(free_port); MLFLOW_PORT=$(free_port)
+HTTP_PORT=$(free_port); HTTPS_PORT=$(free_port); MLFLOW_PORT=$(free_port); SERVE_PORT=$(free_port)
 while [[ $HTTPS_PORT == "$HTTP_PORT" ]]; do HTTPS_PORT=$(free_port); done
 while [[ $MLFLOW_PORT == "$HTTP_PORT" || $MLFLOW_PORT == "$HTTPS_PORT" ]]; do MLFLOW_PORT=$(free_port); done
+while [[ $SERVE_PORT == "$HTTP_PORT" || $SERVE_PORT == "$HTTPS_PORT" || $SERVE_PORT == "$MLFLOW_PORT" ]]; do
+    SERVE_PORT=$(free_port)
+done
 
 mkdir -p "$D/auth" "$D/certs" "$D/secrets" "$D/logs" "$D/mlflow/artifacts" "$D/conf.d"
 chmod 0700 "$D/secrets" "$D/certs"
@@ -148,8 +170,27 @@ log "starting MLflow $MLFLOW_VERSION on 127.0.0.1:$MLFLOW_PORT ..."
 ) > "$D/logs/mlflow.log" 2>&1 &
 MLFLOW_PID=$!
 
-# --- nginx: ./nginx.conf itself, with ports, paths and upstream rewritten ------------------------
+# --- htpass serve: 127.0.0.1 only, as the nginx workers' user (it reads the file, 0640, as a member of
+# their group, and never writes it); its audit log, one JSON line per decision, on standard output -------
+SERVE_AS=()
+if [[ $(id -u) -eq 0 ]]; then
+    SERVE_AS=(setpriv --reuid="$NGINX_USER" --regid="$NGINX_GROUP" --clear-groups --)
+fi
+log "starting htpass serve on 127.0.0.1:$SERVE_PORT ..."
+# shellcheck disable=SC2086
+"${SERVE_AS[@]}" "$HTPASS_SERVE" "$D/auth/htpasswd" --listen "127.0.0.1:$SERVE_PORT" --realm MLflow \
+    ${STACK_SERVE_OPTIONS:-} > "$D/logs/htpass-serve.log" 2> "$D/logs/htpass-serve.err" &
+SERVE_PID=$!
+for i in $(seq 100); do
+    curl -sf "http://127.0.0.1:$SERVE_PORT/healthz" >/dev/null 2>&1 && break
+    kill -0 "$SERVE_PID" 2>/dev/null || die "htpass serve exited: $(tail -5 "$D/logs/htpass-serve.err")"
+    [[ $i == 100 ]] && die "htpass serve not ready after 10 s: $(tail -5 "$D/logs/htpass-serve.err")"
+    sleep 0.1
+done
+
+# --- nginx: ./nginx.conf itself, with ports, paths and upstreams rewritten -----------------------
 sed -e "s|server mlflow:5000;|server 127.0.0.1:$MLFLOW_PORT;|" \
+    -e "s|server htpass-serve:9180;|server 127.0.0.1:$SERVE_PORT;|" \
     -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|" \
     -e "s|listen 443 ssl;|listen 127.0.0.1:$HTTPS_PORT ssl;|" \
     -e "/listen \[::\]/d" \
@@ -158,6 +199,7 @@ sed -e "s|server mlflow:5000;|server 127.0.0.1:$MLFLOW_PORT;|" \
     -e "s|mlflow\.example\.com|$STACK_DOMAIN|g" \
     "$HERE/nginx.conf" > "$D/conf.d/mlflow.conf"
 grep -q "127.0.0.1:$HTTPS_PORT ssl" "$D/conf.d/mlflow.conf" || die "could not adapt nginx.conf"
+grep -q "server 127.0.0.1:$SERVE_PORT;" "$D/conf.d/mlflow.conf" || die "could not point nginx.conf at htpass serve"
 cat > "$D/nginx.conf" <<CONF
 $USER_LINE
 worker_processes 2;
@@ -195,6 +237,7 @@ export MLFLOW_TRACKING_SERVER_CERT_PATH="$D/certs/fullchain.pem"
 export STACK_DIR="$D" STACK_HTPASSWD="$D/auth/htpasswd" STACK_SECRETS="$D/secrets"
 export STACK_HTTP_PORT="$HTTP_PORT" STACK_HTTPS_PORT="$HTTPS_PORT" STACK_MLFLOW_PORT="$MLFLOW_PORT"
 export STACK_DOMAIN STACK_NGINX_USER="$NGINX_USER" STACK_PYTHON="$MLFLOW_VENV/bin/python" HTPASS
+export HTPASS_SERVE STACK_SERVE_PORT="$SERVE_PORT" STACK_SERVE_LOG="$D/logs/htpass-serve.log"
 export MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true
 
 if [[ ${#CMD[@]} -gt 0 ]]; then
@@ -208,10 +251,11 @@ fi
 first_user=${STACK_USERS%% *}
 cat >&2 <<INFO
 
-MLflow $MLFLOW_VERSION behind nginx (Basic Auth, TLS) is up:
+MLflow $MLFLOW_VERSION behind nginx (Basic Auth through htpass serve, TLS) is up:
   UI/API      $MLFLOW_TRACKING_URI   (self-signed: $MLFLOW_TRACKING_SERVER_CERT_PATH)
   redirect    http://127.0.0.1:$HTTP_PORT/ -> https
-  htpasswd    $STACK_HTPASSWD  (nginx workers run as $NGINX_USER)
+  htpasswd    $STACK_HTPASSWD  (nginx workers and htpass serve run as $NGINX_USER)
+  htpass serve http://127.0.0.1:$SERVE_PORT/metrics; audit log $STACK_SERVE_LOG
   passwords   $STACK_SECRETS/<user>   users: $STACK_USERS
 
   export MLFLOW_TRACKING_URI=$MLFLOW_TRACKING_URI

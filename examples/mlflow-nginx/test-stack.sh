@@ -3,12 +3,15 @@
 #
 #   examples/mlflow-nginx/test-stack.sh        (make mlflow-test)
 #
-# Starts the stack with run-local.sh (MLflow from PyPI, the host's nginx with ./nginx.conf, an
-# htpasswd file and generated passwords from htpass), then checks through nginx, with curl and
-# with the real MLflow client (test_stack_client.py): the workflow (experiment, params, metrics,
-# artifacts, read back), 401 for wrong or missing credentials, a password rotated and a user
-# deleted with htpass taking effect on the next request without a reload, the Host header and
-# TLS/redirect setup. Ends with "N passed, M failed"; exits non-zero on any failure.
+# Starts the stack with run-local.sh (MLflow from PyPI, htpass serve, the host's nginx with
+# ./nginx.conf asking htpass serve through auth_request, an htpasswd file and generated passwords
+# from htpass), then checks through nginx, with curl and with the real MLflow client
+# (test_stack_client.py): the workflow (experiment, params, metrics, artifacts, read back), 401 for
+# wrong or missing credentials, a password rotated and a user deleted with htpass taking effect on
+# the next request without a reload (through htpass serve's cache), the Host header and
+# TLS/redirect setup, then htpass serve's throttling (429 with Retry-After through nginx, the
+# cached user still let in), its audit log and metrics. Ends with "N passed, M failed"; exits
+# non-zero on any failure.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -63,14 +66,14 @@ echo "# nginx: TLS, redirect, auth"
 expect "http -> https redirect" 301 "$(status "http://127.0.0.1:$STACK_HTTP_PORT/")"
 expect "redirect target is https" "https://127.0.0.1/x?y=1" \
     "$(curl -s -o /dev/null -w '%{redirect_url}' "http://127.0.0.1:$STACK_HTTP_PORT/x?y=1")"
-expect "/health without credentials (auth_basic off)" 200 "$(status "$URL/health")"
+expect "/health without credentials (auth_request off)" 200 "$(status "$URL/health")"
 expect "API without credentials" 401 "$(status "$URL$API")"
 expect "UI without credentials" 401 "$(status "$URL/")"
 expect "API with a wrong password" 401 "$(status -u "alice:wrong" "$URL$API")"
 expect "API with an unknown user" 401 "$(status -u "mallory:$(pw alice)" "$URL$API")"
 expect "API as alice" 200 "$(status -u "alice:$(pw alice)" "$URL$API")"
 expect "UI as alice" 200 "$(status -u "alice:$(pw alice)" "$URL/")"
-expect "WWW-Authenticate challenge" 'WWW-Authenticate: Basic realm="MLflow"' \
+expect "WWW-Authenticate challenge (htpass serve's, through nginx)" 'WWW-Authenticate: Basic realm="MLflow", charset="UTF-8"' \
     "$(curl -s -D - -o /dev/null "${CA[@]}" "$URL$API" | grep -i '^www-authenticate' | tr -d '\r')"
 # The real name, as production clients send it (resolved to 127.0.0.1: no traffic leaves the machine).
 RESOLVE=(--resolve "$STACK_DOMAIN:$STACK_HTTPS_PORT:127.0.0.1")
@@ -122,6 +125,41 @@ client allowed carol
 expect "nginx was never reloaded (same master, same start)" "$NGINX_MASTER" "$(cat "$STACK_DIR/nginx.pid")"
 expect "nginx error log: no permission problems" 0 \
     "$(grep -c -E 'Permission denied|crit' "$STACK_DIR/logs/nginx-error.log")"
+
+echo "# htpass serve: the cache, the client's address, throttling, the audit log, the metrics"
+SERVE=http://127.0.0.1:$STACK_SERVE_PORT
+metric() { curl -s "$SERVE/metrics" | awk -v want="$1" '$1 == want { print $2 }'; }
+expect "htpass serve /healthz" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$SERVE/healthz")"
+hits=$(metric htpass_serve_cache_hits_total)
+if [[ ${hits:-0} -gt 0 ]]; then pass "the cache answered $hits requests without a hash"; else fail "no cache hit: '$hits'"; fi
+# A client cannot choose the address its failures are counted under: nginx sets X-Real-IP itself.
+status -H 'X-Real-IP: 203.0.113.9' -H 'X-Forwarded-For: 203.0.113.9' -u "spoofer:wrong" "$URL$API" >/dev/null
+expect "a client's X-Real-IP is replaced by nginx's \$remote_addr" '"client":"127.0.0.1","user":"spoofer"' \
+    "$(grep -o '"client":"[^"]*","user":"spoofer"' "$STACK_SERVE_LOG" | tail -1)"
+# Guessing: wrong passwords for one name until htpass serve answers 429 (10 failures a minute per
+# client and per user, those above included), which nginx passes on with Retry-After.
+got429=""
+for i in $(seq 15); do
+    headers=$(curl -s -D - -o /dev/null "${CA[@]}" -u "guesser:guess-$i" "$URL$API" | tr -d '\r')
+    code=$(awk 'NR == 1 { print $2 }' <<<"$headers")
+    if [[ $code == 429 ]]; then got429=$i; retry=$(awk -F': ' 'tolower($1) == "retry-after" { print $2 }' <<<"$headers"); break; fi
+    [[ $code == 401 ]] || { fail "guess $i: expected 401 or 429, got $code"; break; }
+done
+if [[ -n $got429 ]]; then pass "guessing throttled: 429 at attempt $got429"; else fail "no 429 after 15 wrong passwords"; fi
+if [[ ${retry:-0} =~ ^[0-9]+$ && ${retry:-0} -gt 0 ]]; then pass "429 carries Retry-After: $retry"; else fail "429 without Retry-After: '${retry:-}'"; fi
+expect "alice (cached) still let in while her address is throttled" 200 "$(status -u "alice:$(pw alice)" "$URL$API")"
+client allowed carol
+throttled=$(curl -s "$SERVE/metrics" | awk '$1 == "htpass_serve_decisions_total{result=\"throttled\"}" { print $2 }')
+if [[ ${throttled:-0} -gt 0 ]]; then pass "metrics: $throttled throttled decisions"; else fail "metrics: no throttled decision"; fi
+# The audit log: one JSON line per decision, names and results, never a password.
+lines=$(grep -c '^{"time":' "$STACK_SERVE_LOG")
+if [[ $lines -gt 10 ]]; then pass "audit log: $lines decisions"; else fail "audit log: $lines lines"; fi
+expect "audit log: alice granted from the cache" 1 "$(grep -c -m1 '"user":"alice","result":"granted","status":200,"cached":true' "$STACK_SERVE_LOG")"
+leaked=0
+for secret in "$STACK_SECRETS"/*; do
+    grep -qF -- "$(head -n1 "$secret")" "$STACK_SERVE_LOG" "$STACK_DIR/logs/htpass-serve.err" && leaked=$((leaked + 1))
+done
+expect "no password in htpass serve's output" 0 "$leaked"
 
 echo
 echo "$PASSED passed, $FAILED failed"
