@@ -23,8 +23,10 @@ final class AuditLog: Sendable {
         var description: String { "Cannot open the audit log '\(path)': \(String(cString: strerror(errno)))" }
     }
 
+    /// Opens `path` for appending, never through a symbolic link in its last component (a link planted where
+    /// the log goes would otherwise have root append to the file it names) and never blocking on a FIFO.
     private static func open(_ path: String) throws(AuditLogError) -> CInt {
-        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0o640)
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0o640)
         guard fd >= 0 else { throw AuditLogError(path: path, errno: errno) }
         return fd
     }

@@ -159,7 +159,12 @@ struct HtpassServe: AsyncParsableCommand {
                     configuration: .init(address: address.bindAddress, serverName: "htpass-serve"),
                     onServerRunning: { channel in
                         if case .unixSocket(let path) = announce, let group {
-                            if chown(path, uid_t.max, group) != 0 {
+                            // lchown, never chown: in a directory others may write, the socket could have been
+                            // replaced by a link to a file of root's, whose group a chown would change.
+                            var info = stat()
+                            if lstat(path, &info) != 0 || info.st_mode & S_IFMT != S_IFSOCK
+                                || lchown(path, uid_t.max, group) != 0
+                            {
                                 logger.error(
                                     "Cannot give \(path) the group \(group): \(String(cString: strerror(errno)))")
                             }

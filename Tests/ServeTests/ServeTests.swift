@@ -322,6 +322,17 @@ struct ServeTests {
         _ = try HTTP.auth(server, user: "alice", password: "alice-pw")
         #expect(try server.auditLines().count == 1)
         #expect(try String(contentsOfFile: server.auditPath + ".1", encoding: .utf8).split(separator: "\n").count == 6)
+        // A link planted where the log goes: the reopen refuses it and keeps the log it has; nothing reaches
+        // the file the link names.
+        let victim = server.directory + "/victim"
+        try TestSupport.writeBytes(Array("root's\n".utf8), to: victim)
+        #expect(rename(server.auditPath, server.auditPath + ".2") == 0)
+        #expect(symlink(victim, server.auditPath) == 0)
+        kill(server.process.processIdentifier, SIGHUP)
+        usleep(300_000)
+        _ = try HTTP.auth(server, user: "alice", password: "alice-pw")
+        #expect(try TestSupport.readBytes(victim) == Array("root's\n".utf8))
+        #expect(try String(contentsOfFile: server.auditPath + ".2", encoding: .utf8).split(separator: "\n").count == 2)
         #expect(server.process.isRunning)
         server.stop()
     }
