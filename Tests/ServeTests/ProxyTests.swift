@@ -29,7 +29,7 @@ struct ProxyTests {
                 environment["XDG_CONFIG_HOME"] = directory + "/config"
                 process.environment = environment
                 process.standardInput = FileHandle.nullDevice
-                FileManager.default.createFile(atPath: directory + "/output.log", contents: nil)
+                _ = FileManager.default.createFile(atPath: directory + "/output.log", contents: nil)
                 let output = FileHandle(forWritingAtPath: directory + "/output.log")
                 process.standardOutput = output
                 process.standardError = output

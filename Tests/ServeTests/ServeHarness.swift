@@ -43,7 +43,7 @@ final class ServeProcess: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: try TestSupport.locate(command[0]))
             process.arguments = Array(command.dropFirst())
             process.standardInput = FileHandle.nullDevice
-            FileManager.default.createFile(atPath: directory + "/stderr.log", contents: nil)
+            _ = FileManager.default.createFile(atPath: directory + "/stderr.log", contents: nil)
             let errors = FileHandle(forWritingAtPath: directory + "/stderr.log")
             process.standardOutput = errors
             process.standardError = errors
