@@ -121,7 +121,9 @@ public struct Reconciler: Sendable {
     /// If it cannot be finished, nothing is planned and the error says so.
     ///
     /// - Parameters:
-    ///   - desired: The users, each once.
+    ///   - desired: The users. A user listed more than once gets the credential of the last listing, as a later
+    ///     ``/HtpasswdCore/HtpasswdChanges/set(_:for:)`` replaces an earlier one (``DesiredUser/validate(_:hasher:targets:)``
+    ///     refuses such a list).
     ///   - creation: ``/HtpasswdCore/HtpasswdStore/Creation/createIfMissing`` to create a missing file.
     ///   - attributes: Mode and group if the edit creates the file.
     ///   - dryRun: Only say what would change (no new hash is computed).
@@ -138,6 +140,7 @@ public struct Reconciler: Sendable {
         attributes: HtpasswdStore.NewFileAttributes = HtpasswdStore.NewFileAttributes(), dryRun: Bool = false,
         beforeWrite: (Result) -> Bool = { _ in true }
     ) throws(HtpasswdError) -> Result {
+        let desired = Self.lastOfEachUser(desired)
         for user in desired {
             if case .password(let password) = user.credential { try hasher.check(password) }
         }
@@ -175,6 +178,14 @@ public struct Reconciler: Sendable {
                 continue  // Someone edited those users meanwhile: plan again against the new file.
             }
         }
+    }
+
+    /// `desired` with each user once, where its last listing was.
+    static func lastOfEachUser(_ desired: [DesiredUser]) -> [DesiredUser] {
+        var seen = Set<[UInt8]>()
+        var kept: [DesiredUser] = []
+        for user in desired.reversed() where seen.insert(user.user.bytes).inserted { kept.append(user) }
+        return kept.count == desired.count ? desired : kept.reversed()
     }
 
     /// Finishes an interrupted in-place edit of the file under its lock, if one is pending; whether it did.
@@ -352,6 +363,11 @@ public struct Reconciler: Sendable {
     }
 }
 
+extension [UInt8] {
+    /// The user's name for a ``DesiredUser/SpecError``: only when there is no line to name (a user built in code).
+    fileprivate func unlessOnLine(_ line: Int) -> [UInt8]? { line > 0 ? nil : self }
+}
+
 extension DesiredUser {
     /// Why a line of a SPEC is refused.
     public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -372,13 +388,18 @@ extension DesiredUser {
             case refusesFile(by: Target, FileRefusal)
         }
 
-        /// The 1-based line of the SPEC.
+        /// The 1-based line of the SPEC; 0 for a user built in code (``DesiredUser/line``).
         public var line: Int
+        /// What is wrong.
         public var problem: Problem
+        /// The user, for a user built in code (``line`` 0), whom ``description`` then names; nil otherwise.
+        public var user: [UInt8]?
 
-        public init(line: Int, problem: Problem) {
+        /// The problem `problem` of line `line` (0: no line), about `user` if known.
+        public init(line: Int, problem: Problem, user: [UInt8]? = nil) {
             self.line = line
             self.problem = problem
+            self.user = user
         }
 
         public var description: String {
@@ -386,19 +407,23 @@ extension DesiredUser {
                 switch problem {
                 case .noColon: "no ':' between the user and the password"
                 case .invalidUserName(let problem): "invalid user name: \(problem)"
-                case .duplicateUser(let first): "the user is already on line \(first)"
+                case .duplicateUser(let first) where first > 0: "the user is already on line \(first)"
+                case .duplicateUser: "the user is listed more than once"
                 case .invalidHash(let problem): "invalid hash: \(problem)"
                 case .invalidPassword(let problem): "\(problem)"
                 case .unverifiableHash(let defect): "the hash is \(defect)"
                 case .notVerifiable(let target, let refusal): "\(target.displayName) cannot verify \(refusal)"
                 case .refusesFile(let target, let refusal): "\(target.displayName) would refuse the file: \(refusal)"
                 }
-            return "SPEC line \(line): \(what)"
+            // Facts only: a command line says where the lines come from ("SPEC line 3: ...").
+            if line > 0 { return "line \(line): \(what)" }
+            if let user { return "user '\(displayText(user))': \(what)" }
+            return what
         }
     }
 
     /// Checks `users` before they are applied to a file that `targets` read, and names the first line that
-    /// is refused. Nothing is hashed, so this takes no longer at bcrypt cost 20 than at 4.
+    /// is refused: a user listed twice, or one of the following. Nothing is hashed, so this takes no longer at bcrypt cost 20 than at 4.
     ///
     /// - A password that `hasher` would truncate or that no server could receive
     ///   (``/HtpasswdCore/PasswordHasher/check(_:)-(Collection<UInt8>)``), or that one of `targets` cannot
@@ -417,36 +442,54 @@ extension DesiredUser {
     ) throws(SpecError) {
         let format = hasher.format
         let hashReaders = targets.isEmpty ? [Target.nginx] : targets
+        var firstLines: [[UInt8]: Int] = [:]
         for user in users {
+            if let first = firstLines.updateValue(user.line, forKey: user.user.bytes) {
+                throw SpecError(
+                    line: user.line, problem: .duplicateUser(firstLine: first),
+                    user: user.user.bytes.unlessOnLine(user.line))
+            }
             switch user.credential {
             case .password(let password):
                 do throws(HtpasswdError) { try hasher.check(password) } catch {
                     if case .invalidPassword(let problem) = error {
-                        throw SpecError(line: user.line, problem: .invalidPassword(problem))
+                        throw SpecError(
+                            line: user.line, problem: .invalidPassword(problem),
+                            user: user.user.bytes.unlessOnLine(user.line))
                     }
                     // `check` throws nothing else; a NUL is the one other thing it could refuse.
-                    throw SpecError(line: user.line, problem: .invalidPassword(.containsNUL))
+                    throw SpecError(
+                        line: user.line, problem: .invalidPassword(.containsNUL),
+                        user: user.user.bytes.unlessOnLine(user.line))
                 }
                 for target in targets {
                     if let refusal = target.profile.refusal(for: hasher)
                         ?? target.profile.refusal(forPasswordOf: password.count, format: format)
                     {
-                        throw SpecError(line: user.line, problem: .notVerifiable(by: target, refusal))
+                        throw SpecError(
+                            line: user.line, problem: .notVerifiable(by: target, refusal),
+                            user: user.user.bytes.unlessOnLine(user.line))
                     }
                 }
             case .hash(let hash):
                 if let defect = HashDefect(hash.bytes) {
-                    throw SpecError(line: user.line, problem: .unverifiableHash(defect))
+                    throw SpecError(
+                        line: user.line, problem: .unverifiableHash(defect),
+                        user: user.user.bytes.unlessOnLine(user.line))
                 }
                 let stored = hash.format
                 for target in hashReaders {
                     if let refusal = target.profile.refusal(for: stored) {
-                        throw SpecError(line: user.line, problem: .notVerifiable(by: target, refusal))
+                        throw SpecError(
+                            line: user.line, problem: .notVerifiable(by: target, refusal),
+                            user: user.user.bytes.unlessOnLine(user.line))
                     }
                     if let required = target.profile.reading.requiredHash,
                         let refusal = required.refusal(for: hash.bytes)
                     {
-                        throw SpecError(line: user.line, problem: .refusesFile(by: target, refusal))
+                        throw SpecError(
+                            line: user.line, problem: .refusesFile(by: target, refusal),
+                            user: user.user.bytes.unlessOnLine(user.line))
                     }
                 }
             }

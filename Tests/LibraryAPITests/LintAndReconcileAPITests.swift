@@ -112,4 +112,26 @@ struct LintAndReconcileAPITests {
         }
         #expect(try text(of: path) == "alice:{SHA}x\n")
     }
+
+    @Test("A user listed twice: validate names it (no line: by name); apply gives it its last credential, in one write")
+    func userListedTwice() throws {
+        let alice = try UserName("alice")
+        let twice = [DesiredUser(user: alice, password: "first"), DesiredUser(user: alice, password: "second")]
+        #expect(throws: DesiredUser.SpecError(line: 0, problem: .duplicateUser(firstLine: 0), user: alice.bytes)) {
+            try DesiredUser.validate(twice, hasher: Self.hasher, targets: [])
+        }
+        do {
+            try DesiredUser.validate(twice, hasher: Self.hasher, targets: [])
+        } catch {
+            #expect(error.description == "user 'alice': the user is listed more than once")
+        }
+        let scratch = try Scratch()
+        let path = scratch.path("htpasswd")
+        try write("alice:{SHA}x\n", to: path)
+        let store = HtpasswdStore(path: path)
+        let result = try Reconciler(store: store, hasher: Self.hasher).apply(twice)
+        #expect(result.written && result.changed.map(\.user) == [alice])
+        #expect(try Authenticator(path: path).authenticate(user: "alice", password: "second") == .granted)
+        #expect(try Authenticator(path: path).authenticate(user: "alice", password: "first") == .wrongPassword)
+    }
 }

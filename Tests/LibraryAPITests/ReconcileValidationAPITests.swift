@@ -145,12 +145,12 @@ struct ReconcileValidationAPITests {
             .init(line: 6, problem: .invalidPassword(.empty)),
         ]
         for (index, error) in errors.enumerated() {
-            #expect(error.description.hasPrefix("SPEC line \(index + 1): "))
+            #expect(error.description.hasPrefix("line \(index + 1): "))
             #expect(!error.description.contains("--"), "\(error)")
         }
         #expect(
             errors[2].description
-                == "SPEC line 3: the hash is bcrypt of cost 99, outside 4 to 31, which no password matches")
-        #expect(errors[4].description == "SPEC line 5: nginx on Alpine (musl) cannot verify yescrypt hashes")
+                == "line 3: the hash is bcrypt of cost 99, outside 4 to 31, which no password matches")
+        #expect(errors[4].description == "line 5: nginx on Alpine (musl) cannot verify yescrypt hashes")
     }
 }

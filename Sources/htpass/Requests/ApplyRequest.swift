@@ -185,7 +185,9 @@ struct ApplyRequest: Equatable, Sendable {
             case .notVerifiable(let target, _):
                 "leave out -a, --cost and --rounds to get the strongest format \(target.displayName) verifies"
             }
-        return error.description + (advice.map { "; " + $0 } ?? "") + "; nothing was written"
+        // The library says "line N"; here the lines are the SPEC's.
+        return (error.line > 0 ? "SPEC " : "") + error.description + (advice.map { "; " + $0 } ?? "")
+            + "; nothing was written"
     }
 
     static func printJSON(_ result: Reconciler.Result, file: [UInt8], dryRun: Bool) {
