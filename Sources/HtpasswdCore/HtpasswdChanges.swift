@@ -94,6 +94,14 @@ public struct HtpasswdChanges: Sendable {
         }
     }
 
+    /// Sets the hash of the user named by the UTF-8 bytes of `user` (`changes.set(hash, for: "alice")`); a
+    /// later call for the same user replaces the earlier one.
+    ///
+    /// - Throws: ``HtpasswdError/invalidUserName(_:)`` when the name breaks a rule of ``UserName``.
+    public mutating func set(_ hash: PasswordHash, for user: String) throws(HtpasswdError) {
+        set(hash, for: try UserName(user))
+    }
+
     /// Removes every line of the user whose name is `user`'s bytes, unless that user is set.
     public mutating func remove(_ user: some Collection<UInt8>) {
         let bytes = Array(user)

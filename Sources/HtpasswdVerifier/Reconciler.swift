@@ -36,6 +36,23 @@ public struct DesiredUser: Equatable, Sendable {
     public init(user: UserName, hash: PasswordHash) {
         self.init(user: user, credential: .hash(hash))
     }
+
+    /// The user named by the UTF-8 bytes of `user`, known by a password (its UTF-8 bytes):
+    /// `DesiredUser(user: "alice", password: secret)`.
+    ///
+    /// - Throws: ``/HtpasswdCore/HtpasswdError/invalidUserName(_:)`` when the name breaks a rule of
+    ///   ``/HtpasswdCore/UserName``.
+    public init(user: String, password: String) throws(HtpasswdError) {
+        self.init(user: try UserName(user), password: password)
+    }
+
+    /// The user named by the UTF-8 bytes of `user`, whose line gets `hash` as it is.
+    ///
+    /// - Throws: ``/HtpasswdCore/HtpasswdError/invalidUserName(_:)`` when the name breaks a rule of
+    ///   ``/HtpasswdCore/UserName``.
+    public init(user: String, hash: PasswordHash) throws(HtpasswdError) {
+        self.init(user: try UserName(user), hash: hash)
+    }
 }
 
 /// Brings an htpasswd file to a desired state in one locked write, without churn: a user whose line
@@ -122,7 +139,7 @@ public struct Reconciler: Sendable {
     ///
     /// - Parameters:
     ///   - desired: The users. A user listed more than once gets the credential of the last listing, as a later
-    ///     ``/HtpasswdCore/HtpasswdChanges/set(_:for:)`` replaces an earlier one (``DesiredUser/validate(_:hasher:targets:)``
+    ///     ``/HtpasswdCore/HtpasswdChanges/set(_:for:)-(_,UserName)`` replaces an earlier one (``DesiredUser/validate(_:hasher:targets:)``
     ///     refuses such a list).
     ///   - creation: ``/HtpasswdCore/HtpasswdStore/Creation/createIfMissing`` to create a missing file.
     ///   - attributes: Mode and group if the edit creates the file.
@@ -434,7 +451,7 @@ extension DesiredUser {
     ///   SHA-crypt rounds, or a shape over which it refuses the whole file (Envoy). With no targets, hashes are checked against nginx (``/HtpasswdCore/Target/nginx``),
     ///   the default reader of `htpass check` and `htpass verify`.
     ///
-    /// ``Reconciler/apply(_:creation:attributes:dryRun:)`` writes a hash it is given as it is: validate first.
+    /// ``Reconciler/apply(_:creation:attributes:dryRun:beforeWrite:)`` writes a hash it is given as it is: validate first.
     ///
     /// - Throws: ``SpecError`` for the first user refused, with the user's ``line``.
     public static func validate(
