@@ -4,7 +4,8 @@ import SystemPackage
 
 /// What a server that keeps an htpasswd file in memory compares, before each answer, to tell whether the
 /// file may have changed since it read it: cheap enough to take on every request (an `open`, an `fstat`,
-/// a `getxattr`, a `readlink` and an `lstat`, a few microseconds), and different after every change an edit
+/// a `getxattr`, a `readlink` and an `lstat`, a few microseconds; a path that is not a regular file is
+/// never opened, only its status taken), and different after every change an edit
 /// can make.
 ///
 /// - A file **replaced by rename** (htpass's default edit, `mv`, a Kubernetes Secret's `..data` link
@@ -120,6 +121,15 @@ public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
         group = 0
         modified = Time(seconds: 0, nanoseconds: 0)
         changed = modified
+        // Only a regular file is opened: opening a device can act on it (a tape rewinds, a terminal is
+        // touched), and a link to one may have been planted by someone else. Anything else is described
+        // by its status alone.
+        var seen = stat()
+        if path.withPlatformString({ stat($0, &seen) }) == 0, seen.st_mode & S_IFMT != S_IFREG {
+            take(seen)
+            journal = Self.journal(forLinkedPath: path)
+            return
+        }
         var raw: CInt
         repeat {
             raw = path.withPlatformString { open($0, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) }
