@@ -53,12 +53,14 @@ deps:
 test:
 	./scripts/run-tests.sh
 
-# The API documentation of HtpasswdCore and HtpasswdVerifier, from their DocC catalogs and doc comments:
-# .build/plugins/Swift-DocC/outputs/htpass.doccarchive, both libraries combined so that HtpasswdVerifier's
-# pages link to HtpasswdCore's (one archive per library under outputs/intermediates/). A warning (a broken
+# The API documentation of the libraries (HtpasswdCore, HtpasswdVerifier, HtpasswdLint, HtpasswdReconciler),
+# from their DocC catalogs and doc comments: .build/plugins/Swift-DocC/outputs/htpass.doccarchive, all
+# combined so that each library's pages link to the others' (one archive per library under
+# outputs/intermediates/). A warning (a broken
 # symbol link, an undocumented parameter) fails it.
 docs:
 	$(SWIFT) package generate-documentation --target HtpasswdCore --target HtpasswdVerifier \
+		--target HtpasswdLint --target HtpasswdReconciler \
 		--enable-experimental-combined-documentation --warnings-as-errors
 
 # The Hummingbird 2 example, a separate package that depends on this one by path: its server is started on

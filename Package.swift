@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "htpass-serve", targets: ["htpass-serve"]),
         .library(name: "HtpasswdCore", targets: ["HtpasswdCore"]),
         .library(name: "HtpasswdVerifier", targets: ["HtpasswdVerifier"]),
+        .library(name: "HtpasswdLint", targets: ["HtpasswdLint"]),
+        .library(name: "HtpasswdReconciler", targets: ["HtpasswdReconciler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -32,9 +34,22 @@ let package = Package(
         .target(
             name: "HtpasswdCore",
             dependencies: ["CCrypt", "CLinux", "CMultiMD5", .product(name: "SystemPackage", package: "swift-system")]),
+        // The libraries, each one job, each depending only on those above it:
+        // HtpasswdCore: the file model, its locked atomic store, the hashes, the servers' profiles.
+        // HtpasswdVerifier: checking credentials (Verifier, Authenticator and its index for servers).
         .target(
             name: "HtpasswdVerifier",
             dependencies: ["HtpasswdCore", .product(name: "SystemPackage", package: "swift-system")]),
+        // HtpasswdLint: a file and its path held against the servers that read it (FileCheck, EntryReport).
+        .target(
+            name: "HtpasswdLint",
+            dependencies: ["HtpasswdCore", .product(name: "SystemPackage", package: "swift-system")]),
+        // HtpasswdReconciler: a file brought to a desired list of users in one locked edit (Reconciler).
+        .target(
+            name: "HtpasswdReconciler",
+            dependencies: [
+                "HtpasswdCore", "HtpasswdVerifier", .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         // A constructor that lets the static executable run without /proc (see Sources/CStartup/startup.c).
         .target(name: "CStartup"),
 
@@ -44,6 +59,8 @@ let package = Package(
             dependencies: [
                 "HtpasswdCore",
                 "HtpasswdVerifier",
+                "HtpasswdLint",
+                "HtpasswdReconciler",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -89,9 +106,16 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "HtpasswdLintTests",
+            dependencies: [
+                "HtpasswdLint", "HtpasswdVerifier", "HtpasswdCore", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
             name: "htpassTests",
             dependencies: [
-                "htpass", "HtpasswdCore", "HtpasswdVerifier", "TestSupport",
+                "htpass", "HtpasswdCore", "HtpasswdVerifier", "HtpasswdLint", "HtpasswdReconciler", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -99,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "LibraryAPITests",
             dependencies: [
-                "HtpasswdCore", "HtpasswdVerifier", "TestSupport",
+                "HtpasswdCore", "HtpasswdVerifier", "HtpasswdLint", "HtpasswdReconciler", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

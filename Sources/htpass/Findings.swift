@@ -1,4 +1,5 @@
 import HtpasswdCore
+import HtpasswdLint
 import HtpasswdVerifier
 
 /// How the findings of ``FileCheck`` are printed: the library says what is wrong, the command adds what to do

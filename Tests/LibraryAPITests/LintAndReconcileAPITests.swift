@@ -1,5 +1,7 @@
 import Glibc
 import HtpasswdCore
+import HtpasswdLint
+import HtpasswdReconciler
 import HtpasswdVerifier
 import SystemPackage
 import Testing

@@ -1,4 +1,5 @@
 import HtpasswdCore
+import HtpasswdReconciler
 import HtpasswdVerifier
 import Testing
 

@@ -1,5 +1,6 @@
 import Glibc
 import HtpasswdCore
+import HtpasswdLint
 import HtpasswdVerifier
 import SystemPackage
 import Testing

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import HtpasswdCore
+import HtpasswdLint
 import HtpasswdVerifier
 import SystemPackage
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import HtpasswdCore
+import HtpasswdReconciler
 import HtpasswdVerifier
 
 /// `htpass apply FILE [SPEC|-]`.

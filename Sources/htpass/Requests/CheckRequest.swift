@@ -1,4 +1,5 @@
 import HtpasswdCore
+import HtpasswdLint
 import HtpasswdVerifier
 
 /// `htpass check FILE`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HtpasswdCore
+import HtpasswdLint
 import HtpasswdVerifier
 
 /// `htpass export FILE --format F`.

@@ -1,5 +1,5 @@
 import HtpasswdCore
-import HtpasswdVerifier
+import HtpasswdLint
 import Testing
 
 @Suite("Entry reports")

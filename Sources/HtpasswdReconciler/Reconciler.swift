@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import HtpasswdCore
+import HtpasswdVerifier
 import SystemPackage
 
 /// One user of a desired state, and how to know it: a password to hash (and to check an existing entry
