@@ -77,8 +77,16 @@ lint:
 		$(HUMMINGBIRD_EXAMPLE)/Tests $(HUMMINGBIRD_EXAMPLE)/Package.swift
 	@# Every descriptor of the storage code is owned by a Descriptor (Storage/Descriptor.swift), which alone closes.
 	@if grep -nE '(^|[^A-Za-z_.])(Glibc\.)?close\(([^)]|$$)' Sources/HtpasswdCore/Storage/*.swift \
-		Sources/HtpasswdCore/HtpasswdStore*.swift | grep -v '^Sources/HtpasswdCore/Storage/Descriptor.swift:'; then \
+		Sources/HtpasswdCore/*.swift | grep -v '^Sources/HtpasswdCore/Storage/Descriptor.swift:'; then \
 		echo "make lint: a bare close( above; let a Descriptor own the descriptor"; exit 1; fi
+	@# The layers inside HtpasswdCore depend one way (HtpasswdCore.docc/HtpasswdCore.md, "Layers"): hashing knows
+	@# no server, storage knows no edit of users.
+	@if grep -nwE 'Target|TargetProfile|TargetReading|TargetRefusal|SecretConsumer' Sources/HtpasswdCore/Hashing/*.swift \
+		| grep -vE '^[^:]+:[0-9]+:[[:space:]]*//'; then \
+		echo "make lint: Hashing/ names a server above; put what concerns the servers in Targets/"; exit 1; fi
+	@if grep -nwE 'HtpasswdChanges|HtpasswdStore|HtpasswdFile|EditOutcome' Sources/HtpasswdCore/Storage/*.swift \
+		| grep -vE '^[^:]+:[0-9]+:[[:space:]]*//'; then \
+		echo "make lint: Storage/ names the editing layer above; storage moves bytes, the store edits users"; exit 1; fi
 	$(MAKE) api-check
 
 # The libraries' public API against the tag api-baseline (Docs/versioning.md): a change that breaks a caller

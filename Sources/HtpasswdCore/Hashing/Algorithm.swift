@@ -32,22 +32,3 @@ public enum Algorithm: String, CaseIterable, Sendable {
         }
     }
 }
-
-/// Something legal but risky about a hashing choice, printed as a warning.
-public enum HashWarning: Equatable, Sendable {
-    /// A format whose hashes are cheap to crack from a leaked file (apr1, `{SHA}`, DES).
-    case weakAlgorithm(Algorithm)
-    /// These servers cannot verify the hashes (when the servers that read the file were not named).
-    case notVerified(by: [Target], TargetRefusal)
-}
-
-extension HashWarning: CustomStringConvertible {
-    public var description: String {
-        switch self {
-        case .weakAlgorithm(let algorithm):
-            "\(algorithm.rawValue) is a weak format: a leaked file is cheap to crack; prefer bcrypt unless a consumer needs it"
-        case .notVerified(let targets, let refusal):
-            "\(Target.displayNames(targets)) cannot verify \(refusal): their users would get 401"
-        }
-    }
-}

@@ -44,35 +44,6 @@ public struct PasswordHasher: Equatable, Sendable {
         self.rounds = (algorithm == .sha256 || algorithm == .sha512) ? (rounds ?? Self.defaultRounds) : nil
     }
 
-    /// What to tell the user about this choice before using it, when nothing is known of the servers that
-    /// read the file: a weak algorithm, and the common servers that cannot verify these hashes.
-    public var warnings: [HashWarning] { warnings(for: []) }
-
-    /// The servers whose refusal is worth a warning when the readers of a file are not named: nginx on a
-    /// host or in an image, on Alpine (ingress-nginx), and Apache. The others take few formats (Traefik,
-    /// the registry, Envoy) and would make most choices look wrong; name them with a target.
-    public static let commonTargets: [Target] = [.nginx, .nginxAlpine, .apache]
-
-    /// What to tell the user about this choice for files read by `targets`: a weak algorithm; and, when
-    /// no target is named, the common servers that cannot verify these hashes (with targets, that is an
-    /// error, not a warning).
-    public func warnings(for targets: [Target]) -> [HashWarning] {
-        var result: [HashWarning] = []
-        if algorithm.isWeak { result.append(.weakAlgorithm(algorithm)) }
-        guard targets.isEmpty else { return result }
-        var refusals: [(refusal: TargetRefusal, targets: [Target])] = []
-        for target in Self.commonTargets {
-            guard let refusal = target.profile.refusal(for: self) else { continue }
-            if let index = refusals.firstIndex(where: { $0.refusal == refusal }) {
-                refusals[index].targets.append(target)
-            } else {
-                refusals.append((refusal, [target]))
-            }
-        }
-        result += refusals.map { .notVerified(by: $0.targets, $0.refusal) }
-        return result
-    }
-
     /// Refuses a password that this algorithm would truncate or that no server could receive.
     ///
     /// The empty password is not checked here: whether it is allowed is the caller's decision.
@@ -118,41 +89,6 @@ public struct PasswordHasher: Equatable, Sendable {
         case .sha1: .sha1
         case .des: .des
         }
-    }
-
-    // MARK: For the servers that read the file
-
-    /// Checks that every one of `targets` verifies the hashes this hasher makes: their format, bcrypt cost
-    /// and SHA-crypt rounds (``TargetProfile/refusal(for:)-(PasswordHasher)``).
-    ///
-    /// - Throws: ``HtpasswdError/notVerifiable(by:_:)`` for the first target that cannot.
-    public func checkVerifiable(by targets: [Target]) throws(HtpasswdError) {
-        for target in targets {
-            if let refusal = target.profile.refusal(for: self) { throw .notVerifiable(by: target, refusal) }
-        }
-    }
-
-    /// Hashes `password` after checking that every one of `targets` can verify it: the hash as
-    /// ``checkVerifiable(by:)`` does, and the password's length (musl's SHA-crypt stops at 256 bytes).
-    ///
-    /// - Throws: ``HtpasswdError/notVerifiable(by:_:)`` for the first target that cannot, before any
-    ///   hashing; otherwise as ``hash(_:)-(Collection<UInt8>)``.
-    public func hash(
-        _ password: some Collection<UInt8>, verifiableBy targets: [Target]
-    ) throws(HtpasswdError) -> PasswordHash {
-        try checkVerifiable(by: targets)
-        for target in targets {
-            if let refusal = target.profile.refusal(forPasswordOf: password.count, format: format) {
-                throw .notVerifiable(by: target, refusal)
-            }
-        }
-        return try hash(password)
-    }
-
-    /// Hashes the UTF-8 bytes of `password` after checking that every one of `targets` can verify it; see
-    /// ``hash(_:verifiableBy:)-(Collection<UInt8>,_)``.
-    public func hash(_ password: String, verifiableBy targets: [Target]) throws(HtpasswdError) -> PasswordHash {
-        try hash(Array(password.utf8), verifiableBy: targets)
     }
 
     /// Refuses a password (its UTF-8 bytes) that this algorithm would truncate or that no server could
