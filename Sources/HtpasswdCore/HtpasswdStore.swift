@@ -33,8 +33,8 @@ import SystemPackage
 public struct HtpasswdStore: Sendable {
     /// The path as given.
     public let path: FilePath
-    /// How long an edit waits for another one to finish, in seconds.
-    public var lockTimeout: Double
+    /// How long an edit waits for another one to finish; ``defaultLockTimeout`` unless given.
+    public var lockTimeout: Duration
     /// How edits are written.
     public var writeMode: WriteMode
     /// Called once when an operation has waited a second for the lock, with the file and the process that
@@ -50,18 +50,21 @@ public struct HtpasswdStore: Sendable {
     ///
     /// - Parameters:
     ///   - path: The htpasswd file. Resolved anew, safely, by every operation.
-    ///   - lockTimeout: How long an operation waits for another edit's lock, in seconds.
+    ///   - lockTimeout: How long an operation waits for another edit's lock.
     ///   - writeMode: How edits replace the content.
-    public init(path: FilePath, lockTimeout: Double = 10, writeMode: WriteMode = .auto) {
+    public init(path: FilePath, lockTimeout: Duration = defaultLockTimeout, writeMode: WriteMode = .auto) {
         self.path = path
         self.lockTimeout = lockTimeout
         self.writeMode = writeMode
     }
 
-    /// The store of the htpasswd file at `path` (its UTF-8 bytes); see ``init(path:lockTimeout:writeMode:)-3s5me``.
-    public init(path: String, lockTimeout: Double = 10, writeMode: WriteMode = .auto) {
+    /// The store of the htpasswd file at `path` (its UTF-8 bytes); see ``init(path:lockTimeout:writeMode:)-(FilePath,_,_)``.
+    public init(path: String, lockTimeout: Duration = defaultLockTimeout, writeMode: WriteMode = .auto) {
         self.init(path: FilePath(path), lockTimeout: lockTimeout, writeMode: writeMode)
     }
+
+    /// How long an edit waits for another one when no timeout is given: 10 seconds.
+    public static let defaultLockTimeout: Duration = .seconds(10)
 
     /// How an edit replaces the file's content.
     public enum WriteMode: String, CaseIterable, Equatable, Sendable {
@@ -187,3 +190,11 @@ public struct HtpasswdStore: Sendable {
 }
 
 extension HtpasswdStore.Edited: Sendable where Result: Sendable {}
+
+extension FileLock.Deadline {
+    /// The deadline `timeout` from now (a negative timeout is none).
+    init(timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        self.init(timeout: max(0, Double(seconds) + Double(attoseconds) / 1e18))
+    }
+}

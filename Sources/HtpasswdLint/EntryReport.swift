@@ -9,9 +9,11 @@ public struct EntryReport: Equatable, Sendable {
     /// `<target>-cannot-verify` for each target that cannot verify the hash (``/HtpasswdCore/TargetProfile/refusal(for:)-(HashFormat)``).
     public var flags: [String]
 
-    /// The targets whose refusals are flagged when none are named: Apache httpd (no `{SSHA}`, `{PLAIN}`,
-    /// bcrypt above cost 17) and nginx on Alpine (no yescrypt, bcrypt above cost 19).
-    public static let defaultTargets: [Target] = [.apache, .nginxAlpine]
+    /// The targets whose refusals are flagged when none are named: the common ones (``/HtpasswdCore/Target/common``)
+    /// but the default, nginx on glibc, which verifies every format nginx on Alpine does, so that its flag
+    /// would only repeat one: Apache httpd (no `{SSHA}`, `{PLAIN}`, bcrypt above cost 17), then nginx on
+    /// Alpine (no yescrypt, bcrypt above cost 19), in the order `htpass list` has always printed them.
+    public static let defaultTargets: [Target] = Target.common.filter { $0 != .default }.reversed()
 
     /// The report on `entry`; `duplicate` says whether an earlier line has the same user.
     public init(_ entry: Entry, duplicate: Bool, targets: [Target] = EntryReport.defaultTargets) {

@@ -335,7 +335,7 @@ public struct FileCheck: Sendable {
             if line.content.count > HtpasswdFile.apacheRecordLimit {
                 entry(
                     .longRecord, .warning, user, nil,
-                    "The record of '\(shown)' is \(line.content.count) bytes: Apache's htpasswd cannot edit a file with a line of 256 bytes or more"
+                    "The record of '\(shown)' is \(line.content.count) bytes: Apache's htpasswd cannot edit a file with a line of \(HtpasswdFile.apacheRecordLimit + 1) bytes or more"
                 )
             }
             if let problem = UserName.problem(with: user), problem != .empty {
@@ -352,7 +352,7 @@ public struct FileCheck: Sendable {
             if line.content.count > HtpasswdFile.apacheRecordLimit {
                 entry(
                     .longRecord, .warning, nil, nil,
-                    "Line \(number) is \(line.content.count) bytes: Apache's htpasswd cannot edit a file with a line of 256 bytes or more"
+                    "Line \(number) is \(line.content.count) bytes: Apache's htpasswd cannot edit a file with a line of \(HtpasswdFile.apacheRecordLimit + 1) bytes or more"
                 )
             }
         }
@@ -505,7 +505,7 @@ public struct FileCheck: Sendable {
     static func portability(_ problem: UserName.Problem) -> String {
         switch problem {
         case .empty: "it is empty"
-        case .tooLong(let length): "it is \(length) bytes; htpass and Apache's htpasswd write at most 255"
+        case .tooLong(let length): "it is \(length) bytes; htpass and Apache's htpasswd write at most \(UserName.maximumLength)"
         case .containsColon: "it contains ':', which ends a name for every server"
         case .containsControlCharacter(let byte):
             "it contains the control character 0x\(String(byte, radix: 16, uppercase: true))"

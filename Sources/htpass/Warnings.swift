@@ -69,7 +69,7 @@ enum Warnings {
     static func recordLength(_ length: Int, for user: UserName) {
         if length > HtpasswdFile.apacheRecordLimit {
             Output.warning(
-                "The record of '\(user)' is \(length) bytes; Apache's htpasswd cannot edit a file with a record over 255"
+                "The record of '\(user)' is \(length) bytes; Apache's htpasswd cannot edit a file with a record over \(HtpasswdFile.apacheRecordLimit)"
             )
         }
     }

@@ -280,7 +280,7 @@ struct StoreTests {
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\n"))
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
         // The lock was released: the next edit goes through at once.
-        try HtpasswdStore(path: path, lockTimeout: 0).edit { file in file.setHash(h("h"), for: bob) }
+        try HtpasswdStore(path: path, lockTimeout: .zero).edit { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))
     }
 
@@ -320,7 +320,7 @@ struct StoreTests {
         let holder = try StoreSupport.Holder([command, path, "60"])
         defer { holder.kill() }
         try #require(holder.waitFor("locked"))
-        let store = HtpasswdStore(path: path, lockTimeout: 0.3)
+        let store = HtpasswdStore(path: path, lockTimeout: .milliseconds(300))
         do {
             try store.edit { file in file.setHash(h("h"), for: bob) }
             Issue.record("the edit did not wait for the lock")
@@ -339,7 +339,7 @@ struct StoreTests {
         // Reads take no lock.
         #expect(try store.read().entries.count == 1)
         // Another file in the same directory does not wait: the lock is the file's own.
-        try HtpasswdStore(path: directory + "/other", lockTimeout: 0.3).edit(creation: .createIfMissing) { _ in }
+        try HtpasswdStore(path: directory + "/other", lockTimeout: .milliseconds(300)).edit(creation: .createIfMissing) { _ in }
         holder.kill()
         try store.edit { file in file.setHash(h("h"), for: bob) }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))

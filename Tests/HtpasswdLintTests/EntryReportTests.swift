@@ -35,6 +35,21 @@ struct EntryReportTests {
         #expect(reports.first?.format == HashFormat(Array(hash.utf8)))
     }
 
+    @Test("The default targets are the common ones but nginx on glibc, whose refusals nginx on Alpine's include")
+    func defaultTargets() {
+        #expect(EntryReport.defaultTargets == [.apache, .nginxAlpine])
+        #expect(Set(EntryReport.defaultTargets + [.default]) == Set(Target.common))
+        #expect(PasswordHasher.commonTargets == Target.common)
+        let formats: [HashFormat] = [
+            .bcrypt(variant: "y", cost: 10), .bcrypt(variant: "b", cost: 19), .bcrypt(variant: "y", cost: 20),
+            .bcrypt(variant: "a", cost: 31), .sha512(rounds: 5000), .sha256(rounds: 999_999_999), .yescrypt,
+            .gostYescrypt, .scrypt, .apr1, .md5crypt, .sha1, .saltedSHA1, .plain, .des, .bsdiDES,
+        ]
+        for format in formats where Target.default.profile.refusal(for: format) != nil {
+            #expect(Target.nginxAlpine.profile.refusal(for: format) != nil, "\(format)")
+        }
+    }
+
     @Test("A later line of the same user is a duplicate; the first is not")
     func duplicates() {
         let reports = Self.reports("alice:\(Self.bcrypt10)\nbob:\(Self.bcrypt10)\n# comment\nalice:*0\n")

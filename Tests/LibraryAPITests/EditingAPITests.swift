@@ -47,6 +47,13 @@ struct EditingAPITests {
         #expect(try store.read().entries.count == 1)
     }
 
+    @Test("The lock timeout is a Duration, 10 seconds unless given")
+    func lockTimeout() {
+        #expect(HtpasswdStore(path: "/nonexistent/htpasswd").lockTimeout == .seconds(10))
+        #expect(HtpasswdStore.defaultLockTimeout == .seconds(10))
+        #expect(HtpasswdStore(path: "/nonexistent/htpasswd", lockTimeout: .milliseconds(250)).lockTimeout == .milliseconds(250))
+    }
+
     @Test("HtpasswdStore.edit hands over an HtpasswdFile and returns what the closure returns")
     func editInMemory() throws {
         let scratch = try Scratch()

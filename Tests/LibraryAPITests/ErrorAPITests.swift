@@ -143,7 +143,7 @@ struct ErrorAPITests {
         var changes = HtpasswdChanges()
         changes.remove("a")
         #expect {
-            try HtpasswdStore(path: path, lockTimeout: 0.2).apply(changes)
+            try HtpasswdStore(path: path, lockTimeout: .milliseconds(200)).apply(changes)
         } throws: { error in
             guard case .lockTimeout(path, 0.2, let holder) = error as? HtpasswdError else { return false }
             return holder?.processID == getpid()

@@ -81,7 +81,7 @@ func sleepSeconds(_ seconds: Double) {
 func store(_ path: String) -> HtpasswdStore {
     var store = HtpasswdStore(path: path)
     if let value = getenv("STORETOOL_LOCK_TIMEOUT"), let seconds = Double(String(cString: value)) {
-        store.lockTimeout = seconds
+        store.lockTimeout = .seconds(seconds)
     }
     if let value = getenv("STORETOOL_WRITE_MODE"), let mode = HtpasswdStore.WriteMode(rawValue: String(cString: value))
     {
@@ -137,7 +137,7 @@ func exerciseStore(_ path: String) -> Int {
         fails { () throws(HtpasswdError) in _ = try store.apply(remove) }
         // An edit that waits for the lock another edit holds, and gives up.
         var impatient = store
-        impatient.lockTimeout = 0
+        impatient.lockTimeout = .zero
         _ = try? store.edit { (_) throws(HtpasswdError) in
             fails { () throws(HtpasswdError) in _ = try impatient.edit { _ in } }
         }

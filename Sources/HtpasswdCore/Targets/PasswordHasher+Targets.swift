@@ -5,10 +5,9 @@ extension PasswordHasher {
     /// read the file: a weak algorithm, and the common servers that cannot verify these hashes.
     public var warnings: [HashWarning] { warnings(for: []) }
 
-    /// The servers whose refusal is worth a warning when the readers of a file are not named: nginx on a
-    /// host or in an image, on Alpine (ingress-nginx), and Apache. The others take few formats (Traefik,
-    /// the registry, Envoy) and would make most choices look wrong; name them with a target.
-    public static let commonTargets: [Target] = [.nginx, .nginxAlpine, .apache]
+    /// The servers whose refusal is worth a warning when the readers of a file are not named:
+    /// ``Target/common``.
+    public static var commonTargets: [Target] { Target.common }
 
     /// What to tell the user about this choice for files read by `targets`: a weak algorithm; and, when
     /// no target is named, the common servers that cannot verify these hashes (with targets, that is an

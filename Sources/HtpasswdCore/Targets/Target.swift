@@ -18,8 +18,14 @@ public enum Target: String, CaseIterable, Hashable, Sendable {
     /// OpenShift's OAuth server with an HTPasswd identity provider.
     case openshift
 
-    /// The target when none is named: nginx on a glibc system.
+    /// The target when none is named: nginx on a glibc system. A file is read as it reads it.
     public static let `default`: Target = .nginx
+
+    /// The servers most files are read by, when none is named: nginx on a host or in an image, on Alpine
+    /// (ingress-nginx), and Apache. Their refusals are worth a warning (``PasswordHasher/warnings``) and a
+    /// flag (``/HtpasswdVerifier/EntryReport/defaultTargets``). The others take few formats (Traefik, the
+    /// registry, Envoy) and would make most choices look wrong; name them with a target.
+    public static let common: [Target] = [.default, .nginxAlpine, .apache]
 
     /// The target called `name`: its own name (its `rawValue`) or one of its ``aliases``.
     public init?(name: some StringProtocol) {

@@ -1,3 +1,5 @@
+import HtpasswdCore
+
 /// Apache htpasswd's command line, read the way htpasswd 2.4 reads it: APR's `apr_getopt` over the option
 /// string `cnmspdBbDi25C:r:v`, then htpasswd.c's `check_args` (one mode, argument counts, name lengths).
 ///
@@ -37,8 +39,8 @@ struct ApacheCommandLine: Equatable, Sendable {
 
     /// The longest password htpass accepts on the command line or standard input (Apache: 255 bytes).
     static let passwordLimit = 4096
-    /// The longest user name, as Apache's buffers allow.
-    static let userLimit = 255
+    /// The longest user name, as Apache's buffers allow: htpass's own limit.
+    static let userLimit = UserName.maximumLength
     /// The longest file name Apache accepts (`APR_PATH_MAX - 1`).
     static let fileNameLimit = 4095
 

@@ -20,7 +20,7 @@ extension Htpass {
         @Argument(help: "The htpasswd file.", completion: .file())
         var file: String
 
-        @Argument(help: "The user name (1 to 255 bytes; no ':', no control characters).")
+        @Argument(help: "The user name (1 to \(UserName.maximumLength) bytes; no ':', no control characters).")
         var user: String
 
         @Flag(help: "Create the file if it does not exist.")

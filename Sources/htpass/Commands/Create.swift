@@ -20,7 +20,7 @@ extension Htpass {
         @Argument(help: "The htpasswd file to create.", completion: .file())
         var file: String
 
-        @Argument(help: "A first user to add (1 to 255 bytes; no ':', no control characters).")
+        @Argument(help: "A first user to add (1 to \(UserName.maximumLength) bytes; no ':', no control characters).")
         var user: String?
 
         @Flag(help: "Replace an existing file: every user in it is removed.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HtpasswdCore
 
 extension Htpass {
     /// `htpass htpasswd ARGS...`: Apache htpasswd's command line.
@@ -21,7 +22,7 @@ extension Htpass {
                 password (no terminal and empty standard input, or -i with nothing), -r outside 1000 to \
                 999999999 (Apache writes '*0'), bcrypt passwords over 72 bytes and -d passwords over 8 (Apache \
                 truncates them), -p plain text, user names with control characters. It also edits files Apache \
-                cannot (lines of 256 bytes or more, no final newline, CRLF) and accepts passwords up to 4096 \
+                cannot (lines of \(HtpasswdFile.apacheRecordLimit + 1) bytes or more, no final newline, CRLF) and accepts passwords up to 4096 \
                 bytes. -b works, with a warning (HTPASS_QUIET_ARGV=1 hides it).
 
                 EXAMPLES:

@@ -172,7 +172,8 @@ struct NewFileChoice: Equatable, Sendable {
 
 /// `--lock-timeout`: seconds to wait for another edit, 0 or more.
 enum LockTimeout {
-    static let defaultSeconds: Double = 10
+    /// The library's default, ``HtpasswdStore/defaultLockTimeout``, in seconds.
+    static let defaultSeconds = Double(HtpasswdStore.defaultLockTimeout.components.seconds)
 
     static func check(_ seconds: Double) throws {
         guard seconds.isFinite, seconds >= 0 else {
@@ -197,7 +198,7 @@ struct EditChoice: Equatable, Sendable {
     /// The store for `path`, with these settings.
     func store(_ path: FilePath) throws -> HtpasswdStore {
         var store = HtpasswdStore(
-            path: path, lockTimeout: lockTimeout, writeMode: try writeMode ?? Self.environmentWriteMode())
+            path: path, lockTimeout: .seconds(lockTimeout), writeMode: try writeMode ?? Self.environmentWriteMode())
         store.lockWaiting = Output.lockWaiting
         return store
     }

@@ -9,7 +9,7 @@ struct RecoverRequest: Equatable, Sendable {
     func run() throws {
         Output.quiet = quiet
         let path = RawArguments.path(file)
-        var store = HtpasswdStore(path: path, lockTimeout: lockTimeout)
+        var store = HtpasswdStore(path: path, lockTimeout: .seconds(lockTimeout))
         store.lockWaiting = Output.lockWaiting
         if try store.finishInterruptedEdit() {
             Output.note("Finished the interrupted edit of '\(path.display)'")

@@ -10,7 +10,7 @@ struct VerifyRequest: Equatable, Sendable {
     var file: String
     var user: String
     var password: PasswordChoice
-    /// nil: nginx on Debian, htpass's own reading.
+    /// nil: ``Target/default`` (nginx on Debian), htpass's own reading.
     var target: Target? = nil
 
     func run() throws {
@@ -24,7 +24,8 @@ struct VerifyRequest: Equatable, Sendable {
         let user = RawArguments.bytes(of: [file, user])[1]
         let display = displayText(user)
         // The file first: a missing or unreadable file is said before a prompt.
-        let candidate = try Authenticator(path: path, target: target ?? .nginx).candidate(for: user)
+        let reader = target ?? .default
+        let candidate = try Authenticator(path: path, target: reader).candidate(for: user)
         let secret = try password.read(for: .verify(display))
         let server = target.map { " for \($0.displayName)" } ?? ""
         switch candidate.check(secret.bytes) {
@@ -47,12 +48,12 @@ struct VerifyRequest: Equatable, Sendable {
         case .notVerifiable(let line, let refusal):
             throw CommandError(
                 .unverifiable,
-                "\((target ?? .nginx).displayName) cannot verify \(refusal) (line \(line)): '\(display)' gets 401; set the password again with 'htpass add --target \((target ?? .nginx).rawValue)'"
+                "\(reader.displayName) cannot verify \(refusal) (line \(line)): '\(display)' gets 401; set the password again with 'htpass add --target \(reader.rawValue)'"
             )
         case .fileRefused(let line, let reason):
             throw CommandError(
                 .fileProblem,
-                "\((target ?? .nginx).displayName) refuses the whole file because of \(reason) on line \(line): every user gets 401 or 400; see 'htpass check --target \((target ?? .nginx).rawValue)'"
+                "\(reader.displayName) refuses the whole file because of \(reason) on line \(line): every user gets 401 or 400; see 'htpass check --target \(reader.rawValue)'"
             )
         }
     }
