@@ -63,7 +63,7 @@ struct EditingAPITests {
         #expect(try text(of: path) == "# team\ndave:\(hash)\n")
 
         // An error thrown by the closure leaves the file as it was.
-        #expect(throws: HtpasswdError.invalidUserName(.containsColon)) {
+        #expect(throws: UserName.Problem.containsColon) {
             try store.edit { file in file.setHash(hash, for: try UserName("e:f")) }
         }
         #expect(try text(of: path) == "# team\ndave:\(hash)\n")
@@ -96,9 +96,11 @@ struct EditingAPITests {
         #expect(seen == 2)
 
         // The typed variant, for code that wants HtpasswdError and nothing else: write the closure's type.
+        // UserName throws its own Problem, so the name is made before.
+        let d = try UserName("d")
         let typed = Result { () throws(HtpasswdError) -> Int in
             try store.edit { (file) throws(HtpasswdError) -> Int in
-                file.setHash(hash, for: try UserName("d"))
+                file.setHash(hash, for: d)
                 return file.entries.count
             }.result
         }
