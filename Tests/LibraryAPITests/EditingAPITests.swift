@@ -95,6 +95,30 @@ struct EditingAPITests {
         }
         #expect(seen == 2)
 
+        // An existing file stays as it was, and what comes out is the very value thrown, not an HtpasswdError
+        // standing in for it, even after the closure changed the file in memory.
+        struct Refusal: Error { let reason: String }
+        let before = try text(of: path)
+        for creation in [HtpasswdStore.Creation.mustExist, .createIfMissing, .replace] {
+            do {
+                try store.edit(creation: creation) { file in
+                    file.removeEntries(for: Array("a".utf8))
+                    throw Refusal(reason: "policy")
+                }
+                Issue.record("edit did not throw")
+            } catch let refusal as Refusal {
+                #expect(refusal.reason == "policy")
+            } catch {
+                Issue.record("\(type(of: error)): \(error)")
+            }
+            #expect(try text(of: path) == before)
+        }
+        // An HtpasswdError the closure throws is the closure's, and comes out as it is too.
+        #expect(throws: HtpasswdError.userNotFound(user: Array("z".utf8))) {
+            try store.edit { (_) throws -> Void in throw HtpasswdError.userNotFound(user: Array("z".utf8)) }
+        }
+        #expect(try text(of: path) == before)
+
         // The typed variant, for code that wants HtpasswdError and nothing else: write the closure's type.
         // UserName throws its own Problem, so the name is made before.
         let d = try UserName("d")
