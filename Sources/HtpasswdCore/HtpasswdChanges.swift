@@ -97,8 +97,8 @@ public struct HtpasswdChanges: Sendable {
     /// Sets the hash of the user named by the UTF-8 bytes of `user` (`changes.set(hash, for: "alice")`); a
     /// later call for the same user replaces the earlier one.
     ///
-    /// - Throws: ``HtpasswdError/invalidUserName(_:)`` when the name breaks a rule of ``UserName``.
-    public mutating func set(_ hash: PasswordHash, for user: String) throws(HtpasswdError) {
+    /// - Throws: ``UserName/Problem`` when the name breaks a rule of ``UserName``; nothing is set then.
+    public mutating func set(_ hash: PasswordHash, for user: String) throws(UserName.Problem) {
         set(hash, for: try UserName(user))
     }
 

@@ -48,11 +48,13 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     case changedSinceRead(user: [UInt8])
 
     // Input
-    /// The user name breaks one of the rules in ``UserName``.
+    /// The user name breaks one of the rules in ``UserName``: what ``UserName/init(_:)-(Collection<UInt8>)``
+    /// threw, where a caller of the store's API needs one error type.
     case invalidUserName(UserName.Problem)
-    /// The password cannot be hashed with the chosen algorithm.
+    /// The password cannot be hashed with the chosen algorithm: what ``PasswordHasher/check(_:)-(Collection<UInt8>)``
+    /// threw.
     case invalidPassword(PasswordProblem)
-    /// The bytes cannot be a hash in a file (see ``PasswordHash``).
+    /// The bytes cannot be a hash in a file: what ``PasswordHash/init(_:)-(Collection<UInt8>)`` threw.
     case invalidHash(PasswordHash.Problem)
     /// The bcrypt cost is outside ``PasswordHasher/costRange``.
     case invalidCost(Int)
@@ -78,8 +80,10 @@ public enum HashParameter: String, Equatable, Sendable {
     case rounds
 }
 
-/// Why a password was refused.
-public enum PasswordProblem: Equatable, Sendable {
+/// Why a password was refused: the error ``PasswordHasher/check(_:)-(Collection<UInt8>)`` throws.
+///
+/// Its description states the fact as a sentence; what to do is left to the program.
+public enum PasswordProblem: Error, Equatable, Sendable {
     /// The algorithm uses only the first `limit` bytes; a longer password would be silently truncated.
     case tooLong(algorithm: Algorithm, limit: Int, length: Int)
     /// A NUL byte: crypt(3) and the servers stop reading the password there.

@@ -5,34 +5,19 @@ extension HtpasswdStore {
     /// error, in which case nothing is written and that error is rethrown as it was thrown.
     ///
     /// A closure whose type is not written out is inferred to throw `any Error` as soon as it contains a
-    /// `try`, even if everything it tries throws ``HtpasswdError``: `store.edit { file in ... try
-    /// UserName(name) ... }` takes this variant. Write the closure's type, `{ (file) throws(HtpasswdError) in
-    /// ... }`, to get ``edit(creation:attributes:_:)-6fuqo`` and its
+    /// `try`: `store.edit { file in ... try UserName(name) ... }` takes this variant. Write the closure's
+    /// type, `{ (file) throws(HtpasswdError) in ... }`, to get ``edit(creation:attributes:_:)-6fuqo`` and its
     /// typed error.
     ///
-    /// - Throws: The error of `change`, or an ``HtpasswdError``; the file is then byte-for-byte as before.
+    /// - Throws: The error of `change`, as itself (a ``UserName/Problem``, or an error of your own); or an
+    ///   ``HtpasswdError`` from the file. The file is then byte-for-byte as before, and a file that did not
+    ///   exist is not created.
     @discardableResult
     public func edit<Result>(
         creation: Creation = .mustExist, attributes: NewFileAttributes = NewFileAttributes(),
         _ change: (inout HtpasswdFile) throws -> Result
     ) throws -> Edited<Result> {
-        var failure: (any Error)?
-        do throws(HtpasswdError) {
-            return try edit(creation: creation, attributes: attributes) {
-                (file) throws(HtpasswdError) -> Result in
-                do {
-                    return try change(&file)
-                } catch let error as HtpasswdError {
-                    throw error
-                } catch {
-                    failure = error
-                    // Ends the edit without writing; replaced by `failure` below.
-                    throw .changedSinceRead(user: [])
-                }
-            }
-        } catch {
-            throw failure ?? error
-        }
+        try editOrAbandon(creation: creation, attributes: attributes, change).get()
     }
 
     /// Reads the file line by line, in constant memory, as ``scan(_:)-7k6tq``
@@ -42,21 +27,6 @@ extension HtpasswdStore {
     /// ``edit(creation:attributes:_:)-31vnl``.
     @discardableResult
     public func scan(_ body: (ScannedLine) throws -> Void) throws -> ScanSummary {
-        var failure: (any Error)?
-        do throws(HtpasswdError) {
-            return try scan { (line) throws(HtpasswdError) in
-                do {
-                    try body(line)
-                } catch let error as HtpasswdError {
-                    throw error
-                } catch {
-                    failure = error
-                    // Ends the scan; replaced by `failure` below.
-                    throw .changedSinceRead(user: [])
-                }
-            }
-        } catch {
-            throw failure ?? error
-        }
+        try scanOrStop(body).get()
     }
 }

@@ -24,7 +24,7 @@ extension HtpasswdStore {
         if creation == .replace { changes.startsEmpty = true }
         var outcome = EditOutcome()
         let write = try perform(creation: creation, attributes: attributes) {
-            (source, output, mustWrite) throws(HtpasswdError) -> (changed: Bool, firstChange: Int, size: Int) in
+            (source, output, mustWrite) throws(HtpasswdError) -> Produced? in
             var editor = StreamEditor(source: source, sourcePath: path, output: output)
             outcome = try editor.apply(changes, forceOutput: mustWrite)
             return (outcome.changedFile, outcome.firstChange, outcome.size)
@@ -47,15 +47,28 @@ extension HtpasswdStore {
         creation: Creation = .mustExist, attributes: NewFileAttributes = NewFileAttributes(),
         _ change: (inout HtpasswdFile) throws(HtpasswdError) -> Result
     ) throws(HtpasswdError) -> Edited<Result> {
+        try editOrAbandon(creation: creation, attributes: attributes, change).get()
+    }
+
+    /// ``edit(creation:attributes:_:)-6fuqo`` for a `change` that may throw `Failure`: the edit is abandoned
+    /// (nothing is written, no file is created) and `Failure` returned as it was thrown, so that each
+    /// variant of `edit` rethrows the caller's error as itself, never wrapped in an ``HtpasswdError``.
+    func editOrAbandon<Result, Failure: Error>(
+        creation: Creation, attributes: NewFileAttributes, _ change: (inout HtpasswdFile) throws(Failure) -> Result
+    ) throws(HtpasswdError) -> Swift.Result<Edited<Result>, Failure> {
         var result: Result?
+        var failure: Failure?
         let write = try perform(creation: creation, attributes: attributes) {
-            (source, output, mustWrite) throws(HtpasswdError) -> (changed: Bool, firstChange: Int, size: Int) in
+            (source, output, mustWrite) throws(HtpasswdError) -> Produced? in
             var existing: [UInt8] = []
             if let source {
                 do throws(SystemError) { existing = try Syscall.readAll(source) } catch { throw error.at(path) }
             }
             var file = creation == .replace ? HtpasswdFile() : HtpasswdFile(bytes: existing)
-            result = try change(&file)
+            do throws(Failure) { result = try change(&file) } catch {
+                failure = error
+                return nil
+            }
             let contents = file.bytes
             let first = commonPrefixLength(contents, existing)
             let same = first == contents.count && first == existing.count
@@ -64,7 +77,8 @@ extension HtpasswdStore {
             do throws(SystemError) { try Syscall.writeAll(fd, contents) } catch { throw error.at(output.path) }
             return (true, first, contents.count)
         }
-        return Edited(result: result!, write: write)
+        if let failure { return .failure(failure) }
+        return .success(Edited(result: result!, write: write))
     }
 
     /// Finishes an interrupted in-place edit of the file, if there is one, and removes temporary files left
@@ -114,10 +128,11 @@ extension HtpasswdStore {
     /// The steps every edit shares: resolve, lock, recover, decide how to write, produce, commit.
     ///
     /// `produce` gets the current file (nil if missing), the output to start when it writes, and whether
-    /// it must write even if nothing changed (a new file); it returns whether it wrote new content.
+    /// it must write even if nothing changed (a new file); it returns whether it wrote new content, or nil
+    /// to abandon the edit: nothing is written then, not even a new file, and the report says so.
     private func perform(
         creation: Creation, attributes: NewFileAttributes,
-        _ produce: (CInt?, StreamEditor.Output, Bool) throws(HtpasswdError) -> Produced
+        _ produce: (CInt?, StreamEditor.Output, Bool) throws(HtpasswdError) -> Produced?
     ) throws(HtpasswdError) -> WriteReport {
         // One deadline for the whole wait, however many times the edit starts again.
         let deadline = FileLock.Deadline(timeout: lockTimeout)
@@ -146,7 +161,7 @@ extension HtpasswdStore {
     /// An edit of the file open read-write and locked as `fd`.
     private func update(
         _ resolved: ResolvedPath, fd: CInt, creation: Creation,
-        _ produce: (CInt?, StreamEditor.Output, Bool) throws(HtpasswdError) -> Produced
+        _ produce: (CInt?, StreamEditor.Output, Bool) throws(HtpasswdError) -> Produced?
     ) throws(HtpasswdError) -> WriteReport {
         var report = WriteReport()
         func status() throws(HtpasswdError) -> stat {
@@ -191,8 +206,8 @@ extension HtpasswdStore {
         // Room for the journal's header, written once the content is known.
         let output = TemporaryOutput(resolved, skipping: inPlace ? Journal.headerSize : 0)
         defer { output.file?.close() }
-        let produced = try produce(fd, output.stream, false)
-        guard produced.changed, let temporary = output.file else { return report }
+        guard let produced = try produce(fd, output.stream, false), produced.changed, let temporary = output.file
+        else { return report }
 
         if inPlace {
             // An htpasswd file is data: an edit leaves it without set-id or sticky bits, as a rename would.
@@ -222,11 +237,12 @@ extension HtpasswdStore {
     /// Nil when another edit created the file first (and `mustNotExist` is false).
     private func create(
         _ resolved: ResolvedPath, attributes: NewFileAttributes, mustNotExist: Bool,
-        _ produce: (CInt?, StreamEditor.Output, Bool) throws(HtpasswdError) -> Produced
+        _ produce: (CInt?, StreamEditor.Output, Bool) throws(HtpasswdError) -> Produced?
     ) throws(HtpasswdError) -> WriteReport? {
         let output = TemporaryOutput(resolved, skipping: 0)
         defer { output.file?.close() }
-        _ = try produce(nil, output.stream, true)
+        // Abandoned: no file is created, and the report says nothing was written.
+        guard try produce(nil, output.stream, true) != nil else { return WriteReport() }
         guard let temporary = output.file else { throw .system(.write, path: resolved.path, errno: .ioError) }
         let group = attributes.group.map { gid_t($0) }
         try finish(temporary, mode: mode_t(attributes.mode), owner: nil, group: group)

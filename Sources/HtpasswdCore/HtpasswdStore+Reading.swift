@@ -124,6 +124,14 @@ extension HtpasswdStore {
     /// - Throws: What `body` throws, or a file error as ``read()`` does.
     @discardableResult
     public func scan(_ body: (ScannedLine) throws(HtpasswdError) -> Void) throws(HtpasswdError) -> ScanSummary {
+        try scanOrStop(body).get()
+    }
+
+    /// ``scan(_:)-7k6tq`` for a `body` that may throw `Failure`: the scan stops there and returns it as it
+    /// was thrown, so that each variant of `scan` rethrows the caller's error as itself.
+    func scanOrStop<Failure: Error>(
+        _ body: (ScannedLine) throws(Failure) -> Void
+    ) throws(HtpasswdError) -> Swift.Result<ScanSummary, Failure> {
         let content = try openCurrentContent()
         let reader = LineReader(fd: content.descriptor)
         var summary = ScanSummary()
@@ -138,10 +146,10 @@ extension HtpasswdStore {
             case .lf: summary.lfLines += 1
             case .none: break
             }
-            try body(line)
+            do throws(Failure) { try body(line) } catch { return .failure(error) }
         }
         summary.size = reader.bytesRead
-        return summary
+        return .success(summary)
     }
 
     /// The first `count` bytes of the file's current content (fewer when it is shorter), read as

@@ -13,22 +13,31 @@ public struct UserName: Hashable, Sendable {
     /// The name's bytes, as they are written to the file.
     public let bytes: [UInt8]
 
-    /// - Throws: ``HtpasswdError/invalidUserName(_:)`` with the first rule `bytes` breaks.
-    public init(_ bytes: some Collection<UInt8>) throws(HtpasswdError) {
+    /// The name made of `bytes`.
+    ///
+    /// A name can be refused for one reason only, so this throws that reason alone: the first rule `bytes`
+    /// breaks. Where a ``HtpasswdError`` is expected, wrap it: ``HtpasswdError/invalidUserName(_:)``.
+    ///
+    /// - Throws: ``Problem``, the first rule `bytes` breaks.
+    public init(_ bytes: some Collection<UInt8>) throws(Problem) {
         let bytes = Array(bytes)
-        if let problem = Self.problem(with: bytes) { throw .invalidUserName(problem) }
+        if let problem = Self.problem(with: bytes) { throw problem }
         self.bytes = bytes
     }
 
     /// The name made of the UTF-8 bytes of `name`.
     ///
-    /// - Throws: ``HtpasswdError/invalidUserName(_:)`` with the first rule the bytes break.
-    public init(_ name: String) throws(HtpasswdError) {
+    /// - Throws: ``Problem``, the first rule the bytes break.
+    public init(_ name: String) throws(Problem) {
         try self.init(Array(name.utf8))
     }
 
-    /// Why a name is refused.
-    public enum Problem: Equatable, Sendable {
+    /// Why a name is refused: the error ``UserName/init(_:)-(Collection<UInt8>)`` throws.
+    ///
+    /// Its description states the fact, in a clause that follows "Invalid user name: " (`it contains ':',
+    /// which ends the name in the file`); what to do about it is left to the program, which knows how the
+    /// name was given.
+    public enum Problem: Error, Equatable, Sendable {
         /// No bytes at all.
         case empty
         /// Longer than ``UserName/maximumLength`` bytes.
@@ -66,17 +75,17 @@ extension UserName: CustomStringConvertible {
 }
 
 extension UserName.Problem: CustomStringConvertible {
-    /// What is wrong, in words, for messages: `it contains ':', which ends the name in the file`.
+    /// What is wrong, as a clause of facts for messages: `it contains ':', which ends the name in the file`.
     public var description: String {
         switch self {
-        case .empty: "it is empty; give a name of 1 to 255 bytes"
-        case .tooLong(let length): "it is \(length) bytes; use at most 255"
-        case .containsColon: "it contains ':', which ends the name in the file; choose another name"
+        case .empty: "it is empty"
+        case .tooLong(let length): "it is \(length) bytes"
+        case .containsColon: "it contains ':', which ends the name in the file"
         case .containsControlCharacter(let byte):
-            "it contains the control character 0x\(String(byte, radix: 16, uppercase: true)); remove it"
-        case .startsWithHash: "it starts with '#', which makes the line a comment; choose another name"
-        case .leadingSpace: "it starts with a space, which Apache trims and nginx keeps; remove it"
-        case .trailingSpace: "it ends with a space, which Apache trims and nginx keeps; remove it"
+            "it contains the control character 0x\(String(byte, radix: 16, uppercase: true))"
+        case .startsWithHash: "it starts with '#', which makes the line a comment"
+        case .leadingSpace: "it starts with a space, which Apache trims and nginx keeps"
+        case .trailingSpace: "it ends with a space, which Apache trims and nginx keeps"
         }
     }
 }

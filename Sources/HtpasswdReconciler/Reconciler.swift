@@ -41,17 +41,15 @@ public struct DesiredUser: Equatable, Sendable {
     /// The user named by the UTF-8 bytes of `user`, known by a password (its UTF-8 bytes):
     /// `DesiredUser(user: "alice", password: secret)`.
     ///
-    /// - Throws: ``/HtpasswdCore/HtpasswdError/invalidUserName(_:)`` when the name breaks a rule of
-    ///   ``/HtpasswdCore/UserName``.
-    public init(user: String, password: String) throws(HtpasswdError) {
+    /// - Throws: ``/HtpasswdCore/UserName/Problem`` when the name breaks a rule of ``/HtpasswdCore/UserName``.
+    public init(user: String, password: String) throws(UserName.Problem) {
         self.init(user: try UserName(user), password: password)
     }
 
     /// The user named by the UTF-8 bytes of `user`, whose line gets `hash` as it is.
     ///
-    /// - Throws: ``/HtpasswdCore/HtpasswdError/invalidUserName(_:)`` when the name breaks a rule of
-    ///   ``/HtpasswdCore/UserName``.
-    public init(user: String, hash: PasswordHash) throws(HtpasswdError) {
+    /// - Throws: ``/HtpasswdCore/UserName/Problem`` when the name breaks a rule of ``/HtpasswdCore/UserName``.
+    public init(user: String, hash: PasswordHash) throws(UserName.Problem) {
         self.init(user: try UserName(user), hash: hash)
     }
 }
@@ -98,7 +96,7 @@ public struct Reconciler: Sendable {
         case algorithm
         /// The line has the wanted format with another bcrypt cost or SHA-crypt rounds.
         case cost
-        /// `--hashed`: the line has another hash.
+        /// A hash was given (``DesiredUser/init(user:hash:)-(UserName,_)``) and the line has another.
         case hash
         /// The line verifies, but the user has later lines too (which servers read differently).
         case duplicates
@@ -160,7 +158,9 @@ public struct Reconciler: Sendable {
     ) throws(HtpasswdError) -> Result {
         let desired = Self.lastOfEachUser(desired)
         for user in desired {
-            if case .password(let password) = user.credential { try hasher.check(password) }
+            if case .password(let password) = user.credential {
+                do throws(PasswordProblem) { try hasher.check(password) } catch { throw .invalidPassword(error) }
+            }
         }
         let finished = try finishInterruptedEdit()
         var attempts = 0
@@ -469,16 +469,10 @@ extension DesiredUser {
             }
             switch user.credential {
             case .password(let password):
-                do throws(HtpasswdError) { try hasher.check(password) } catch {
-                    if case .invalidPassword(let problem) = error {
-                        throw SpecError(
-                            line: user.line, problem: .invalidPassword(problem),
-                            user: user.user.bytes.unlessOnLine(user.line))
-                    }
-                    // `check` throws nothing else; a NUL is the one other thing it could refuse.
+                do throws(PasswordProblem) { try hasher.check(password) } catch {
                     throw SpecError(
-                        line: user.line, problem: .invalidPassword(.containsNUL),
-                        user: user.user.bytes.unlessOnLine(user.line))
+                        line: user.line, problem: .invalidPassword(error), user: user.user.bytes.unlessOnLine(user.line)
+                    )
                 }
                 for target in targets {
                     if let refusal = target.profile.refusal(for: hasher)
@@ -533,11 +527,8 @@ extension DesiredUser {
                 throw SpecError(line: number, problem: .noColon)
             }
             let user: UserName
-            do throws(HtpasswdError) { user = try UserName(line[..<colon]) } catch {
-                if case .invalidUserName(let problem) = error {
-                    throw SpecError(line: number, problem: .invalidUserName(problem))
-                }
-                throw SpecError(line: number, problem: .invalidUserName(.empty))
+            do throws(UserName.Problem) { user = try UserName(line[..<colon]) } catch {
+                throw SpecError(line: number, problem: .invalidUserName(error))
             }
             if let first = lines[user.bytes] {
                 throw SpecError(line: number, problem: .duplicateUser(firstLine: first))
@@ -546,12 +537,11 @@ extension DesiredUser {
             let secret = Array(line[(colon + 1)...])
             let credential: Credential
             if hashed {
-                guard let problem = PasswordHash.problem(with: secret) else {
-                    credential = .hash(try! PasswordHash(secret))
-                    users.append(DesiredUser(user: user, credential: credential, line: number))
-                    continue
+                do throws(PasswordHash.Problem) { credential = .hash(try PasswordHash(secret)) } catch {
+                    throw SpecError(line: number, problem: .invalidHash(error))
                 }
-                throw SpecError(line: number, problem: .invalidHash(problem))
+                users.append(DesiredUser(user: user, credential: credential, line: number))
+                continue
             }
             if secret.isEmpty && !allowEmpty { throw SpecError(line: number, problem: .invalidPassword(.empty)) }
             if secret.contains(0) { throw SpecError(line: number, problem: .invalidPassword(.containsNUL)) }

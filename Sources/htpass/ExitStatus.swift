@@ -89,6 +89,7 @@ enum Advice {
                 "run htpass as user \(fromOwner), or give '\(at.display)' to that user (chown); root does not follow another user's path to a third user's file"
             case .unsafePath(_, let at, .protectedSymlink):
                 "give the real path of the file instead of the link '\(at.display)', or move the file out of the shared directory"
+            case .invalidUserName(let problem): userName(problem)
             case .userNotFound: "check the name with 'htpass list', or pass '--missing-ok'"
             case .changedSinceRead: "run the command again"
             case .interruptedEditElsewhere:
@@ -127,6 +128,16 @@ enum Advice {
             default: nil
             }
         return error.description + (advice.map { "; " + $0 } ?? "")
+    }
+
+    /// What to do about a refused user name, after the library's statement of it.
+    static func userName(_ problem: UserName.Problem) -> String {
+        switch problem {
+        case .empty: "give a name of 1 to \(UserName.maximumLength) bytes"
+        case .tooLong: "use at most \(UserName.maximumLength)"
+        case .containsColon, .startsWithHash: "choose another name"
+        case .containsControlCharacter, .leadingSpace, .trailingSpace: "remove it"
+        }
     }
 
     /// `text` as one word for a POSIX shell: as it is when it holds only characters no shell treats

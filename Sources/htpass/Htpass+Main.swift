@@ -45,6 +45,16 @@ extension Htpass {
         } catch let error as HtpasswdError {
             Output.error(Advice.message(for: error, use: use))
             status = ExitStatus(for: error)
+        } catch let problem as UserName.Problem {
+            // Thrown by UserName itself, where a command makes one from its arguments.
+            Output.error(Advice.message(for: .invalidUserName(problem), use: use))
+            status = ExitStatus(for: .invalidUserName(problem))
+        } catch let problem as PasswordHash.Problem {
+            Output.error(Advice.message(for: .invalidHash(problem), use: use))
+            status = ExitStatus(for: .invalidHash(problem))
+        } catch let problem as PasswordProblem {
+            Output.error(Advice.message(for: .invalidPassword(problem), use: use))
+            status = ExitStatus(for: .invalidPassword(problem))
         } catch let error as CommandError {
             Output.error(error.description)
             status = error.status

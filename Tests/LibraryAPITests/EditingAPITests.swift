@@ -70,7 +70,7 @@ struct EditingAPITests {
         #expect(try text(of: path) == "# team\ndave:\(hash)\n")
 
         // An error thrown by the closure leaves the file as it was.
-        #expect(throws: HtpasswdError.invalidUserName(.containsColon)) {
+        #expect(throws: UserName.Problem.containsColon) {
             try store.edit { file in file.setHash(hash, for: try UserName("e:f")) }
         }
         #expect(try text(of: path) == "# team\ndave:\(hash)\n")
@@ -102,10 +102,36 @@ struct EditingAPITests {
         }
         #expect(seen == 2)
 
+        // An existing file stays as it was, and what comes out is the very value thrown, not an HtpasswdError
+        // standing in for it, even after the closure changed the file in memory.
+        struct Refusal: Error { let reason: String }
+        let before = try text(of: path)
+        for creation in [HtpasswdStore.Creation.mustExist, .createIfMissing, .replace] {
+            do {
+                try store.edit(creation: creation) { file in
+                    file.removeEntries(for: Array("a".utf8))
+                    throw Refusal(reason: "policy")
+                }
+                Issue.record("edit did not throw")
+            } catch let refusal as Refusal {
+                #expect(refusal.reason == "policy")
+            } catch {
+                Issue.record("\(type(of: error)): \(error)")
+            }
+            #expect(try text(of: path) == before)
+        }
+        // An HtpasswdError the closure throws is the closure's, and comes out as it is too.
+        #expect(throws: HtpasswdError.userNotFound(user: Array("z".utf8))) {
+            try store.edit { (_) throws -> Void in throw HtpasswdError.userNotFound(user: Array("z".utf8)) }
+        }
+        #expect(try text(of: path) == before)
+
         // The typed variant, for code that wants HtpasswdError and nothing else: write the closure's type.
+        // UserName throws its own Problem, so the name is made before.
+        let d = try UserName("d")
         let typed = Result { () throws(HtpasswdError) -> Int in
             try store.edit { (file) throws(HtpasswdError) -> Int in
-                file.setHash(hash, for: try UserName("d"))
+                file.setHash(hash, for: d)
                 return file.entries.count
             }.result
         }

@@ -184,15 +184,14 @@ struct ErrorAPITests {
     @Test("Bad input never traps: invalid hashes and names throw, any bytes parse and verify to an answer")
     func noTrap() throws {
         for bad: [UInt8] in [[], [0x3A], Array("$2y$10$ab:cd".utf8), [0x61, 0x0A], [0x61, 0x0D], [0x61, 0x00]] {
-            #expect(throws: HtpasswdError.self) { try PasswordHash(bad) }
+            #expect(throws: PasswordHash.Problem.self) { try PasswordHash(bad) }
             #expect(PasswordHash.problem(with: bad) != nil)
         }
-        #expect(throws: HtpasswdError.invalidHash(.containsColon)) { try PasswordHash("user:hash") }
-        #expect(throws: HtpasswdError.invalidHash(.containsLineBreakOrNUL)) { try PasswordHash("a\nb") }
-        #expect(throws: HtpasswdError.invalidUserName(.tooLong(length: 256))) {
-            try UserName(String(repeating: "u", count: 256))
-        }
-        #expect(throws: HtpasswdError.invalidUserName(.containsControlCharacter(byte: 0x0A))) { try UserName("a\nb") }
+        // Validation throws the validating type's own problem: what is wrong, and nothing else.
+        #expect(throws: PasswordHash.Problem.containsColon) { try PasswordHash("user:hash") }
+        #expect(throws: PasswordHash.Problem.containsLineBreakOrNUL) { try PasswordHash("a\nb") }
+        #expect(throws: UserName.Problem.tooLong(length: 256)) { try UserName(String(repeating: "u", count: 256)) }
+        #expect(throws: UserName.Problem.containsControlCharacter(byte: 0x0A)) { try UserName("a\nb") }
 
         // Odd paths: errors, not traps.
         var changes = HtpasswdChanges()

@@ -74,7 +74,7 @@ struct HashingAPITests {
             try bcrypt.hash(String(repeating: "a", count: 73))
         }
         #expect(throws: HtpasswdError.invalidPassword(.containsNUL)) { try bcrypt.hash([0x61, 0x00, 0x62]) }
-        #expect(throws: HtpasswdError.invalidPassword(.tooLong(algorithm: .des, limit: 8, length: 9))) {
+        #expect(throws: PasswordProblem.tooLong(algorithm: .des, limit: 8, length: 9)) {
             try PasswordHasher(algorithm: .des).check("123456789")
         }
         // 72 bytes is the limit, not over it.

@@ -144,10 +144,10 @@ struct LintAndReconcileAPITests {
         let hash = try Self.hasher.hash("pw")
         var changes = HtpasswdChanges()
         try changes.set(hash, for: "alice")
-        #expect(throws: HtpasswdError.invalidUserName(.containsColon)) { try changes.set(hash, for: "a:b") }
+        #expect(throws: UserName.Problem.containsColon) { try changes.set(hash, for: "a:b") }
         try HtpasswdStore(path: path).apply(changes, creation: .createIfMissing)
         let desired = [try DesiredUser(user: "alice", password: "pw"), try DesiredUser(user: "bob", hash: hash)]
-        #expect(throws: HtpasswdError.invalidUserName(.empty)) { try DesiredUser(user: "", password: "pw") }
+        #expect(throws: UserName.Problem.empty) { try DesiredUser(user: "", password: "pw") }
         let result = try Reconciler(store: HtpasswdStore(path: path), hasher: Self.hasher).apply(desired)
         #expect(result.unchanged.map(\.description) == ["alice"] && result.added.map(\.description) == ["bob"])
         #expect(try Authenticator(path: path).authenticate(user: "bob", password: "pw") == .granted)

@@ -205,6 +205,18 @@ func watch(_ path: String, stop: String, states: [[UInt8]]) {
     }
 }
 
+/// A name from the command line; a refused one ends the tool as any store error does.
+func userName(_ bytes: [UInt8]) throws(HtpasswdError) -> UserName {
+    do throws(UserName.Problem) { return try UserName(bytes) } catch { throw .invalidUserName(error) }
+}
+
+/// A hash from the command line or the code.
+func passwordHash(_ bytes: some Collection<UInt8>) throws(HtpasswdError) -> PasswordHash {
+    do throws(PasswordHash.Problem) { return try PasswordHash(bytes) } catch { throw .invalidHash(error) }
+}
+
+func passwordHash(_ text: String) throws(HtpasswdError) -> PasswordHash { try passwordHash(Array(text.utf8)) }
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else { usage() }
 let command = arguments[1]
@@ -213,9 +225,9 @@ let path = arguments[2]
 do throws(HtpasswdError) {
     switch command {
     case "add" where arguments.count == 5:
-        let user = try UserName(argumentBytes(3))
+        let user = try userName(argumentBytes(3))
         var changes = HtpasswdChanges()
-        changes.set(try PasswordHash(argumentBytes(4)), for: user)
+        changes.set(try passwordHash(argumentBytes(4)), for: user)
         let report = try store(path).apply(changes, creation: .createIfMissing)
         writeOut(report.outcome.added.isEmpty ? "changed" : "added")
 
@@ -262,17 +274,17 @@ do throws(HtpasswdError) {
         for entry in try store(path).read().entries { writeOut(displayText(entry.user)) }
 
     case "churn" where arguments.count == 4:
-        let user = try UserName(argumentBytes(3))
+        let user = try userName(argumentBytes(3))
         let store = store(path)
-        let hash = try PasswordHash("$apr1$churn...$0123456789abcdefghijkl")
+        let hash = try passwordHash("$apr1$churn...$0123456789abcdefghijkl")
         while true {
             try store.edit { file in file.setHash(hash, for: user) }
             try store.edit { file in file.removeEntries(for: user.bytes) }
         }
 
     case "toggle" where arguments.count == 6:
-        let user = try UserName(argumentBytes(3))
-        let hashes = [try PasswordHash(argumentBytes(4)), try PasswordHash(argumentBytes(5))]
+        let user = try userName(argumentBytes(3))
+        let hashes = [try passwordHash(argumentBytes(4)), try passwordHash(argumentBytes(5))]
         let store = store(path)
         for index in 0... {
             var changes = HtpasswdChanges()

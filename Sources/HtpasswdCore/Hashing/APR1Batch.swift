@@ -104,7 +104,9 @@ extension PasswordHasher {
         guard algorithm == .apr1 else {
             return try passwords.map { (password) throws(HtpasswdError) -> PasswordHash in try hash(password) }
         }
-        for password in passwords { try check(password) }
+        for password in passwords {
+            do throws(PasswordProblem) { try check(password) } catch { throw .invalidPassword(error) }
+        }
         // All the salts from one draw (a few getrandom calls instead of one per password): each character is
         // still uniform over the alphabet and independent of the others.
         let pool = try SecureRandom.string(count: APR1.saltLength * passwords.count, alphabet: cryptAlphabet)

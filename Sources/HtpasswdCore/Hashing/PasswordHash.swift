@@ -7,8 +7,11 @@ public struct PasswordHash: Hashable, Sendable {
     /// The hash's bytes.
     public let bytes: [UInt8]
 
-    /// Why bytes cannot be a hash.
-    public enum Problem: Equatable, Sendable {
+    /// Why bytes cannot be a hash: the error ``PasswordHash/init(_:)-(Collection<UInt8>)`` throws.
+    ///
+    /// Its description states the fact, as a clause that follows "Invalid hash: ".
+    public enum Problem: Error, Equatable, Sendable {
+        /// No bytes at all: the line would read as a user with no hash.
         case empty
         /// `:` would end the hash early (nginx) or start an extra field.
         case containsColon
@@ -16,15 +19,20 @@ public struct PasswordHash: Hashable, Sendable {
         case containsLineBreakOrNUL
     }
 
-    /// - Throws: ``HtpasswdError/invalidHash(_:)`` for bytes that would change how the line reads.
-    public init(_ bytes: some Collection<UInt8>) throws(HtpasswdError) {
+    /// The hash made of `bytes`, as they are.
+    ///
+    /// - Throws: ``Problem`` for bytes that would change how the line reads. Where a ``HtpasswdError`` is
+    ///   expected, wrap it: ``HtpasswdError/invalidHash(_:)``.
+    public init(_ bytes: some Collection<UInt8>) throws(Problem) {
         let bytes = Array(bytes)
-        if let problem = Self.problem(with: bytes) { throw .invalidHash(problem) }
+        if let problem = Self.problem(with: bytes) { throw problem }
         self.bytes = bytes
     }
 
-    /// - Throws: ``HtpasswdError/invalidHash(_:)`` for text that would change how the line reads.
-    public init(_ text: String) throws(HtpasswdError) {
+    /// The hash made of the UTF-8 bytes of `text`.
+    ///
+    /// - Throws: ``Problem`` for text that would change how the line reads.
+    public init(_ text: String) throws(Problem) {
         try self.init(Array(text.utf8))
     }
 

@@ -47,10 +47,12 @@ public struct PasswordHasher: Equatable, Sendable {
     /// Refuses a password that this algorithm would truncate or that no server could receive.
     ///
     /// The empty password is not checked here: whether it is allowed is the caller's decision.
-    public func check(_ password: some Collection<UInt8>) throws(HtpasswdError) {
-        if password.contains(0) { throw .invalidPassword(.containsNUL) }
+    ///
+    /// - Throws: ``PasswordProblem/containsNUL`` or ``PasswordProblem/tooLong(algorithm:limit:length:)``.
+    public func check(_ password: some Collection<UInt8>) throws(PasswordProblem) {
+        if password.contains(0) { throw .containsNUL }
         if let limit = algorithm.passwordLimit, password.count > limit {
-            throw .invalidPassword(.tooLong(algorithm: algorithm, limit: limit, length: password.count))
+            throw .tooLong(algorithm: algorithm, limit: limit, length: password.count)
         }
     }
 
@@ -61,7 +63,7 @@ public struct PasswordHasher: Equatable, Sendable {
     ///   contains NUL; ``HtpasswdError/hashingFailed(algorithm:errno:)`` if libxcrypt fails.
     public func hash(_ password: some Collection<UInt8>) throws(HtpasswdError) -> PasswordHash {
         let password = Array(password)
-        try check(password)
+        do throws(PasswordProblem) { try check(password) } catch { throw .invalidPassword(error) }
         switch algorithm {
         case .apr1:
             let salt = try SecureRandom.string(count: APR1.saltLength, alphabet: cryptAlphabet)
@@ -93,7 +95,7 @@ public struct PasswordHasher: Equatable, Sendable {
 
     /// Refuses a password (its UTF-8 bytes) that this algorithm would truncate or that no server could
     /// receive; see ``check(_:)-(Collection<UInt8>)``.
-    public func check(_ password: String) throws(HtpasswdError) {
+    public func check(_ password: String) throws(PasswordProblem) {
         try check(Array(password.utf8))
     }
 

@@ -65,13 +65,8 @@ enum ApacheCompat {
         let writes = commandLine.mode != .delete && commandLine.mode != .verify
         var name: UserName?
         if writes {
-            do throws(HtpasswdError) {
-                name = try UserName(user)
-            } catch {
-                if case .invalidUserName(let problem) = error {
-                    throw ApacheFailure(.badUser, messages.userRefused(problem))
-                }
-                throw ApacheFailure(.badUser, messages.hashingFailed(error))
+            do throws(UserName.Problem) { name = try UserName(user) } catch {
+                throw ApacheFailure(.badUser, messages.userRefused(error))
             }
             if commandLine.algorithm == .plain { throw ApacheFailure(.algorithmRefused, messages.plainRefused) }
         }
@@ -104,7 +99,7 @@ enum ApacheCompat {
             guard let name else { return }
             let hash = try makeHash(commandLine, messages)
             // Apache's records, with their newline, fit in 255 bytes; a longer one it could not read back.
-            let record = user + [UInt8(ascii: ":")] + hash
+            let record = user + [UInt8(ascii: ":")] + hash.bytes
             guard record.count + 1 <= HtpasswdFile.apacheRecordLimit else { throw ApacheFailure(.tooLong, messages.recordTooLong) }
             if commandLine.mode == .display {
                 Output.write(record + [0x0A, 0x0A])
@@ -154,7 +149,7 @@ enum ApacheCompat {
 
     /// Reads the password and hashes it as Apache's `mkhash` does, refusing what Apache would store wrongly.
     private static func makeHash(_ commandLine: ApacheCommandLine, _ messages: ApacheMessages) throws(ApacheFailure)
-        -> [UInt8]
+        -> PasswordHash
     {
         let algorithm: Algorithm
         var cost: Int?
@@ -183,7 +178,7 @@ enum ApacheCompat {
         }
         do throws(HtpasswdError) {
             let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
-            return try hasher.hash(password).bytes
+            return try hasher.hash(password)
         } catch {
             if case .invalidPassword(let problem) = error {
                 throw ApacheFailure(.tooLong, messages.passwordRefused(problem))

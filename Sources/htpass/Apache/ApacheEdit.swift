@@ -32,14 +32,14 @@ enum ApacheEdit {
     /// file whole or not at all.
     ///
     /// - Parameter mode: The permission bits of a file that did not exist.
-    static func set(_ hash: [UInt8], for user: UserName, in path: String, fresh: Bool, mode: UInt32)
+    static func set(_ hash: PasswordHash, for user: UserName, in path: String, fresh: Bool, mode: UInt32)
         throws(HtpasswdError) -> SetResult
     {
         var store = HtpasswdStore(path: path)
         store.lockWaiting = Output.lockWaiting
         if !fresh, try firstInvalidLine(in: store) != nil { return .invalidFile }
         var changes = HtpasswdChanges()
-        changes.set(try PasswordHash(hash), for: user)
+        changes.set(hash, for: user)
         let report = try store.apply(
             changes, creation: fresh ? .replace : .mustExist, attributes: HtpasswdStore.NewFileAttributes(mode: mode))
         return report.outcome.added.isEmpty ? .updated : .added

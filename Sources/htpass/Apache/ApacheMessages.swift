@@ -57,7 +57,8 @@ struct ApacheMessages {
     var recordTooLong: [UInt8] { prefixed("resultant record too long") }
 
     func userRefused(_ problem: UserName.Problem) -> [UInt8] {
-        prefixed("username refused: \(problem) (servers would not read it back as written)")
+        prefixed(
+            "username refused: \(problem); \(Advice.userName(problem)) (servers would not read it back as written)")
     }
     var plainRefused: [UInt8] {
         prefixed(

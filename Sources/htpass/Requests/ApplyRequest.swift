@@ -168,7 +168,7 @@ struct ApplyRequest: Equatable, Sendable {
         let advice: String? =
             switch error.problem {
             case .noColon: hashed ? "write it as 'user:hash'" : "write it as 'user:password'"
-            case .invalidUserName: nil  // The problem's own words say what to do.
+            case .invalidUserName(let problem): Advice.userName(problem)
             case .duplicateUser: "keep one line per user"
             case .invalidHash: "give the hash as 'htpass hash' prints it"
             case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"

@@ -29,7 +29,7 @@ struct HashRequest: Equatable, Sendable {
     }
 
     func run() throws {
-        let name = try user.map { user throws(HtpasswdError) in try UserName(RawArguments.bytes(of: [user])[0]) }
+        let name = try user.map { user throws(UserName.Problem) in try UserName(RawArguments.bytes(of: [user])[0]) }
         let new = try NewPassword(for: name, password, hashing)
         let hash = new.hash.bytes
         new.secret.printIfGenerated()
