@@ -87,6 +87,8 @@ lint:
 	@if grep -nwE 'HtpasswdChanges|HtpasswdStore|HtpasswdFile|EditOutcome' Sources/HtpasswdCore/Storage/*.swift \
 		| grep -vE '^[^:]+:[0-9]+:[[:space:]]*//'; then \
 		echo "make lint: Storage/ names the editing layer above; storage moves bytes, the store edits users"; exit 1; fi
+	@# A test that fails must fail alone: no try! (a trap takes the whole test process and its results down).
+	@if grep -rn 'try!' Tests --include='*.swift'; then echo "make lint: try! in a test above; use try"; exit 1; fi
 	$(MAKE) api-check
 
 # The libraries' public API against the tag api-baseline (Docs/versioning.md): a change that breaks a caller

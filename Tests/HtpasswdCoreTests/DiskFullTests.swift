@@ -5,7 +5,7 @@ import SystemPackage
 import TestSupport
 import Testing
 
-private func h(_ text: String) -> PasswordHash { try! PasswordHash(text) }
+private func h(_ text: String) throws -> PasswordHash { try PasswordHash(text) }
 
 /// A full disk: the edit fails with ENOSPC and the file stays as it was.
 @Suite("Full disk", .serialized)
@@ -34,10 +34,11 @@ struct DiskFullTests {
             try fill(directory)
             let store = HtpasswdStore(path: path)
             let newcomer = try UserName(Array("newcomer".utf8))
+            let hash = try PasswordHash(StoreSupport.apr1Hash)
 
             // In process: a typed error naming the failed step and ENOSPC.
             do throws(HtpasswdError) {
-                try store.edit { file in file.setHash(try! PasswordHash(StoreSupport.apr1Hash), for: newcomer) }
+                try store.edit { file in file.setHash(hash, for: newcomer) }
                 Issue.record("the edit succeeded on a full disk")
             } catch {
                 #expect(error == .system(.write, path: FilePath(path), errno: Errno(rawValue: ENOSPC)))
@@ -61,7 +62,7 @@ struct DiskFullTests {
 
             // Once there is room, the same edit works.
             #expect(unlink(directory + "/filler") == 0)
-            try store.edit { file in file.setHash(try! PasswordHash(StoreSupport.apr1Hash), for: newcomer) }
+            try store.edit { file in file.setHash(hash, for: newcomer) }
             #expect(try TestSupport.readBytes(path) == original + Array("newcomer:\(StoreSupport.apr1Hash)\n".utf8))
             #expect(try StoreSupport.listing(directory) == ["htpasswd"])
         }

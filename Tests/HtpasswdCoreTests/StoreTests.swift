@@ -5,12 +5,14 @@ import SystemPackage
 import TestSupport
 import Testing
 
-/// A hash from a literal of this file (`h`, `$apr1$x$y`): valid, so the `try!` cannot fail at run time.
-private func h(_ text: String) -> PasswordHash { try! PasswordHash(text) }
+/// A hash from a literal of this file (`h`, `$apr1$x$y`). It throws rather than traps: a regression fails the
+/// test that meets it, not the whole test process.
+private func h(_ text: String) throws -> PasswordHash { try PasswordHash(text) }
 
 private func b(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-private let bob = try! UserName(b("bob"))
+/// The edit most tests here make: bob's line set to `bob:h`.
+private func setBob(_ file: inout HtpasswdFile) throws { file.setHash(try h("h"), for: try UserName("bob")) }
 
 /// A new directory holding `htpasswd` with `contents` (or nothing), and the file's path.
 private func setUp(_ contents: [UInt8]? = b("alice:$apr1$x$y\n")) throws -> (directory: String, path: String) {
@@ -30,7 +32,7 @@ struct StoreTests {
     func mustExist() throws {
         let (directory, path) = try setUp(nil)
         #expect(throws: HtpasswdError.fileNotFound(path: FilePath(path))) {
-            try HtpasswdStore(path: path).edit(creation: .mustExist) { file in file.setHash(h("h"), for: bob) }
+            try HtpasswdStore(path: path).edit(creation: .mustExist) { file in try setBob(&file) }
         }
         #expect(try StoreSupport.listing(directory).isEmpty)
         #expect(throws: HtpasswdError.fileNotFound(path: FilePath(path))) { try HtpasswdStore(path: path).read() }
@@ -40,13 +42,13 @@ struct StoreTests {
     func createIfMissing() throws {
         let (directory, path) = try setUp(nil)
         let store = HtpasswdStore(path: path)
-        try store.edit(creation: .createIfMissing) { file in file.setHash(h("h"), for: bob) }
+        try store.edit(creation: .createIfMissing) { file in try setBob(&file) }
         #expect(try TestSupport.readBytes(path) == b("bob:h\n"))
         let info = try StoreSupport.status(path)
         #expect(info.permissions == 0o640)
         #expect(info.st_uid == getuid() && info.st_gid == getgid())
         let carol = try UserName(b("carol"))
-        try store.edit(creation: .createIfMissing) { file in file.setHash(h("h"), for: carol) }
+        try store.edit(creation: .createIfMissing) { file in file.setHash(try h("h"), for: carol) }
         #expect(try TestSupport.readBytes(path) == b("bob:h\ncarol:h\n"))
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
     }
@@ -56,13 +58,13 @@ struct StoreTests {
         let (_, path) = try setUp()
         let before = try StoreSupport.status(path)
         #expect(throws: HtpasswdError.fileExists(path: FilePath(path))) {
-            try HtpasswdStore(path: path).edit(creation: .mustNotExist) { file in file.setHash(h("h"), for: bob) }
+            try HtpasswdStore(path: path).edit(creation: .mustNotExist) { file in try setBob(&file) }
         }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\n"))
         #expect(try StoreSupport.status(path).inode == before.inode)
 
         let (_, newPath) = try setUp(nil)
-        try HtpasswdStore(path: newPath).edit(creation: .mustNotExist) { file in file.setHash(h("h"), for: bob) }
+        try HtpasswdStore(path: newPath).edit(creation: .mustNotExist) { file in try setBob(&file) }
         #expect(try TestSupport.readBytes(newPath) == b("bob:h\n"))
     }
 
@@ -72,14 +74,14 @@ struct StoreTests {
         #expect(chown(path, 1234, 5678) == 0 && chmod(path, 0o604) == 0)
         try HtpasswdStore(path: path).edit(creation: .replace) { file in
             #expect(file.lineCount == 0)
-            file.setHash(h("h"), for: bob)
+            try setBob(&file)
         }
         #expect(try TestSupport.readBytes(path) == b("bob:h\n"))
         let info = try StoreSupport.status(path)
         #expect(info.permissions == 0o604 && info.st_uid == 1234 && info.st_gid == 5678)
 
         let (_, newPath) = try setUp(nil)
-        try HtpasswdStore(path: newPath).edit(creation: .replace) { file in file.setHash(h("h"), for: bob) }
+        try HtpasswdStore(path: newPath).edit(creation: .replace) { file in try setBob(&file) }
         #expect(try TestSupport.readBytes(newPath) == b("bob:h\n"))
     }
 
@@ -94,7 +96,7 @@ struct StoreTests {
         let (_, path) = try setUp(nil)
         let attributes = HtpasswdStore.NewFileAttributes(mode: mode, group: group)
         try HtpasswdStore(path: path).edit(creation: .createIfMissing, attributes: attributes) { file in
-            file.setHash(h("h"), for: bob)
+            try setBob(&file)
         }
         let info = try StoreSupport.status(path)
         #expect(info.permissions == mode)
@@ -109,7 +111,7 @@ struct StoreTests {
         #expect(chmod(path, 0o620) == 0)
         let before = try StoreSupport.status(path)
         try HtpasswdStore(path: path).edit(attributes: .init(mode: 0o600, group: 33)) { file in
-            file.setHash(h("h"), for: bob)
+            try setBob(&file)
         }
         let after = try StoreSupport.status(path)
         #expect(after.inode != before.inode, "the file is replaced by rename, not rewritten in place")
@@ -138,7 +140,7 @@ struct StoreTests {
             #expect(symlink("first", link) == 0)
         }
         #expect(chmod(target, 0o604) == 0)
-        try HtpasswdStore(path: link).edit { file in file.setHash(h("h"), for: bob) }
+        try HtpasswdStore(path: link).edit { file in try setBob(&file) }
         #expect(try TestSupport.readBytes(target) == b("alice:$apr1$x$y\nbob:h\n"))
         #expect(try StoreSupport.status(link, followingLinks: false).st_mode & S_IFMT == S_IFLNK)
         #expect(try StoreSupport.status(target, followingLinks: false).isRegularFile)
@@ -152,7 +154,7 @@ struct StoreTests {
         let (directory, target) = try setUp(nil)
         let link = directory + "/link"
         #expect(symlink("htpasswd", link) == 0)
-        try HtpasswdStore(path: link).edit(creation: .createIfMissing) { file in file.setHash(h("h"), for: bob) }
+        try HtpasswdStore(path: link).edit(creation: .createIfMissing) { file in try setBob(&file) }
         #expect(try TestSupport.readBytes(target) == b("bob:h\n"))
         #expect(try StoreSupport.status(link, followingLinks: false).st_mode & S_IFMT == S_IFLNK)
     }
@@ -171,7 +173,7 @@ struct StoreTests {
         }
         for creation in [HtpasswdStore.Creation.mustExist, .createIfMissing, .replace] {
             #expect(throws: HtpasswdError.notRegularFile(path: FilePath(path))) {
-                try HtpasswdStore(path: path).edit(creation: creation) { file in file.setHash(h("h"), for: bob) }
+                try HtpasswdStore(path: path).edit(creation: creation) { file in try setBob(&file) }
             }
         }
         #expect(throws: HtpasswdError.notRegularFile(path: FilePath(path))) { try HtpasswdStore(path: path).read() }
@@ -191,8 +193,9 @@ struct StoreTests {
             try TestSupport.writeBytes(original, to: path)
             try StoreSupport.remount(directory, readOnly: true)
             defer { try? StoreSupport.remount(directory, readOnly: false) }
+            let (bob, hash) = (try UserName("bob"), try h("h"))
             do throws(HtpasswdError) {
-                try HtpasswdStore(path: path).edit { file in file.setHash(h("h"), for: bob) }
+                try HtpasswdStore(path: path).edit { file in file.setHash(hash, for: bob) }
                 Issue.record("the edit succeeded on a read-only filesystem")
             } catch {
                 guard case .system(_, _, let errno) = error else {
@@ -268,9 +271,10 @@ struct StoreTests {
     func throwingChange() throws {
         let (directory, path) = try setUp()
         let before = try StoreSupport.status(path)
+        let (bob, hash) = (try UserName("bob"), try h("h"))
         #expect(throws: HtpasswdError.userNotFound(user: b("bob"))) {
             try HtpasswdStore(path: path).edit { (file) throws(HtpasswdError) in
-                file.setHash(h("h"), for: bob)
+                file.setHash(hash, for: bob)
                 throw .userNotFound(user: b("bob"))
             }
         }
@@ -280,7 +284,7 @@ struct StoreTests {
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\n"))
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
         // The lock was released: the next edit goes through at once.
-        try HtpasswdStore(path: path, lockTimeout: .zero).edit { file in file.setHash(h("h"), for: bob) }
+        try HtpasswdStore(path: path, lockTimeout: .zero).edit { file in try setBob(&file) }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))
     }
 
@@ -289,7 +293,7 @@ struct StoreTests {
         let (_, path) = try setUp(b("# c\r\nalice:$apr1$x$y\r\nbob:h"))
         let store = HtpasswdStore(path: path)
         let before = try StoreSupport.status(path)
-        try store.edit { file in file.setHash(h("h"), for: bob) }
+        try store.edit { file in try setBob(&file) }
         try store.edit { file in file.removeEntries(for: b("nobody")) }
         try store.edit(creation: .createIfMissing) { _ in }
         let after = try StoreSupport.status(path)
@@ -305,7 +309,7 @@ struct StoreTests {
         #expect(try HtpasswdStore(path: path).read().entries.count == 1)
         #expect(try StoreSupport.listing(directory).count == 2)
         #expect(try HtpasswdStore(path: path).read().entries.count == 1)
-        try HtpasswdStore(path: path).edit { file in file.setHash(h("h"), for: bob) }
+        try HtpasswdStore(path: path).edit { file in try setBob(&file) }
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))
     }
@@ -321,8 +325,9 @@ struct StoreTests {
         defer { holder.kill() }
         try #require(holder.waitFor("locked"))
         let store = HtpasswdStore(path: path, lockTimeout: .milliseconds(300))
-        do {
-            try store.edit { file in file.setHash(h("h"), for: bob) }
+        let (bob, hash) = (try UserName("bob"), try h("h"))
+        do throws(HtpasswdError) {
+            try store.edit { file in file.setHash(hash, for: bob) }
             Issue.record("the edit did not wait for the lock")
         } catch {
             guard case .lockTimeout(let lockedPath, let seconds, let who) = error else {
@@ -341,7 +346,7 @@ struct StoreTests {
         // Another file in the same directory does not wait: the lock is the file's own.
         try HtpasswdStore(path: directory + "/other", lockTimeout: .milliseconds(300)).edit(creation: .createIfMissing) { _ in }
         holder.kill()
-        try store.edit { file in file.setHash(h("h"), for: bob) }
+        try store.edit { file in try setBob(&file) }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))
     }
 
@@ -354,7 +359,7 @@ struct StoreTests {
                 group.addTask {
                     for index in 0..<25 {
                         let user = try UserName(b("t\(thread)-\(index)"))
-                        try HtpasswdStore(path: path).edit { file in file.setHash(h("h"), for: user) }
+                        try HtpasswdStore(path: path).edit { file in file.setHash(try h("h"), for: user) }
                     }
                 }
             }

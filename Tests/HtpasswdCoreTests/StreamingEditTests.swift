@@ -26,9 +26,10 @@ struct StreamingEditTests {
         Gen.int(in: 0...15), Gen.int(in: 0..<names.count).array(of: 0...3), Gen.int(in: 0...2).array(of: 3))
 
     static func makeChanges(
-        _ spec: ([Int], [PasswordHash], [Int], [Int], Int, [Int], [Int]), file original: [UInt8]
-    ) -> HtpasswdChanges {
-        let (setting, hashes, removing, keeping, flags, expecting, kinds) = spec
+        _ spec: ([Int], [[UInt8]], [Int], [Int], Int, [Int], [Int]), file original: [UInt8]
+    ) throws -> HtpasswdChanges {
+        let (setting, hashBytes, removing, keeping, flags, expecting, kinds) = spec
+        let hashes = try hashBytes.map { try PasswordHash($0) }
         var changes = HtpasswdChanges()
         // Conditions, some on the same user, on hashes as they are in the file (empty, with a CR...).
         let model = HtpasswdFile(bytes: original)
@@ -57,7 +58,7 @@ struct StreamingEditTests {
         let path = directory + "/htpasswd"
         let writeMode = try #require(HtpasswdStore.WriteMode(rawValue: mode))
         await propertyCheck(count: 400, input: sampleFiles, Self.changeSpecs) { original, spec in
-            let changes = Self.makeChanges(spec, file: original)
+            let changes = try Self.makeChanges(spec, file: original)
             try TestSupport.writeBytes(original, to: path)
             let inode = try inodeNumber(path)
             var model = HtpasswdFile(bytes: original)

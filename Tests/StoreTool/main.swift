@@ -39,6 +39,12 @@ func writeOut(_ text: String, to fd: CInt = 1) {
     bytes.withUnsafeBytes { raw in _ = write(fd, raw.baseAddress!, raw.count) }
 }
 
+/// A fixture the tool relies on was refused: says so and exits 70 (a test sees the status, not a trap).
+func fail(_ message: String) -> Never {
+    writeOut("StoreTool: " + message, to: 2)
+    exit(70)
+}
+
 func usage() -> Never {
     writeOut(
         "usage: StoreTool add|delete|placement|read|cat|scan|users|churn|toggle|watch|hold-lock|hold-edit|descriptors ...",
@@ -112,8 +118,9 @@ func exerciseStore(_ path: String) -> Int {
     let plain = HtpasswdStore(path: path)
     var inPlace = plain
     inPlace.writeMode = .inPlace
-    let hash = try! PasswordHash("$apr1$fd......$0123456789abcdefghijkl")
-    let alice = try! UserName("alice")
+    guard let hash = try? PasswordHash("$apr1$fd......$0123456789abcdefghijkl"), let alice = try? UserName("alice"),
+        let bob = try? UserName("bob")
+    else { fail("the fixed hash or names of exerciseStore are refused") }
     let directory = String(path[..<path.lastIndex(of: "/")!])
     // Missing: a read, a scan, a path through a missing directory, a directory.
     fails { () throws(HtpasswdError) in _ = try plain.read() }
@@ -142,7 +149,6 @@ func exerciseStore(_ path: String) -> Int {
             fails { () throws(HtpasswdError) in _ = try impatient.edit { _ in } }
         }
         // An edit that writes, in memory.
-        let bob = try! UserName("bob")
         _ = try? store.edit { (file) throws(HtpasswdError) in file.setHash(hash, for: bob) }
         _ = try? store.edit { (file) throws(HtpasswdError) in file.removeEntries(for: bob.bytes) }
         // An edit whose body throws.
