@@ -589,7 +589,7 @@ public enum HashDefect: Equatable, Sendable {
         case .bcrypt(_, let cost):
             if !PasswordHasher.costRange.contains(cost) {
                 self = .bcryptCost(cost)
-            } else if bytes.count != Self.bcryptLength || !bytes[7...].allSatisfy(Self.isBcryptCharacter) {
+            } else if bytes.count != Self.bcryptLength || !bytes[7...].allSatisfy(CryptAlphabet.contains) {
                 self = .malformedBcrypt
             } else {
                 return nil
@@ -602,16 +602,6 @@ public enum HashDefect: Equatable, Sendable {
             self = .malformedBcrypt
         default:
             return nil
-        }
-    }
-
-    /// bcrypt's base64 alphabet: `./A-Za-z0-9`.
-    private static func isBcryptCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-            UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
-            true
-        default: false
         }
     }
 }
