@@ -106,7 +106,7 @@ public struct FileCheck: Sendable {
                     Finding(
                         line: nil, user: nil, severity: .error, id: .untrustedJournal, target: nil,
                         message:
-                            "'\(journal.displayText)' belongs to user \(owner), who is neither root nor the file's owner: no edit uses or removes it, and every edit fails until it is gone"
+                            "'\(journal.display)' belongs to user \(owner), who is neither root nor the file's owner: no edit uses or removes it, and every edit fails until it is gone"
                     ))
             }
         }
@@ -134,7 +134,7 @@ public struct FileCheck: Sendable {
             finding.blockingDirectory = blockingDirectory
             report(finding)
         }
-        let name = store.path.displayText
+        let name = store.path.display
         guard placement.exists else {
             path(
                 .notFound, .error,
@@ -169,7 +169,7 @@ public struct FileCheck: Sendable {
         for directory in access.writableDirectories {
             path(
                 .writableDirectory, .warning,
-                "'\(directory.displayText)' is writable by others than its owner: they could replace '\(name)'"
+                "'\(directory.display)' is writable by others than its owner: they could replace '\(name)'"
             )
         }
         // Which packaging runs the server is not known: one account of its usual ones that can read the file
@@ -181,7 +181,7 @@ public struct FileCheck: Sendable {
             let names = workers.map { "\($0.name ?? "uid \($0.uid)") (\($0.context))" }.joined(separator: ", ")
             let blocker = access.firstUnsearchableDirectory(for: workers[0])
             let stop = blocker.map { directory in
-                " ('\(directory.displayText)' stops \(workers[0].name ?? "uid \(workers[0].uid)"))"
+                " ('\(directory.display)' stops \(workers[0].name ?? "uid \(workers[0].uid)"))"
             }
             path(
                 .notReadableByWorker, .error,
@@ -197,13 +197,13 @@ public struct FileCheck: Sendable {
         for mount in placement.bindMounts {
             path(
                 .singleFileBindMount, .warning,
-                "'\(name)' is bind-mounted alone at '\(mount.mountPoint.displayText)' (process \(mount.processID)): edits must be written in place, and readers may see one half-written"
+                "'\(name)' is bind-mounted alone at '\(mount.mountPoint.display)' (process \(mount.processID)): edits must be written in place, and readers may see one half-written"
             )
         }
         for mount in placement.staleBindMounts {
             path(
                 .staleBindMount, .error,
-                "Process \(mount.processID) reads an earlier copy of '\(name)' mounted alone at '\(mount.mountPoint.displayText)', which an edit by rename replaced: it does not see the current users"
+                "Process \(mount.processID) reads an earlier copy of '\(name)' mounted alone at '\(mount.mountPoint.display)', which an edit by rename replaced: it does not see the current users"
             )
         }
         if placement.linkCount > 1 {
@@ -644,12 +644,5 @@ struct PathAccess {
             if groups.contains(info.st_gid) { return mode & (bits << 3) == bits << 3 }
             return mode & bits == bits
         }
-    }
-}
-
-extension FilePath {
-    /// The path for messages: valid UTF-8 as is, other bytes as `\xNN`.
-    var displayText: String {
-        withPlatformString { HtpasswdCore.displayText(UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
     }
 }
