@@ -234,6 +234,13 @@ extension Target {
             return targets.allSatisfy { $0.profile.refusal(for: hasher) == nil }
         }
     }
+
+    /// The algorithm to hash with when none is given: the strongest htpass writes that every one of
+    /// `targets` verifies (bcrypt when no target is named, `{SHA}` for Envoy); nil when no algorithm suits
+    /// them all.
+    public static func strongestAlgorithm(verifiedByAll targets: [Target]) -> Algorithm? {
+        algorithms(verifiedByAll: targets).first
+    }
 }
 
 extension Algorithm {
