@@ -106,7 +106,10 @@ public struct Reconciler: Sendable {
     /// What reconciling did, or (dry run) would do.
     public struct Result: Equatable, Sendable {
         public var added: [UserName] = []
-        public var changed: [(user: UserName, reason: ChangeReason)] = []
+        /// Users whose line changes (a new hash), and why.
+        public var changed: [Change] = []
+        /// Users of the file that are not desired (with `removesOthers`), as bytes: a name another tool
+        /// wrote may be one ``/HtpasswdCore/UserName`` refuses.
         public var removed: [[UInt8]] = []
         public var unchanged: [UserName] = []
         /// Whether the file was written (false in a dry run, and when nothing changed).
@@ -122,11 +125,18 @@ public struct Reconciler: Sendable {
         /// Whether anything differs from the desired state.
         public var hasChanges: Bool { !added.isEmpty || !changed.isEmpty || !removed.isEmpty }
 
-        public static func == (lhs: Result, rhs: Result) -> Bool {
-            lhs.added == rhs.added && lhs.changed.map(\.user) == rhs.changed.map(\.user)
-                && lhs.changed.map(\.reason) == rhs.changed.map(\.reason) && lhs.removed == rhs.removed
-                && lhs.unchanged == rhs.unchanged && lhs.written == rhs.written && lhs.write == rhs.write
-                && lhs.finishedInterruptedEdit == rhs.finishedInterruptedEdit && lhs.cancelled == rhs.cancelled
+        /// A user whose line changes, and why.
+        public struct Change: Equatable, Sendable {
+            /// The user.
+            public var user: UserName
+            /// Why its line changes.
+            public var reason: ChangeReason
+
+            /// The change of `user`'s line, for `reason`.
+            public init(user: UserName, reason: ChangeReason) {
+                self.user = user
+                self.reason = reason
+            }
         }
     }
 
@@ -301,10 +311,10 @@ public struct Reconciler: Sendable {
                 continue
             }
             if let reason = reasons[position] {
-                result.changed.append((user.user, reason))
+                result.changed.append(Result.Change(user: user.user, reason: reason))
                 plan.toHash.append(user)
             } else if existing.lines > 1, let hash = try? PasswordHash(existing.hash) {
-                result.changed.append((user.user, .duplicates))
+                result.changed.append(Result.Change(user: user.user, reason: .duplicates))
                 plan.kept.append((user.user, hash))
                 plan.dedupeUsers.insert(user.user.bytes)
             } else if let hash = try? PasswordHash(existing.hash) {

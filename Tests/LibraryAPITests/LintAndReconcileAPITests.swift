@@ -88,8 +88,7 @@ struct LintAndReconcileAPITests {
                 DesiredUser(user: carol, hash: try PasswordHash("{SHA}c")),
             ], dryRun: true)
         #expect(dryRun.added == [carol])
-        #expect(dryRun.changed.map(\.user) == [bob])
-        #expect(dryRun.changed.map(\.reason) == [.password])
+        #expect(dryRun.changed == [Reconciler.Result.Change(user: bob, reason: .password)])
         #expect(dryRun.removed == [Array("mallory".utf8)])
         #expect(!dryRun.written)
         let done = try exclusive.apply([
