@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import HtpasswdCore
+import Synchronization
 import SystemPackage
 
 /// One user of a desired state, and how to know it: a password to hash (and to check an existing entry
@@ -367,26 +368,24 @@ public struct Reconciler: Sendable {
         return hashes.map { $0! }
     }
 
-    /// `transform` of every element, on ``jobs`` threads.
-    private func parallelMap<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
-        guard !items.isEmpty else { return [] }
-        let buffer = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
-        buffer.initialize(repeating: nil)
-        defer { buffer.deallocate() }
-        nonisolated(unsafe) let output = buffer
+    /// `transform` of every element, on ``jobs`` threads. Each thread keeps its results and hands them over
+    /// once, under a lock: only `Sendable` values cross threads.
+    private func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
         let workers = min(jobs, items.count)
-        if workers == 1 {
-            for (index, item) in items.enumerated() { output[index] = transform(item) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var index = worker
-                while index < items.count {
-                    output[index] = transform(items[index])
-                    index += workers
-                }
+        guard workers > 1 else { return items.map(transform) }
+        let done = Mutex<[(index: Int, result: R)]>([])
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var mine: [(index: Int, result: R)] = []
+            var index = worker
+            while index < items.count {
+                mine.append((index, transform(items[index])))
+                index += workers
             }
+            done.withLock { $0.append(contentsOf: mine) }
         }
-        return output.map { $0! }
+        var results = [R?](repeating: nil, count: items.count)
+        for (index, result) in done.withLock({ $0 }) { results[index] = result }
+        return results.map { $0! }
     }
 }
 
