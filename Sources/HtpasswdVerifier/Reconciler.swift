@@ -159,7 +159,8 @@ public struct Reconciler: Sendable {
     ///     the write (again if the write finds the file changed and plans again); returning false writes
     ///     nothing, and the result then has ``Result/cancelled`` set. For a caller that must deliver a report
     ///     of the changes before they are made.
-    /// - Throws: A hashing error (the desired state holds a password the hasher refuses), or a file error:
+    /// - Throws: A hashing error (the desired state holds a password the hasher refuses: one it would
+    ///   truncate, or the empty password unless ``/HtpasswdCore/PasswordHasher/allowsEmptyPassword``), or a file error:
     ///   ``/HtpasswdCore/HtpasswdError/interruptedEditNotFinished(path:journal:failure:)`` when an interrupted
     ///   edit cannot be finished. A hash in `desired` is written as it is, even one no password matches: check
     ///   `desired` with ``DesiredUser/validate(_:hasher:targets:)`` first.
@@ -454,7 +455,8 @@ extension DesiredUser {
     /// - A password that `hasher` would truncate or that no server could receive
     ///   (``/HtpasswdCore/PasswordHasher/check(_:)-(Collection<UInt8>)``), or that one of `targets` cannot
     ///   verify in the hasher's format at its length (musl's SHA-crypt stops at 256 bytes). The empty
-    ///   password is not checked here: ``parseSpec(_:hashed:allowEmpty:)`` decides.
+    ///   password is refused unless the hasher ``/HtpasswdCore/PasswordHasher/allowsEmptyPassword`` (for a
+    ///   SPEC, ``parseSpec(_:hashed:allowEmpty:)`` refuses it first, naming the line).
     /// - A hash that no password can match (``HashDefect``: a failure token, bare plaintext, a malformed
     ///   bcrypt hash), and one that one of `targets` cannot verify: its format, bcrypt cost or prefix,
     ///   SHA-crypt rounds, or a shape over which it refuses the whole file (Envoy). With no targets, hashes are checked against nginx (``/HtpasswdCore/Target/nginx``),

@@ -109,7 +109,19 @@ struct LintAndReconcileAPITests {
         #expect(throws: HtpasswdError.invalidPassword(.containsNUL)) {
             try reconciler.apply([DesiredUser(user: try UserName("alice"), password: [0x61, 0x00])])
         }
+        #expect(throws: HtpasswdError.invalidPassword(.empty)) {
+            try reconciler.apply([DesiredUser(user: try UserName("alice"), password: [])])
+        }
+        #expect(throws: DesiredUser.SpecError(line: 0, problem: .invalidPassword(.empty), user: Array("alice".utf8))) {
+            try DesiredUser.validate(
+                [DesiredUser(user: try UserName("alice"), password: [])], hasher: Self.hasher, targets: [])
+        }
         #expect(try text(of: path) == "alice:{SHA}x\n")
+        var allowing = Self.hasher
+        allowing.allowsEmptyPassword = true
+        let result = try Reconciler(store: HtpasswdStore(path: path), hasher: allowing)
+            .apply([DesiredUser(user: try UserName("alice"), password: [])])
+        #expect(result.changed == [Reconciler.Result.Change(user: try UserName("alice"), reason: .algorithm)])
     }
 
     @Test("A user listed twice: validate names it (no line: by name); apply gives it its last credential, in one write")

@@ -88,9 +88,11 @@ struct HashChoice: Equatable, Sendable {
                 "No hash format is verified by all of \(targets.map(\.rawValue).joined(separator: ", ")); give fewer targets"
             )
         }
-        let hasher: PasswordHasher
+        var hasher: PasswordHasher
         do {
             hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+            // The command decided about an empty password already (--allow-empty), as the user asked.
+            hasher.allowsEmptyPassword = true
         } catch {
             // The targets chose the format: advice about other formats would name one they cannot verify.
             guard case .parameterNotApplicable(let parameter, _) = error, self.algorithm == nil, !targets.isEmpty
