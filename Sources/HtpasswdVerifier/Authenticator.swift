@@ -23,16 +23,20 @@ public struct Authenticator: Sendable {
     /// The server whose verdict is given.
     public var target: Target
 
-    public init(store: HtpasswdStore, target: Target = .nginx) {
+    /// An authenticator that reads the file of `store` as `target` does (``/HtpasswdCore/Target/default``,
+    /// nginx on glibc, unless given). Nothing is read until a call.
+    public init(store: HtpasswdStore, target: Target = .default) {
         self.store = store
         self.target = target
     }
 
-    public init(path: FilePath, target: Target = .nginx) {
+    /// An authenticator for the file at `path`; see ``init(store:target:)``.
+    public init(path: FilePath, target: Target = .default) {
         self.init(store: HtpasswdStore(path: path), target: target)
     }
 
-    public init(path: String, target: Target = .nginx) {
+    /// An authenticator for the file at `path` (its UTF-8 bytes); see ``init(store:target:)``.
+    public init(path: String, target: Target = .default) {
         self.init(store: HtpasswdStore(path: FilePath(path)), target: target)
     }
 

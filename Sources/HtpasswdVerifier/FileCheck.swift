@@ -15,11 +15,15 @@ import SystemPackage
 /// ``/HtpasswdCore/DuplicateFilter``); findings are handed over one at a time, path findings first, then in line order,
 /// then those about the file as a whole.
 public struct FileCheck: Sendable {
+    /// The file checked.
     public var store: HtpasswdStore
+    /// The servers whose reading and refusals are checked.
     public var targets: [Target]
     /// Whether the path is checked too (its permissions, mounts, links), or only the content.
     public var checksPath: Bool
 
+    /// A check of the file of `store` for `targets`, and of its path unless `checksPath` is false (a copy
+    /// of standard input says nothing of where the file will live). Nothing is read until ``run(_:)``.
     public init(store: HtpasswdStore, targets: [Target], checksPath: Bool = true) {
         self.store = store
         self.targets = targets
@@ -28,6 +32,7 @@ public struct FileCheck: Sendable {
 
     /// One thing a server would trip on, or that puts the file at risk.
     public struct Finding: Equatable, Sendable {
+        /// How bad a finding is.
         public enum Severity: String, Equatable, Sendable {
             /// A server refuses a user, or the file, or reads it differently than intended.
             case error
@@ -39,7 +44,9 @@ public struct FileCheck: Sendable {
         public var line: Int?
         /// The user of the line's entry, when the finding is about an entry.
         public var user: [UInt8]?
+        /// How bad it is.
         public var severity: Severity
+        /// What kind of finding it is, as `htpass check --json` names it.
         public var id: FindingID
         /// The server the finding is about, or nil when it holds for every server.
         public var target: Target?

@@ -7,16 +7,22 @@ import SystemPackage
 /// One user of a desired state, and how to know it: a password to hash (and to check an existing entry
 /// against), or a hash to write as it is.
 public struct DesiredUser: Equatable, Sendable {
+    /// How the user's line is known.
     public enum Credential: Equatable, Sendable {
+        /// A password: hashed with the reconciler's hasher, and checked against an existing entry.
         case password([UInt8])
+        /// A hash, written as it is.
         case hash(PasswordHash)
     }
 
+    /// The user.
     public var user: UserName
+    /// Its password or hash.
     public var credential: Credential
     /// Where the user was given (a line of a SPEC file), for messages; 0 if nowhere in particular.
     public var line: Int
 
+    /// The user `user` with `credential`, given on `line` of a SPEC file (0: built in code).
     public init(user: UserName, credential: Credential, line: Int = 0) {
         self.user = user
         self.credential = credential
@@ -70,6 +76,7 @@ public struct DesiredUser: Equatable, Sendable {
 /// cores (``jobs``), before the file is locked; the write then checks that the entries it planned against
 /// have not changed in between (``/HtpasswdCore/HtpasswdChanges/expect(_:for:)-(_,Collection<UInt8>)``), and plans again if they have.
 public struct Reconciler: Sendable {
+    /// The file brought to the desired state.
     public var store: HtpasswdStore
     /// How new hashes are made, and what an existing hash must be to be kept.
     public var hasher: PasswordHasher
@@ -78,6 +85,8 @@ public struct Reconciler: Sendable {
     /// How many hashes to compute at once; the number of processors by default.
     public var jobs: Int
 
+    /// A reconciler of the file of `store` that hashes with `hasher`, removes the users it is not given
+    /// when `removesOthers`, and computes `jobs` hashes at once (``processorCount`` when nil; at least 1).
     public init(store: HtpasswdStore, hasher: PasswordHasher, removesOthers: Bool = false, jobs: Int? = nil) {
         self.store = store
         self.hasher = hasher
@@ -106,12 +115,14 @@ public struct Reconciler: Sendable {
 
     /// What reconciling did, or (dry run) would do.
     public struct Result: Equatable, Sendable {
+        /// Users that were not in the file, in the order given.
         public var added: [UserName] = []
         /// Users whose line changes (a new hash), and why.
         public var changed: [Change] = []
         /// Users of the file that are not desired (with `removesOthers`), as bytes: a name another tool
         /// wrote may be one ``/HtpasswdCore/UserName`` refuses.
         public var removed: [[UInt8]] = []
+        /// Users whose line stays as it is.
         public var unchanged: [UserName] = []
         /// Whether the file was written (false in a dry run, and when nothing changed).
         public var written = false
@@ -469,7 +480,7 @@ extension DesiredUser {
         _ users: [DesiredUser], hasher: PasswordHasher, targets: [Target]
     ) throws(SpecError) {
         let format = hasher.format
-        let hashReaders = targets.isEmpty ? [Target.nginx] : targets
+        let hashReaders = targets.isEmpty ? [Target.default] : targets
         var firstLines: [[UInt8]: Int] = [:]
         for user in users {
             if let first = firstLines.updateValue(user.line, forKey: user.user.bytes) {
