@@ -38,7 +38,7 @@ public struct HtpasswdChanges: Sendable {
     /// Conditions on the current file: the first line of each user has this hash (as bytes), or the user
     /// is absent (nil). Every condition is checked, several on one user too; when some do not hold, the
     /// edit fails with ``HtpasswdError/changedSinceRead(user:)`` naming the user of the first of them.
-    public private(set) var expectations: [(user: [UInt8], hash: [UInt8]?)] = []
+    public private(set) var expectations: [Expectation] = []
 
     /// Each named user's role, as ``Role/code``.
     private var index = ByteTable()
@@ -49,6 +49,21 @@ public struct HtpasswdChanges: Sendable {
         public var user: UserName
         /// The hash the user's line gets.
         public var hash: PasswordHash
+    }
+
+    /// A condition on the current file: the first line of ``user`` has the hash field ``hash``, or, when
+    /// it is nil, the user is absent.
+    public struct Expectation: Equatable, Sendable {
+        /// The user's name, as bytes.
+        public var user: [UInt8]
+        /// The bytes of the hash field of the user's first line; nil: the user is absent.
+        public var hash: [UInt8]?
+
+        /// The condition that `user`'s first line has the hash field `hash`, or with nil, that `user` is absent.
+        public init(user: some Collection<UInt8>, hash: [UInt8]?) {
+            self.user = Array(user)
+            self.hash = hash
+        }
     }
 
     /// What a user's name means to this set of changes.
@@ -149,18 +164,24 @@ public struct HtpasswdChanges: Sendable {
 
     /// Makes the edit conditional: `user`'s first line must have `hash`, or, with nil, `user` must be absent.
     public mutating func expect(_ hash: PasswordHash?, for user: some Collection<UInt8>) {
-        expectations.append((Array(user), hash?.bytes))
+        expectations.append(Expectation(user: user, hash: hash?.bytes))
     }
 
     /// Makes the edit conditional on the bytes of the hash field of `user`'s first line, whatever they
     /// are (empty, or bytes a ``PasswordHash`` refuses, as another tool may have written them), or, with
     /// nil, on `user` being absent. Take them from ``Entry/hash`` of the line that was read.
     public mutating func expect(rawHash: [UInt8]?, for user: some Collection<UInt8>) {
-        expectations.append((Array(user), rawHash))
+        expectations.append(Expectation(user: user, hash: rawHash))
+    }
+
+    /// Makes the edit conditional on the bytes of the hash field of `user`'s first line: ``Entry/hash`` of
+    /// the line that was read, as it is; see ``expect(rawHash:for:)-([UInt8]?,Collection<UInt8>)``.
+    public mutating func expect(rawHash: some Collection<UInt8>, for user: some Collection<UInt8>) {
+        expectations.append(Expectation(user: user, hash: Array(rawHash)))
     }
 
     /// Makes the edit conditional on the raw hash field of the first line of `user` (its UTF-8 bytes); see
-    /// ``expect(rawHash:for:)-(_,Collection<UInt8>)``.
+    /// ``expect(rawHash:for:)-([UInt8]?,Collection<UInt8>)``.
     public mutating func expect(rawHash: [UInt8]?, for user: String) {
         expect(rawHash: rawHash, for: Array(user.utf8))
     }

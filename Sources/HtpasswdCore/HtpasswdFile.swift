@@ -118,8 +118,14 @@ public struct HtpasswdFile: Sendable {
     }
 
     /// The entry consumers use for `user`: its first line, or nil.
+    ///
+    /// - Complexity: O(*k*), *k* the number of lines up to the user's first (all of them for an unknown
+    ///   user): the lines are searched, as a server reads them, and no index is kept, since every edit of
+    ///   the file would have to update it. To look up many users, read the file once into a dictionary of
+    ///   ``entries``, or use HtpasswdVerifier's `AuthenticatorIndex` to authenticate.
     public func entry(for user: some Collection<UInt8>) -> Entry? {
-        guard let index = indices(of: Array(user)).first else { return nil }
+        let user = Array(user)
+        guard let index = lines.indices.first(where: { isLine($0, of: user) }) else { return nil }
         return entry(at: index)
     }
 
@@ -152,11 +158,14 @@ public struct HtpasswdFile: Sendable {
 
     /// The indices of the lines of `user`, in file order.
     private func indices(of user: [UInt8]) -> [Int] {
-        lines.indices.filter { index in
-            let line = lines[index]
-            guard Int(line.colon) == user.count else { return false }
-            return content(line).prefix(user.count).elementsEqual(user)
-        }
+        lines.indices.filter { isLine($0, of: user) }
+    }
+
+    /// Whether line `index` is an entry of `user`.
+    private func isLine(_ index: Int, of user: [UInt8]) -> Bool {
+        let line = lines[index]
+        guard Int(line.colon) == user.count else { return false }
+        return content(line).prefix(user.count).elementsEqual(user)
     }
 
     // MARK: Editing

@@ -190,6 +190,7 @@ public struct HtpasswdStore: Sendable {
 }
 
 extension HtpasswdStore.Edited: Sendable where Result: Sendable {}
+extension HtpasswdStore.Edited: Equatable where Result: Equatable {}
 
 extension FileLock.Deadline {
     /// The deadline `timeout` from now (a negative timeout is none).

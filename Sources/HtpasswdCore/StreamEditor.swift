@@ -217,7 +217,7 @@ struct StreamEditor {
 /// first condition, in the order they were made, that does not hold. Several conditions may name the same
 /// user; all of them are checked.
 struct ExpectationCheck {
-    private let expectations: [(user: [UInt8], hash: [UInt8]?)]
+    private let expectations: [HtpasswdChanges.Expectation]
     /// Each user's first condition; the others follow through ``next``.
     private var firstOfUser = ByteTable()
     private var next: [Int]
@@ -227,7 +227,7 @@ struct ExpectationCheck {
     private var firstFailure: Int?
     private var undecidedBefore = 0
 
-    init(_ expectations: [(user: [UInt8], hash: [UInt8]?)]) {
+    init(_ expectations: [HtpasswdChanges.Expectation]) {
         self.expectations = expectations
         next = [Int](repeating: -1, count: expectations.count)
         held = [Bool?](repeating: nil, count: expectations.count)

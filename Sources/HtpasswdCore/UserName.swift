@@ -124,13 +124,5 @@ public func displayText(_ bytes: some Collection<UInt8>) -> String {
 /// bytes and control characters as `\xNN`. (`FilePath.string` would turn bytes that are not UTF-8 into
 /// U+FFFD, so that two different paths could look the same.)
 public func displayText(_ path: FilePath) -> String {
-    path.withPlatformString { pointer in
-        var bytes: [UInt8] = []
-        var index = 0
-        while pointer[index] != 0 {
-            bytes.append(UInt8(bitPattern: pointer[index]))
-            index += 1
-        }
-        return displayText(bytes)
-    }
+    path.display
 }

@@ -15,11 +15,15 @@ import SystemPackage
 /// ``/HtpasswdCore/DuplicateFilter``); findings are handed over one at a time, path findings first, then in line order,
 /// then those about the file as a whole.
 public struct FileCheck: Sendable {
+    /// The file checked.
     public var store: HtpasswdStore
+    /// The servers whose reading and refusals are checked.
     public var targets: [Target]
     /// Whether the path is checked too (its permissions, mounts, links), or only the content.
     public var checksPath: Bool
 
+    /// A check of the file of `store` for `targets`, and of its path unless `checksPath` is false (a copy
+    /// of standard input says nothing of where the file will live). Nothing is read until ``run(_:)``.
     public init(store: HtpasswdStore, targets: [Target], checksPath: Bool = true) {
         self.store = store
         self.targets = targets
@@ -28,6 +32,7 @@ public struct FileCheck: Sendable {
 
     /// One thing a server would trip on, or that puts the file at risk.
     public struct Finding: Equatable, Sendable {
+        /// How bad a finding is.
         public enum Severity: String, Equatable, Sendable {
             /// A server refuses a user, or the file, or reads it differently than intended.
             case error
@@ -39,7 +44,9 @@ public struct FileCheck: Sendable {
         public var line: Int?
         /// The user of the line's entry, when the finding is about an entry.
         public var user: [UInt8]?
+        /// How bad it is.
         public var severity: Severity
+        /// What kind of finding it is, as `htpass check --json` names it.
         public var id: FindingID
         /// The server the finding is about, or nil when it holds for every server.
         public var target: Target?
@@ -106,7 +113,7 @@ public struct FileCheck: Sendable {
                     Finding(
                         line: nil, user: nil, severity: .error, id: .untrustedJournal, target: nil,
                         message:
-                            "'\(journal.displayText)' belongs to user \(owner), who is neither root nor the file's owner: no edit uses or removes it, and every edit fails until it is gone"
+                            "'\(journal.display)' belongs to user \(owner), who is neither root nor the file's owner: no edit uses or removes it, and every edit fails until it is gone"
                     ))
             }
         }
@@ -134,7 +141,7 @@ public struct FileCheck: Sendable {
             finding.blockingDirectory = blockingDirectory
             report(finding)
         }
-        let name = store.path.displayText
+        let name = store.path.display
         guard placement.exists else {
             path(
                 .notFound, .error,
@@ -169,7 +176,7 @@ public struct FileCheck: Sendable {
         for directory in access.writableDirectories {
             path(
                 .writableDirectory, .warning,
-                "'\(directory.displayText)' is writable by others than its owner: they could replace '\(name)'"
+                "'\(directory.display)' is writable by others than its owner: they could replace '\(name)'"
             )
         }
         // Which packaging runs the server is not known: one account of its usual ones that can read the file
@@ -181,7 +188,7 @@ public struct FileCheck: Sendable {
             let names = workers.map { "\($0.name ?? "uid \($0.uid)") (\($0.context))" }.joined(separator: ", ")
             let blocker = access.firstUnsearchableDirectory(for: workers[0])
             let stop = blocker.map { directory in
-                " ('\(directory.displayText)' stops \(workers[0].name ?? "uid \(workers[0].uid)"))"
+                " ('\(directory.display)' stops \(workers[0].name ?? "uid \(workers[0].uid)"))"
             }
             path(
                 .notReadableByWorker, .error,
@@ -197,13 +204,13 @@ public struct FileCheck: Sendable {
         for mount in placement.bindMounts {
             path(
                 .singleFileBindMount, .warning,
-                "'\(name)' is bind-mounted alone at '\(mount.mountPoint.displayText)' (process \(mount.processID)): edits must be written in place, and readers may see one half-written"
+                "'\(name)' is bind-mounted alone at '\(mount.mountPoint.display)' (process \(mount.processID)): edits must be written in place, and readers may see one half-written"
             )
         }
         for mount in placement.staleBindMounts {
             path(
                 .staleBindMount, .error,
-                "Process \(mount.processID) reads an earlier copy of '\(name)' mounted alone at '\(mount.mountPoint.displayText)', which an edit by rename replaced: it does not see the current users"
+                "Process \(mount.processID) reads an earlier copy of '\(name)' mounted alone at '\(mount.mountPoint.display)', which an edit by rename replaced: it does not see the current users"
             )
         }
         if placement.linkCount > 1 {
@@ -644,12 +651,5 @@ struct PathAccess {
             if groups.contains(info.st_gid) { return mode & (bits << 3) == bits << 3 }
             return mode & bits == bits
         }
-    }
-}
-
-extension FilePath {
-    /// The path for messages: valid UTF-8 as is, other bytes as `\xNN`.
-    var displayText: String {
-        withPlatformString { HtpasswdCore.displayText(UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
     }
 }

@@ -2,21 +2,28 @@ import Dispatch
 import Glibc
 import HtpasswdCore
 import HtpasswdVerifier
+import Synchronization
 import SystemPackage
 
 /// One user of a desired state, and how to know it: a password to hash (and to check an existing entry
 /// against), or a hash to write as it is.
 public struct DesiredUser: Equatable, Sendable {
+    /// How the user's line is known.
     public enum Credential: Equatable, Sendable {
+        /// A password: hashed with the reconciler's hasher, and checked against an existing entry.
         case password([UInt8])
+        /// A hash, written as it is.
         case hash(PasswordHash)
     }
 
+    /// The user.
     public var user: UserName
+    /// Its password or hash.
     public var credential: Credential
     /// Where the user was given (a line of a SPEC file), for messages; 0 if nowhere in particular.
     public var line: Int
 
+    /// The user `user` with `credential`, given on `line` of a SPEC file (0: built in code).
     public init(user: UserName, credential: Credential, line: Int = 0) {
         self.user = user
         self.credential = credential
@@ -68,6 +75,7 @@ public struct DesiredUser: Equatable, Sendable {
 /// cores (``jobs``), before the file is locked; the write then checks that the entries it planned against
 /// have not changed in between (``/HtpasswdCore/HtpasswdChanges/expect(_:for:)-(_,Collection<UInt8>)``), and plans again if they have.
 public struct Reconciler: Sendable {
+    /// The file brought to the desired state.
     public var store: HtpasswdStore
     /// How new hashes are made, and what an existing hash must be to be kept.
     public var hasher: PasswordHasher
@@ -76,6 +84,8 @@ public struct Reconciler: Sendable {
     /// How many hashes to compute at once; the number of processors by default.
     public var jobs: Int
 
+    /// A reconciler of the file of `store` that hashes with `hasher`, removes the users it is not given
+    /// when `removesOthers`, and computes `jobs` hashes at once (``processorCount`` when nil; at least 1).
     public init(store: HtpasswdStore, hasher: PasswordHasher, removesOthers: Bool = false, jobs: Int? = nil) {
         self.store = store
         self.hasher = hasher
@@ -104,9 +114,14 @@ public struct Reconciler: Sendable {
 
     /// What reconciling did, or (dry run) would do.
     public struct Result: Equatable, Sendable {
+        /// Users that were not in the file, in the order given.
         public var added: [UserName] = []
-        public var changed: [(user: UserName, reason: ChangeReason)] = []
+        /// Users whose line changes (a new hash), and why.
+        public var changed: [Change] = []
+        /// Users of the file that are not desired (with `removesOthers`), as bytes: a name another tool
+        /// wrote may be one ``/HtpasswdCore/UserName`` refuses.
         public var removed: [[UInt8]] = []
+        /// Users whose line stays as it is.
         public var unchanged: [UserName] = []
         /// Whether the file was written (false in a dry run, and when nothing changed).
         public var written = false
@@ -121,11 +136,18 @@ public struct Reconciler: Sendable {
         /// Whether anything differs from the desired state.
         public var hasChanges: Bool { !added.isEmpty || !changed.isEmpty || !removed.isEmpty }
 
-        public static func == (lhs: Result, rhs: Result) -> Bool {
-            lhs.added == rhs.added && lhs.changed.map(\.user) == rhs.changed.map(\.user)
-                && lhs.changed.map(\.reason) == rhs.changed.map(\.reason) && lhs.removed == rhs.removed
-                && lhs.unchanged == rhs.unchanged && lhs.written == rhs.written && lhs.write == rhs.write
-                && lhs.finishedInterruptedEdit == rhs.finishedInterruptedEdit && lhs.cancelled == rhs.cancelled
+        /// A user whose line changes, and why.
+        public struct Change: Equatable, Sendable {
+            /// The user.
+            public var user: UserName
+            /// Why its line changes.
+            public var reason: ChangeReason
+
+            /// The change of `user`'s line, for `reason`.
+            public init(user: UserName, reason: ChangeReason) {
+                self.user = user
+                self.reason = reason
+            }
         }
     }
 
@@ -147,7 +169,8 @@ public struct Reconciler: Sendable {
     ///     the write (again if the write finds the file changed and plans again); returning false writes
     ///     nothing, and the result then has ``Result/cancelled`` set. For a caller that must deliver a report
     ///     of the changes before they are made.
-    /// - Throws: A hashing error (the desired state holds a password the hasher refuses), or a file error:
+    /// - Throws: A hashing error (the desired state holds a password the hasher refuses: one it would
+    ///   truncate, or the empty password unless ``/HtpasswdCore/PasswordHasher/allowsEmptyPassword``), or a file error:
     ///   ``/HtpasswdCore/HtpasswdError/interruptedEditNotFinished(path:journal:failure:)`` when an interrupted
     ///   edit cannot be finished. A hash in `desired` is written as it is, even one no password matches: check
     ///   `desired` with ``DesiredUser/validate(_:hasher:targets:)`` first.
@@ -302,10 +325,10 @@ public struct Reconciler: Sendable {
                 continue
             }
             if let reason = reasons[position] {
-                result.changed.append((user.user, reason))
+                result.changed.append(Result.Change(user: user.user, reason: reason))
                 plan.toHash.append(user)
             } else if existing.lines > 1, let hash = try? PasswordHash(existing.hash) {
-                result.changed.append((user.user, .duplicates))
+                result.changed.append(Result.Change(user: user.user, reason: .duplicates))
                 plan.kept.append((user.user, hash))
                 plan.dedupeUsers.insert(user.user.bytes)
             } else if let hash = try? PasswordHash(existing.hash) {
@@ -358,26 +381,24 @@ public struct Reconciler: Sendable {
         return hashes.map { $0! }
     }
 
-    /// `transform` of every element, on ``jobs`` threads.
-    private func parallelMap<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
-        guard !items.isEmpty else { return [] }
-        let buffer = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
-        buffer.initialize(repeating: nil)
-        defer { buffer.deallocate() }
-        nonisolated(unsafe) let output = buffer
+    /// `transform` of every element, on ``jobs`` threads. Each thread keeps its results and hands them over
+    /// once, under a lock: only `Sendable` values cross threads.
+    private func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
         let workers = min(jobs, items.count)
-        if workers == 1 {
-            for (index, item) in items.enumerated() { output[index] = transform(item) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var index = worker
-                while index < items.count {
-                    output[index] = transform(items[index])
-                    index += workers
-                }
+        guard workers > 1 else { return items.map(transform) }
+        let done = Mutex<[(index: Int, result: R)]>([])
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var mine: [(index: Int, result: R)] = []
+            var index = worker
+            while index < items.count {
+                mine.append((index, transform(items[index])))
+                index += workers
             }
+            done.withLock { $0.append(contentsOf: mine) }
         }
-        return output.map { $0! }
+        var results = [R?](repeating: nil, count: items.count)
+        for (index, result) in done.withLock({ $0 }) { results[index] = result }
+        return results.map { $0! }
     }
 }
 
@@ -446,7 +467,8 @@ extension DesiredUser {
     /// - A password that `hasher` would truncate or that no server could receive
     ///   (``/HtpasswdCore/PasswordHasher/check(_:)-(Collection<UInt8>)``), or that one of `targets` cannot
     ///   verify in the hasher's format at its length (musl's SHA-crypt stops at 256 bytes). The empty
-    ///   password is not checked here: ``parseSpec(_:hashed:allowEmpty:)`` decides.
+    ///   password is refused unless the hasher ``/HtpasswdCore/PasswordHasher/allowsEmptyPassword`` (for a
+    ///   SPEC, ``parseSpec(_:hashed:allowEmpty:)`` refuses it first, naming the line).
     /// - A hash that no password can match (``HashDefect``: a failure token, bare plaintext, a malformed
     ///   bcrypt hash), and one that one of `targets` cannot verify: its format, bcrypt cost or prefix,
     ///   SHA-crypt rounds, or a shape over which it refuses the whole file (Envoy). With no targets, hashes are checked against nginx (``/HtpasswdCore/Target/nginx``),
@@ -459,7 +481,7 @@ extension DesiredUser {
         _ users: [DesiredUser], hasher: PasswordHasher, targets: [Target]
     ) throws(SpecError) {
         let format = hasher.format
-        let hashReaders = targets.isEmpty ? [Target.nginx] : targets
+        let hashReaders = targets.isEmpty ? [Target.default] : targets
         var firstLines: [[UInt8]: Int] = [:]
         for user in users {
             if let first = firstLines.updateValue(user.line, forKey: user.user.bytes) {
@@ -580,7 +602,7 @@ public enum HashDefect: Equatable, Sendable {
         case .bcrypt(_, let cost):
             if !PasswordHasher.costRange.contains(cost) {
                 self = .bcryptCost(cost)
-            } else if bytes.count != Self.bcryptLength || !bytes[7...].allSatisfy(Self.isBcryptCharacter) {
+            } else if bytes.count != Self.bcryptLength || !bytes[7...].allSatisfy(CryptAlphabet.contains) {
                 self = .malformedBcrypt
             } else {
                 return nil
@@ -593,16 +615,6 @@ public enum HashDefect: Equatable, Sendable {
             self = .malformedBcrypt
         default:
             return nil
-        }
-    }
-
-    /// bcrypt's base64 alphabet: `./A-Za-z0-9`.
-    private static func isBcryptCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-            UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
-            true
-        default: false
         }
     }
 }

@@ -23,16 +23,20 @@ public struct Authenticator: Sendable {
     /// The server whose verdict is given.
     public var target: Target
 
-    public init(store: HtpasswdStore, target: Target = .nginx) {
+    /// An authenticator that reads the file of `store` as `target` does (``/HtpasswdCore/Target/default``,
+    /// nginx on glibc, unless given). Nothing is read until a call.
+    public init(store: HtpasswdStore, target: Target = .default) {
         self.store = store
         self.target = target
     }
 
-    public init(path: FilePath, target: Target = .nginx) {
+    /// An authenticator for the file at `path`; see ``init(store:target:)``.
+    public init(path: FilePath, target: Target = .default) {
         self.init(store: HtpasswdStore(path: path), target: target)
     }
 
-    public init(path: String, target: Target = .nginx) {
+    /// An authenticator for the file at `path` (its UTF-8 bytes); see ``init(store:target:)``.
+    public init(path: String, target: Target = .default) {
         self.init(store: HtpasswdStore(path: FilePath(path)), target: target)
     }
 
@@ -142,10 +146,33 @@ public struct Authenticator: Sendable {
         /// The server whose rules apply.
         public let target: Target
         /// The user's hash and its line, or nil for an unknown user.
-        public let entry: (hash: [UInt8], line: Int)?
+        public let entry: Match?
         package let dummy: [UInt8]?
         /// The line that makes the target refuse the whole file, if any.
-        public let refusal: (line: Int, reason: FileRefusal)?
+        public let refusal: Refusal?
+
+        /// The line the target takes for the user.
+        public struct Match: Equatable, Sendable {
+            /// The hash, as the target reads it.
+            public let hash: [UInt8]
+            /// The line's number, from 1.
+            public let line: Int
+        }
+
+        /// The line that makes the target refuse the whole file.
+        public struct Refusal: Equatable, Sendable {
+            /// The line's number, from 1.
+            public let line: Int
+            /// Why the target refuses the file.
+            public let reason: FileRefusal
+        }
+
+        init(target: Target, entry: (hash: [UInt8], line: Int)?, dummy: [UInt8]?, refusal: (line: Int, reason: FileRefusal)?) {
+            self.target = target
+            self.entry = entry.map { Match(hash: $0.hash, line: $0.line) }
+            self.dummy = dummy
+            self.refusal = refusal.map { Refusal(line: $0.line, reason: $0.reason) }
+        }
 
         /// The decision for `password`: always one hash computation, whether or not the user exists.
         public func check(_ password: some Collection<UInt8>) -> Decision {

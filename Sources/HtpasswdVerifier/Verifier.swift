@@ -14,6 +14,7 @@ public enum Verdict: Equatable, Sendable {
 /// (`$2?$`, `$1$`, `$5$`, `$6$`, `$y$`, `$gy$`, `$7$`, DES...) goes through libxcrypt's `crypt_rn`.
 /// Results are compared in constant time.
 public struct Verifier: Sendable {
+    /// A verifier; it holds no state.
     public init() {}
 
     /// Whether `password` matches `hash`.

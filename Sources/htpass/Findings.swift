@@ -90,7 +90,7 @@ enum Findings {
 
     /// A weak hash: the strongest format every target verifies, or that there is none stronger.
     private static func weakFormatAdvice(targets: [Target]) -> String? {
-        guard let strongest = Target.algorithms(verifiedByAll: targets).first else { return nil }
+        guard let strongest = Target.strongestAlgorithm(verifiedByAll: targets) else { return nil }
         guard !strongest.isWeak else {
             let names = Target.displayNames(targets)
             return "\(names) \(targets.count == 1 ? "verifies" : "verify") no stronger format"

@@ -19,9 +19,13 @@ enum Grammar {
 
     /// Every command's name, as a list for a sentence: `create, add, ... or htpasswd`.
     static var commandList: String {
-        let names = commands.map { $0._commandName }
+        alternatives(commands.map { $0._commandName })
+    }
+
+    /// `names` as a list for a sentence: `a, b or c`.
+    static func alternatives(_ names: [String]) -> String {
         guard let last = names.last else { return "" }
-        return names.dropLast().joined(separator: ", ") + " or " + last
+        return names.count == 1 ? last : names.dropLast().joined(separator: ", ") + " or " + last
     }
 
     /// The root's own options, which stay before a command (`htpass --help`, `htpass --version`).

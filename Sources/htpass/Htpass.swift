@@ -1,5 +1,6 @@
 import ArgumentParser
 import CStartup
+import HtpasswdCore
 
 /// `htpass`: create, edit, check and list htpasswd files.
 @main
@@ -23,9 +24,8 @@ struct Htpass: ParsableCommand {
             directory instead: edits then stay atomic for every reader. --write-mode (HTPASS_WRITE_MODE) \
             forces either way.
 
-            SERVERS: --target (HTPASS_TARGET) names the servers that read the file (nginx, nginx-alpine, \
-            apache, lighttpd, traefik, registry, envoy, openshift): htpass then writes only what they \
-            verify, 'verify --as' gives a server's verdict, and 'check' lists what a server would trip on.
+            SERVERS: --target (HTPASS_TARGET) names the servers that read the file (\(Target.names)): htpass \
+            then writes only what they verify, 'verify --as' gives a server's verdict, and 'check' lists what a server would trip on.
 
             EXAMPLES:
               htpass create --group www-data /etc/nginx/htpasswd alice

@@ -123,12 +123,3 @@ enum Warnings {
         )
     }
 }
-
-extension FilePath {
-    /// The path for messages: valid UTF-8 as is, other bytes as `\xNN`.
-    var display: String {
-        withPlatformString { pointer in
-            displayText(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)))
-        }
-    }
-}

@@ -23,6 +23,14 @@ struct HashingAPR1Tests {
     }
 
     /// `openssl passwd -apr1 -salt abcdefghijk x` and `-salt ''`: only 8 salt bytes count, and an empty salt works.
+    @Test("The crypt alphabet, one set for salts, DES hashes and bcrypt: ./0-9A-Za-z in crypt's digit order")
+    func cryptAlphabetIsOneSet() {
+        #expect(cryptAlphabet == bytes("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+        for byte in UInt8.min...UInt8.max {
+            #expect(CryptAlphabet.contains(byte) == cryptAlphabet.contains(byte))
+        }
+    }
+
     @Test("Salt handling")
     func salts() {
         #expect(APR1.hash(bytes("x"), salt: bytes("abcdefghijk")) == "$apr1$abcdefgh$82JubPF2dQkt1tVfvLnXS.")

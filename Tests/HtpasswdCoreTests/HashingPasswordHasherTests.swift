@@ -172,9 +172,13 @@ struct HashingPasswordHasherTests {
         }
     }
 
-    @Test("The empty password is hashed; refusing it is the caller's decision", arguments: Algorithm.allCases)
+    @Test("The empty password is refused, and hashed when allowsEmptyPassword", arguments: Algorithm.allCases)
     func empty(algorithm: Algorithm) throws {
-        let hasher = try PasswordHasher(algorithm: algorithm, cost: algorithm == .bcrypt ? 4 : nil)
+        var hasher = try PasswordHasher(algorithm: algorithm, cost: algorithm == .bcrypt ? 4 : nil)
+        #expect(throws: HtpasswdError.invalidPassword(.empty)) { try hasher.hash([]).description }
+        #expect(throws: HtpasswdError.invalidPassword(.empty)) { try hasher.hash("").description }
+        #expect(throws: PasswordProblem.empty) { try hasher.check("") }
+        hasher.allowsEmptyPassword = true
         let hash = try hasher.hash([]).description
         #expect(rehash([], hash) == hash)
     }

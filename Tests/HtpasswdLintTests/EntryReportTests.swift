@@ -31,7 +31,7 @@ struct EntryReportTests {
     func flagsByFormat(hash: String, expected: [String]) {
         let reports = Self.reports("alice:\(hash)\n")
         #expect(reports.count == 1)
-        #expect(reports.first?.flags == expected)
+        #expect(reports.first?.flags.map(\.name) == expected)
         #expect(reports.first?.format == HashFormat(Array(hash.utf8)))
     }
 
@@ -50,12 +50,25 @@ struct EntryReportTests {
         }
     }
 
+    @Test("A flag's name is the one list prints, and names it back; its findings are check's ids for the fact")
+    func flagNames() {
+        let flags: [EntryReport.Flag] = [.weak, .unverifiable, .duplicate, .longRecord] + Target.allCases.map { .cannotVerify($0) }
+        #expect(flags.prefix(4).map(\.name) == ["weak", "unverifiable", "duplicate", "long-record"])
+        #expect(EntryReport.Flag.cannotVerify(.nginxAlpine).name == "nginx-alpine-cannot-verify")
+        for flag in flags {
+            #expect(EntryReport.Flag(name: flag.name) == flag)
+            #expect(!flag.findings.isEmpty)
+        }
+        #expect(EntryReport.Flag(name: "weak-format") == nil)
+        #expect(EntryReport.Flag.weak.findings == [.weakFormat])
+    }
+
     @Test("A later line of the same user is a duplicate; the first is not")
     func duplicates() {
         let reports = Self.reports("alice:\(Self.bcrypt10)\nbob:\(Self.bcrypt10)\n# comment\nalice:*0\n")
         #expect(reports.map { Array($0.entry.user) } == [Array("alice".utf8), Array("bob".utf8), Array("alice".utf8)])
         #expect(reports.map(\.entry.lineNumber) == [1, 2, 4])
-        #expect(reports.map(\.flags) == [[], [], ["unverifiable", "duplicate"]])
+        #expect(reports.map(\.flags) == [[], [], [.unverifiable, .duplicate]])
     }
 
     @Test("A record over 255 bytes, extra field included, is long")
@@ -65,7 +78,7 @@ struct EntryReportTests {
         let over = exact + "x"
         let reports = Self.reports(exact + "\n" + over.replacingFirstUser("carol") + "\n")
         #expect(reports[0].flags == [])
-        #expect(reports[1].flags == ["long-record"])
+        #expect(reports[1].flags == [.longRecord])
     }
 
     @Test("Malformed lines have no report")

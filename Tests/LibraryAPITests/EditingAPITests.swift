@@ -56,6 +56,20 @@ struct EditingAPITests {
         #expect(HtpasswdStore(path: "/nonexistent/htpasswd", lockTimeout: .milliseconds(250)).lockTimeout == .milliseconds(250))
     }
 
+    @Test("expect(rawHash:) takes an entry's hash as it is; conditions are Expectation values")
+    func expectRawHash() throws {
+        let file = HtpasswdFile(bytes: Array("alice:not a hash\n".utf8))
+        let entry = try #require(file.entry(for: "alice"))
+        var changes = HtpasswdChanges()
+        changes.expect(rawHash: entry.hash, for: entry.user)
+        changes.expect(rawHash: nil, for: "bob")
+        #expect(
+            changes.expectations == [
+                HtpasswdChanges.Expectation(user: Array("alice".utf8), hash: Array("not a hash".utf8)),
+                HtpasswdChanges.Expectation(user: Array("bob".utf8), hash: nil),
+            ])
+    }
+
     @Test("HtpasswdStore.edit hands over an HtpasswdFile and returns what the closure returns")
     func editInMemory() throws {
         let scratch = try Scratch()

@@ -92,8 +92,7 @@ struct LintAndReconcileAPITests {
                 DesiredUser(user: carol, hash: try PasswordHash("{SHA}c")),
             ], dryRun: true)
         #expect(dryRun.added == [carol])
-        #expect(dryRun.changed.map(\.user) == [bob])
-        #expect(dryRun.changed.map(\.reason) == [.password])
+        #expect(dryRun.changed == [Reconciler.Result.Change(user: bob, reason: .password)])
         #expect(dryRun.removed == [Array("mallory".utf8)])
         #expect(!dryRun.written)
         let done = try exclusive.apply([
@@ -114,7 +113,19 @@ struct LintAndReconcileAPITests {
         #expect(throws: HtpasswdError.invalidPassword(.containsNUL)) {
             try reconciler.apply([DesiredUser(user: try UserName("alice"), password: [0x61, 0x00])])
         }
+        #expect(throws: HtpasswdError.invalidPassword(.empty)) {
+            try reconciler.apply([DesiredUser(user: try UserName("alice"), password: [])])
+        }
+        #expect(throws: DesiredUser.SpecError(line: 0, problem: .invalidPassword(.empty), user: Array("alice".utf8))) {
+            try DesiredUser.validate(
+                [DesiredUser(user: try UserName("alice"), password: [])], hasher: Self.hasher, targets: [])
+        }
         #expect(try text(of: path) == "alice:{SHA}x\n")
+        var allowing = try Self.hasher
+        allowing.allowsEmptyPassword = true
+        let result = try Reconciler(store: HtpasswdStore(path: path), hasher: allowing)
+            .apply([DesiredUser(user: try UserName("alice"), password: [])])
+        #expect(result.changed == [Reconciler.Result.Change(user: try UserName("alice"), reason: .algorithm)])
     }
 
     @Test("A user listed twice: validate names it (no line: by name); apply gives it its last credential, in one write")

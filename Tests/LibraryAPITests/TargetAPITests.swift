@@ -23,6 +23,16 @@ struct TargetAPITests {
         #expect(Target(name: Substring(name)) == target)
     }
 
+    @Test("The strongest algorithm for a set of targets: bcrypt for none, {SHA} for Envoy, nil when none suits all")
+    func strongestAlgorithm() {
+        #expect(Target.strongestAlgorithm(verifiedByAll: []) == .bcrypt)
+        #expect(Target.strongestAlgorithm(verifiedByAll: [.nginxAlpine, .traefik]) == .bcrypt)
+        #expect(Target.strongestAlgorithm(verifiedByAll: [.envoy]) == .sha1)
+        for targets in [[], [Target.envoy], [.apache, .openshift]] {
+            #expect(Target.strongestAlgorithm(verifiedByAll: targets) == Target.algorithms(verifiedByAll: targets).first)
+        }
+    }
+
     @Test("Unknown names and an alias in another case are not targets")
     func unknownNames() {
         for name in ["", "iis", "caddy", "Nginx", "ENVOY", "nginx,apache"] { #expect(Target(name: name) == nil) }

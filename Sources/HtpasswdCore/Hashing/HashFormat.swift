@@ -80,9 +80,9 @@ public enum HashFormat: Equatable, Sendable {
             self = .saltedSHA1
         } else if starts("{PLAIN}") {
             self = .plain
-        } else if count == 13, bytes.allSatisfy({ isCryptCharacter($0) }) {
+        } else if count == 13, bytes.allSatisfy({ CryptAlphabet.contains($0) }) {
             self = .des
-        } else if count == 20 && bytes[0] == UInt8(ascii: "_") && bytes.dropFirst().allSatisfy({ isCryptCharacter($0) })
+        } else if count == 20 && bytes[0] == UInt8(ascii: "_") && bytes.dropFirst().allSatisfy({ CryptAlphabet.contains($0) })
         {
             self = .bsdiDES
         } else if count > 0 && (bytes[0] == UInt8(ascii: "$") || bytes[0] == UInt8(ascii: "_")) {
@@ -163,16 +163,5 @@ public enum HashFormat: Equatable, Sendable {
         guard digits > 0 else { return PasswordHasher.defaultRounds }
         // crypt(3) clamps out-of-range values.
         return min(max(rounds, PasswordHasher.roundsRange.lowerBound), PasswordHasher.roundsRange.upperBound)
-    }
-}
-
-@inline(__always)
-private func isCryptCharacter(_ byte: UInt8) -> Bool {
-    switch byte {
-    case UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-        UInt8(ascii: "A")...UInt8(ascii: "Z"),
-        UInt8(ascii: "a")...UInt8(ascii: "z"):
-        true
-    default: false
     }
 }

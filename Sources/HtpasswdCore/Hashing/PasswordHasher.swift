@@ -23,6 +23,11 @@ public struct PasswordHasher: Equatable, Sendable {
     public let cost: Int?
     /// The SHA-crypt rounds; nil for other algorithms.
     public let rounds: Int?
+    /// Whether ``check(_:)-(Collection<UInt8>)`` and the `hash` methods accept the empty password; false
+    /// unless set. An empty password is almost always a mistake (an unset variable, an empty file), and
+    /// lets in anyone who knows the user's name; a caller that asked for one on purpose (htpass's
+    /// `--allow-empty`) sets this.
+    public var allowsEmptyPassword = false
 
     /// A hasher for `algorithm`, with `cost` (bcrypt) or `rounds` (SHA-crypt), or their defaults.
     ///
@@ -44,12 +49,13 @@ public struct PasswordHasher: Equatable, Sendable {
         self.rounds = (algorithm == .sha256 || algorithm == .sha512) ? (rounds ?? Self.defaultRounds) : nil
     }
 
-    /// Refuses a password that this algorithm would truncate or that no server could receive.
+    /// Refuses a password that this algorithm would truncate or that no server could receive, and the
+    /// empty password unless ``allowsEmptyPassword``.
     ///
-    /// The empty password is not checked here: whether it is allowed is the caller's decision.
-    ///
-    /// - Throws: ``PasswordProblem/containsNUL`` or ``PasswordProblem/tooLong(algorithm:limit:length:)``.
+    /// - Throws: ``PasswordProblem/empty``, ``PasswordProblem/containsNUL`` or
+    ///   ``PasswordProblem/tooLong(algorithm:limit:length:)``.
     public func check(_ password: some Collection<UInt8>) throws(PasswordProblem) {
+        if password.isEmpty && !allowsEmptyPassword { throw .empty }
         if password.contains(0) { throw .containsNUL }
         if let limit = algorithm.passwordLimit, password.count > limit {
             throw .tooLong(algorithm: algorithm, limit: limit, length: password.count)
@@ -59,8 +65,8 @@ public struct PasswordHasher: Equatable, Sendable {
     /// Hashes `password` with a fresh salt from the system CSPRNG.
     ///
     /// - Returns: The complete hash, such as `$2y$10$...`; never a failure token.
-    /// - Throws: ``HtpasswdError/invalidPassword(_:)`` for a password the algorithm would truncate or that
-    ///   contains NUL; ``HtpasswdError/hashingFailed(algorithm:errno:)`` if libxcrypt fails.
+    /// - Throws: ``HtpasswdError/invalidPassword(_:)`` for a password the algorithm would truncate, that
+    ///   contains NUL, or that is empty (unless ``allowsEmptyPassword``); ``HtpasswdError/hashingFailed(algorithm:errno:)`` if libxcrypt fails.
     public func hash(_ password: some Collection<UInt8>) throws(HtpasswdError) -> PasswordHash {
         let password = Array(password)
         do throws(PasswordProblem) { try check(password) } catch { throw .invalidPassword(error) }

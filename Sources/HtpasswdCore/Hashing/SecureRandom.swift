@@ -35,5 +35,5 @@ package enum SecureRandom {
     }
 }
 
-/// The salt alphabet of crypt(3): `./0-9A-Za-z`.
-package let cryptAlphabet: [UInt8] = Array("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+/// The salt alphabet of crypt(3): `./0-9A-Za-z`; see ``CryptAlphabet``.
+package let cryptAlphabet: [UInt8] = CryptAlphabet.characters

@@ -348,8 +348,10 @@ extension FilePath {
         self.init(platformString: bytes.map { CChar(bitPattern: $0) } + [0])
     }
 
-    /// The path for messages: valid UTF-8 as is, other bytes as `\xNN`.
-    var display: String { displayText(bytes) }
+    /// The path for messages, the one way every module shows one: valid UTF-8 as is, other bytes and
+    /// control characters as `\xNN` (`FilePath.string` would turn bytes that are not UTF-8 into U+FFFD, so
+    /// that two different paths could look the same).
+    package var display: String { displayText(bytes) }
 
     /// The directory part and the last component; `.` for a bare name.
     var split: (directory: FilePath, name: FilePath.Component?) {

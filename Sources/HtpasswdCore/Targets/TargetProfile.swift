@@ -151,17 +151,10 @@ public enum HashFamily: String, CaseIterable, Hashable, Sendable {
         }
     }
 
-    /// The family htpass writes for `algorithm`.
+    /// The family htpass writes for `algorithm`: that of ``PasswordHasher/format``.
     public init(_ algorithm: Algorithm) {
-        switch algorithm {
-        case .bcrypt: self = .bcrypt
-        case .sha512: self = .sha512
-        case .sha256: self = .sha256
-        case .yescrypt: self = .yescrypt
-        case .apr1: self = .apr1
-        case .sha1: self = .sha1
-        case .des: self = .des
-        }
+        // A hasher with the default parameters is always valid, and every format htpass writes has a family.
+        self.init(PasswordHasher(defaultsFor: algorithm).format)!
     }
 
     /// The crypt(3) methods, which C servers hand to their C library.
@@ -200,17 +193,10 @@ extension TargetProfile {
         return nil
     }
 
-    /// Why the target cannot verify hashes that `hasher` makes (it writes bcrypt as `$2y$`); nil if it can.
+    /// Why the target cannot verify hashes that `hasher` makes (``PasswordHasher/format``: it writes bcrypt
+    /// as `$2y$`); nil if it can.
     public func refusal(for hasher: PasswordHasher) -> TargetRefusal? {
-        switch hasher.algorithm {
-        case .bcrypt: refusal(for: .bcrypt(variant: "y", cost: hasher.cost ?? PasswordHasher.defaultCost))
-        case .sha512: refusal(for: .sha512(rounds: hasher.rounds ?? PasswordHasher.defaultRounds))
-        case .sha256: refusal(for: .sha256(rounds: hasher.rounds ?? PasswordHasher.defaultRounds))
-        case .yescrypt: refusal(for: .yescrypt)
-        case .apr1: refusal(for: .apr1)
-        case .sha1: refusal(for: .sha1)
-        case .des: refusal(for: .des)
-        }
+        refusal(for: hasher.format)
     }
 
     /// Why the target cannot verify a password of `length` bytes against a hash of `format`; nil if it can.
@@ -244,9 +230,16 @@ extension Target {
     /// The algorithms htpass writes that every one of `targets` verifies, strongest first.
     public static func algorithms(verifiedByAll targets: [Target]) -> [Algorithm] {
         Algorithm.byStrength.filter { algorithm in
-            let hasher = try? PasswordHasher(algorithm: algorithm)
-            return hasher.map { hasher in targets.allSatisfy { $0.profile.refusal(for: hasher) == nil } } ?? false
+            let hasher = PasswordHasher(defaultsFor: algorithm)
+            return targets.allSatisfy { $0.profile.refusal(for: hasher) == nil }
         }
+    }
+
+    /// The algorithm to hash with when none is given: the strongest htpass writes that every one of
+    /// `targets` verifies (bcrypt when no target is named, `{SHA}` for Envoy); nil when no algorithm suits
+    /// them all.
+    public static func strongestAlgorithm(verifiedByAll targets: [Target]) -> Algorithm? {
+        algorithms(verifiedByAll: targets).first
     }
 }
 
@@ -355,4 +348,15 @@ extension TargetProfile {
         passwordLimit: [:], cutsPasswordAtNUL: false, acceptsPlaintext: false,
         reading: .openshift,
         workers: [])
+}
+
+extension PasswordHasher {
+    /// A hasher for `algorithm` with its default cost or rounds, which are always valid.
+    init(defaultsFor algorithm: Algorithm) {
+        do {
+            try self.init(algorithm: algorithm)
+        } catch {
+            preconditionFailure("the defaults of \(algorithm) are refused: \(error)")
+        }
+    }
 }

@@ -177,7 +177,9 @@ enum ApacheCompat {
             throw ApacheFailure(.syntax, messages.rounds(rounds))
         }
         do throws(HtpasswdError) {
-            let hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+            var hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+            // Apache's command lines decide about an empty password themselves (ApachePassword).
+            hasher.allowsEmptyPassword = true
             return try hasher.hash(password)
         } catch {
             if case .invalidPassword(let problem) = error {

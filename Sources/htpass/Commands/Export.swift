@@ -68,9 +68,7 @@ extension Htpass {
             abstract: "Print a file as a Kubernetes Secret, or as a value for Docker Compose or a .env file.",
             discussion: """
                 --format k8s-secret --for CONSUMER prints a Secret manifest with the type and key CONSUMER reads, \
-                the file's bytes in base64 on one line: ingress-nginx (Opaque, key auth), nginx-inc (type \
-                nginx.org/htpasswd, key htpasswd), traefik (Opaque, key users), envoy-gateway (Opaque, key \
-                .htpasswd), openshift (Opaque, key htpasswd, namespace openshift-config). Entries the consumer \
+                the file's bytes in base64 on one line: \(SecretConsumer.shapes). Entries the consumer \
                 cannot verify (checked with its target profiles: see 'htpass check') are refused with status 5, \
                 and nothing is printed.
 
@@ -118,7 +116,19 @@ extension Htpass {
     }
 }
 
-extension SecretConsumer: ExpressibleByArgument {}
+extension SecretConsumer: ExpressibleByArgument {
+    /// Every consumer with the Secret it reads, for help: `ingress-nginx (Opaque, key auth), nginx-inc (type
+    /// nginx.org/htpasswd, key htpasswd), ...`.
+    static var shapes: String {
+        var text = ""
+        for consumer in allCases {
+            let type = consumer.secretType == "Opaque" ? "Opaque" : "type \(consumer.secretType)"
+            let namespace = consumer.requiredNamespace.map { ", namespace \($0)" } ?? ""
+            text += (text.isEmpty ? "" : ", ") + "\(consumer.rawValue) (\(type), key \(consumer.key)\(namespace))"
+        }
+        return text
+    }
+}
 
 extension Htpass.Export: FileCommand {
     static var fileUse: FileUse { .read }

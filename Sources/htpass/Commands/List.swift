@@ -110,7 +110,7 @@ enum Listing {
                     format: format, hash: hash, recordLength: line.content.count,
                     duplicate: filter.isLaterLine(line.user),
                     targets: &targetFlags
-                ) { flags.append($0) }
+                ) { flags.append($0.name) }
                 emit([
                     String(line.number), ByteOrderMark.visible(displayText(line.user)), format.name,
                     format.parameter ?? "-",
@@ -165,9 +165,9 @@ enum Listing {
                 EntryReport.flags(
                     format: format, hash: line.hash, recordLength: line.content.count, duplicate: duplicate,
                     targets: &targetFlags
-                ) { name in
+                ) { flag in
                     out.write(firstFlag ? "\"" as StaticString : ",\"")
-                    out.write(name)
+                    out.write(flag.name)
                     out.write("\"" as StaticString)
                     firstFlag = false
                 }

@@ -21,6 +21,13 @@ struct TargetList: ExpressibleByArgument, Equatable, Sendable {
 }
 
 extension Target {
+    /// Every target's name, in declaration order: `nginx, nginx-alpine, apache, ...`.
+    static var names: String {
+        var text = ""
+        for target in allCases { text += (text.isEmpty ? "" : ", ") + target.rawValue }
+        return text
+    }
+
     /// Every target's name, with its aliases: `nginx, nginx-alpine (also alpine, ingress-nginx), ...`.
     static var namesForHelp: String {
         allCases.map { target in

@@ -117,7 +117,7 @@ struct ApplyRequest: Equatable, Sendable {
             Self.printJSON(result, file: file, dryRun: dryRun)
         } else if diff {
             for user in result.added { Output.line("+ " + user.description) }
-            for (user, reason) in result.changed { Output.line("~ \(user) (\(reason.rawValue))") }
+            for change in result.changed { Output.line("~ \(change.user) (\(change.reason.rawValue))") }
             for user in result.removed { Output.line("- " + displayText(user)) }
         }
     }

@@ -82,19 +82,17 @@ struct HashChoice: Equatable, Sendable {
     ///   algorithm, cost or rounds; ``CommandError`` (5) when no algorithm suits every target.
     func hasher(warn: Bool = true) throws -> (PasswordHasher, [Target]) {
         let targets = try self.targets.resolved()
-        var algorithm = self.algorithm ?? .bcrypt
-        if self.algorithm == nil, !targets.isEmpty {
-            guard let strongest = Target.algorithms(verifiedByAll: targets).first else {
-                throw CommandError(
-                    .rejectedInput,
-                    "No hash format is verified by all of \(targets.map(\.rawValue).joined(separator: ", ")); give fewer targets"
-                )
-            }
-            algorithm = strongest
+        guard let algorithm = self.algorithm ?? Target.strongestAlgorithm(verifiedByAll: targets) else {
+            throw CommandError(
+                .rejectedInput,
+                "No hash format is verified by all of \(targets.map(\.rawValue).joined(separator: ", ")); give fewer targets"
+            )
         }
-        let hasher: PasswordHasher
+        var hasher: PasswordHasher
         do {
             hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+            // The command decided about an empty password already (--allow-empty), as the user asked.
+            hasher.allowsEmptyPassword = true
         } catch {
             // The targets chose the format: advice about other formats would name one they cannot verify.
             guard case .parameterNotApplicable(let parameter, _) = error, self.algorithm == nil, !targets.isEmpty
@@ -119,7 +117,7 @@ struct HashChoice: Equatable, Sendable {
                 Output.warning(warning.description + "; name the servers that read the file with --target")
             case .weakAlgorithm(let algorithm):
                 // The library's own advice is bcrypt; with targets, the strongest they verify is the one to name.
-                let strongest = targets.isEmpty ? .bcrypt : Target.algorithms(verifiedByAll: targets).first
+                let strongest = Target.strongestAlgorithm(verifiedByAll: targets)
                 let advice =
                     switch strongest {
                     case let strongest? where strongest.isWeak:

@@ -19,7 +19,7 @@ struct ExportRequest: Equatable, Sendable {
     ) throws {
         if format == .k8sSecret && consumer == nil {
             throw ValidationError(
-                "--format k8s-secret needs --for ingress-nginx, nginx-inc, traefik, envoy-gateway or openshift")
+                "--format k8s-secret needs --for \(Grammar.alternatives(SecretConsumer.allCases.map { $0.rawValue }))")
         }
         if format == .k8sSecret, let name, !Self.isDNSName(name, limit: 253, dots: true) {
             throw ValidationError("--name must be a DNS subdomain name: lower-case letters, digits, '-' and '.'")
