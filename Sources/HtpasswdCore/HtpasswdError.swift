@@ -1,21 +1,33 @@
 import SystemPackage
 
-/// Everything that can go wrong in `HtpasswdCore`: reading and editing htpasswd files, and hashing.
+/// The one error the store's API throws: a failure of one layer under it, each in its own case.
 ///
-/// A wrong password is not an error; see `HtpasswdVerifier`. Each case carries what happened — the path,
-/// the system call and `errno`, the value refused — and its description says so in one line. What to do
-/// about it depends on the program using the library, so advice is left to it (the `htpass` command
-/// adds its own, naming its options).
+/// A wrong password is not an error; see `HtpasswdVerifier`. The layers:
+///
+/// - The file system: ``fileSystem(_:)`` wraps a ``FileSystemError`` (a code, the path, the system call,
+///   `errno`, a cause).
+/// - The store's rules for the file: ``ownerNotKept(path:owner:group:)``, ``unsafePath(path:at:refusal:)``,
+///   ``lockTimeout(path:seconds:holder:)``.
+/// - The journal of in-place edits: ``interruptedEditElsewhere(path:journal:)``,
+///   ``editPending(path:journal:failure:)``, ``interruptedEditNotFinished(path:journal:failure:)``,
+///   ``untrustedJournal(path:journal:owner:)``.
+/// - The edit's conditions: ``userNotFound(user:)``, ``changedSinceRead(user:)``.
+/// - Validation, wrapping the validating type's own error where one error type is needed:
+///   ``invalidUserName(_:)`` (``UserName/Problem``), ``invalidHash(_:)`` (``PasswordHash/Problem``),
+///   ``invalidPassword(_:)`` (``PasswordProblem``); the hasher's parameters; ``notVerifiable(by:_:)``.
+/// - Hashing: ``hashingFailed(algorithm:errno:)``, ``randomFailed(errno:)``.
+///
+/// Each case carries what happened and its description says so in one line. What to do about it depends on
+/// the program using the library, so advice is left to it (the `htpass` command adds its own, naming its
+/// options). An error thrown by your own closure (``HtpasswdStore/edit(creation:attributes:_:)-31vnl``)
+/// is never wrapped in this type: it comes out as itself.
 public enum HtpasswdError: Error, Equatable, Sendable {
-    // Files
-    /// The file does not exist.
-    case fileNotFound(path: FilePath)
-    /// The file exists but the operation must create it.
-    case fileExists(path: FilePath)
-    /// The path names something other than a regular file (a directory, a device...).
-    case notRegularFile(path: FilePath)
-    /// A system call failed on `path`.
-    case system(SystemCall, path: FilePath, errno: Errno)
+    // The file system
+    /// The file system failed: the file is missing or exists, is not a regular file, or a system call on
+    /// it, its directory, a temporary file or the journal failed.
+    case fileSystem(FileSystemError)
+
+    // The store's rules
     /// The file's owner or group cannot be given to the replacement: only its owner (for the group) or
     /// root may do that. Nothing was changed.
     case ownerNotKept(path: FilePath, owner: UInt32, group: UInt32)
@@ -23,13 +35,14 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     case lockTimeout(path: FilePath, seconds: Double, holder: LockHolder?)
     /// A step of the path is refused (see ``PathRefusal``): `at` is where. Nothing was read or changed.
     case unsafePath(path: FilePath, at: FilePath, refusal: PathRefusal)
+    // The edit's conditions
     /// The user does not exist in the file.
     case userNotFound(user: [UInt8])
     /// An in-place edit of the file, made from another mount namespace (a container, or the host), was
     /// interrupted, and its journal is there: finishing it is only possible from there. Nothing was changed.
     case interruptedEditElsewhere(path: FilePath, journal: FilePath)
     /// An in-place edit of the file passed its commit point (its new content is complete and durable in
-    /// `journal`), but finishing it failed twice with `failure` (a ``system(_:path:errno:)`` error). The
+    /// `journal`), but finishing it failed twice with `failure` (a ``fileSystem(_:)`` error). The
     /// file may hold part of the new content until the next edit or read of the file through
     /// ``HtpasswdStore`` finishes the edit, which it does before anything else.
     indirect case editPending(path: FilePath, journal: FilePath, failure: HtpasswdError)
@@ -95,14 +108,8 @@ public enum PasswordProblem: Error, Equatable, Sendable {
 extension HtpasswdError: CustomStringConvertible {
     public var description: String {
         switch self {
-        case .fileNotFound(let path):
-            "No such file '\(path.display)'"
-        case .fileExists(let path):
-            "File '\(path.display)' already exists"
-        case .notRegularFile(let path):
-            "'\(path.display)' is not a regular file"
-        case .system(let call, let path, let errno):
-            "Cannot \(call.phrase) '\(path.display)': \(errno)"
+        case .fileSystem(let failure):
+            failure.description
         case .ownerNotKept(let path, let owner, let group):
             "Cannot keep the owner \(owner) and group \(group) of '\(path.display)', so nothing was changed"
         case .lockTimeout(let path, let seconds, let holder):

@@ -13,9 +13,10 @@ extension HtpasswdStore {
     ///
     /// The file is held in memory: for large files, ``scan(_:)-7k6tq`` reads in constant memory.
     ///
-    /// - Throws: ``HtpasswdError/fileNotFound(path:)``, ``HtpasswdError/notRegularFile(path:)``,
-    ///   ``HtpasswdError/unsafePath(path:at:refusal:)``, ``HtpasswdError/lockTimeout(path:seconds:holder:)``
-    ///   (see ``withConsistentReads(_:)``), or ``HtpasswdError/system(_:path:errno:)``.
+    /// - Throws: ``HtpasswdError/fileSystem(_:)`` (``FileSystemError/Code/notFound``,
+    ///   ``FileSystemError/Code/notRegularFile``, ``FileSystemError/Code/systemCallFailed``),
+    ///   ``HtpasswdError/unsafePath(path:at:refusal:)``, or ``HtpasswdError/lockTimeout(path:seconds:holder:)``
+    ///   (see ``withConsistentReads(_:)``).
     public func read() throws(HtpasswdError) -> HtpasswdFile {
         try withConsistentReads { () throws(HtpasswdError) -> HtpasswdFile in
             let content = try openCurrentContent()

@@ -81,11 +81,11 @@ public struct HtpasswdStore: Sendable {
 
     /// What an edit does when the file is missing or present.
     public enum Creation: Equatable, Sendable {
-        /// The file must exist (``HtpasswdError/fileNotFound(path:)`` otherwise).
+        /// The file must exist (``HtpasswdError/fileSystem(_:)`` (``FileSystemError/Code/notFound``) otherwise).
         case mustExist
         /// Create the file if it is missing.
         case createIfMissing
-        /// The file must not exist (``HtpasswdError/fileExists(path:)`` otherwise).
+        /// The file must not exist (``HtpasswdError/fileSystem(_:)`` (``FileSystemError/Code/fileExists``) otherwise).
         case mustNotExist
         /// Start from an empty file whether or not it exists; an existing file keeps its mode and owner.
         case replace
@@ -165,7 +165,7 @@ public struct HtpasswdStore: Sendable {
             }
         } catch {
             // A directory on the way is missing: so is the file.
-            if case .fileNotFound = error { return FilePlacement(target: path) }
+            if case .fileSystem(let failure) = error, failure.code == .notFound { return FilePlacement(target: path) }
             throw error
         }
     }

@@ -286,7 +286,9 @@ public struct Reconciler: Sendable {
                     others.append(user)
                 }
             }
-        } catch .fileNotFound where creation == .createIfMissing || creation == .replace {
+        } catch .fileSystem(let failure)
+            where failure.code == .notFound && (creation == .createIfMissing || creation == .replace)
+        {
             plan.exists = false
         }
 

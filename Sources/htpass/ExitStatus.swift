@@ -37,7 +37,7 @@ enum ExitStatus: Int32 {
     /// The status for an error of the libraries.
     init(for error: HtpasswdError) {
         switch error {
-        case .fileNotFound, .fileExists, .notRegularFile, .system, .ownerNotKept, .lockTimeout, .randomFailed,
+        case .fileSystem, .ownerNotKept, .lockTimeout, .randomFailed,
             .changedSinceRead, .interruptedEditElsewhere, .editPending, .interruptedEditNotFinished, .untrustedJournal,
             .unsafePath:
             self = .fileProblem
@@ -76,11 +76,7 @@ enum Advice {
     static func message(for error: HtpasswdError, use: FileUse = .edit) -> String {
         let advice: String? =
             switch error {
-            case .fileNotFound where use == .editOrCreate:
-                "use '--create' to make it, or 'htpass create'"
-            case .fileNotFound: "check the path; 'htpass create' makes a new file"
-            case .fileExists: "use 'htpass add' to change it, or '--force' to replace it"
-            case .notRegularFile: "give the path of an htpasswd file"
+            case .fileSystem(let failure): fileSystem(failure, use: use)
             case .ownerNotKept: "run htpass as the file's owner or as root"
             case .lockTimeout(_, _, let holder?):
                 "wait for process \(holder.processID) to finish, stop it if it hangs, or raise --lock-timeout"
@@ -109,25 +105,41 @@ enum Advice {
             case .notVerifiable(let target, _):
                 "leave out -a, --cost and --rounds to get the strongest format \(target.displayName) verifies ("
                     + (Target.algorithms(verifiedByAll: [target]).first?.rawValue ?? "none") + ")"
-            case .system(_, _, let errno) where errno == .readOnlyFileSystem:
-                "the file system is read-only here; edit the file where it is writable"
-            case .system(_, _, let errno) where (errno == .permissionDenied || errno == .notPermitted) && use == .read:
-                "run htpass as a user who may read the file and search the directories above it"
-            case .system(_, _, let errno) where errno == .permissionDenied || errno == .notPermitted:
-                "run htpass as a user who may write the file and its directory"
             case .hashingFailed(_, let errno) where errno == .outOfRange:
                 "use a shorter password"
-            case .system(.rename, _, let errno) where errno == .resourceBusy:
-                "the file is a mount point; use --write-mode in-place"
-            case .system(.open, _, let errno) where errno.rawValue == ESTALE:
-                "another program replaced the file during the edit; run the command again"
-            case .system(.readAttribute, _, let errno) where errno == .badMessage:
-                "a later version of htpass left an in-place edit unfinished: run 'htpass recover' of that version"
-            case .system(.lock, _, let errno) where errno == .badFileDescriptor || errno == .noLocks:
-                "the file system does not support locks (NFS?); keep the file on a local file system"
             default: nil
             }
         return error.description + (advice.map { "; " + $0 } ?? "")
+    }
+
+    /// What to do about a failure of the file system, for a command that uses its file as `use` says.
+    static func fileSystem(_ failure: FileSystemError, use: FileUse) -> String? {
+        switch failure.code {
+        case .notFound where use == .editOrCreate: return "use '--create' to make it, or 'htpass create'"
+        case .notFound: return "check the path; 'htpass create' makes a new file"
+        case .fileExists: return "use 'htpass add' to change it, or '--force' to replace it"
+        case .notRegularFile: return "give the path of an htpasswd file"
+        default: break
+        }
+        guard let errno = failure.errno else { return nil }
+        switch (failure.systemCall, errno) {
+        case (_, .readOnlyFileSystem):
+            return "the file system is read-only here; edit the file where it is writable"
+        case (_, .permissionDenied), (_, .notPermitted):
+            return use == .read
+                ? "run htpass as a user who may read the file and search the directories above it"
+                : "run htpass as a user who may write the file and its directory"
+        case (.rename, .resourceBusy):
+            return "the file is a mount point; use --write-mode in-place"
+        case (.open, _) where errno.rawValue == ESTALE:
+            return "another program replaced the file during the edit; run the command again"
+        case (.readAttribute, .badMessage):
+            return "a later version of htpass left an in-place edit unfinished: run 'htpass recover' of that version"
+        case (.lock, .badFileDescriptor), (.lock, .noLocks):
+            return "the file system does not support locks (NFS?); keep the file on a local file system"
+        default:
+            return nil
+        }
     }
 
     /// What to do about a refused user name, after the library's statement of it.

@@ -41,14 +41,19 @@ struct DiskFullTests {
                 try store.edit { file in file.setHash(hash, for: newcomer) }
                 Issue.record("the edit succeeded on a full disk")
             } catch {
-                #expect(error == .system(.write, path: FilePath(path), errno: Errno(rawValue: ENOSPC)))
+                #expect(
+                    error
+                        == .fileSystem(.systemCallFailed(.write, path: FilePath(path), errno: Errno(rawValue: ENOSPC))))
                 #expect(error.description.contains("No space left on device"))
             }
             #expect(try TestSupport.readBytes(path) == original)
             #expect(try StoreSupport.listing(directory) == ["filler", "htpasswd"])
 
             // A delete needs a whole new copy too, so it fails the same way.
-            #expect(throws: HtpasswdError.system(.write, path: FilePath(path), errno: Errno(rawValue: ENOSPC))) {
+            #expect(
+                throws: HtpasswdError.fileSystem(
+                    .systemCallFailed(.write, path: FilePath(path), errno: Errno(rawValue: ENOSPC)))
+            ) {
                 try store.edit { file in file.removeEntries(for: Array("user1".utf8)) }
             }
             #expect(try TestSupport.readBytes(path) == original)

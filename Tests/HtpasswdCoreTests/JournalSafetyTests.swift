@@ -227,7 +227,8 @@ struct JournalSafetyTests {
         var changes = HtpasswdChanges()
         changes.remove("bob")
         #expect(
-            throws: HtpasswdError.system(.readAttribute, path: FilePath(file), errno: .badMessage)
+            throws: HtpasswdError.fileSystem(
+                .systemCallFailed(.readAttribute, path: FilePath(file), errno: .badMessage))
         ) { try HtpasswdStore(path: file).apply(changes) }
         #expect(try TestSupport.readBytes(file) == Self.content)
         #expect(try TestSupport.extendedAttribute(Self.markName, of: file) == mark)

@@ -31,11 +31,13 @@ struct StoreTests {
     @Test("mustExist refuses a missing file and creates nothing")
     func mustExist() throws {
         let (directory, path) = try setUp(nil)
-        #expect(throws: HtpasswdError.fileNotFound(path: FilePath(path))) {
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notFound, path: FilePath(path)))) {
             try HtpasswdStore(path: path).edit(creation: .mustExist) { file in try setBob(&file) }
         }
         #expect(try StoreSupport.listing(directory).isEmpty)
-        #expect(throws: HtpasswdError.fileNotFound(path: FilePath(path))) { try HtpasswdStore(path: path).read() }
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notFound, path: FilePath(path)))) {
+            try HtpasswdStore(path: path).read()
+        }
     }
 
     @Test("createIfMissing creates a 0640 file, and edits an existing one")
@@ -57,7 +59,7 @@ struct StoreTests {
     func mustNotExist() throws {
         let (_, path) = try setUp()
         let before = try StoreSupport.status(path)
-        #expect(throws: HtpasswdError.fileExists(path: FilePath(path))) {
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.fileExists, path: FilePath(path)))) {
             try HtpasswdStore(path: path).edit(creation: .mustNotExist) { file in try setBob(&file) }
         }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\n"))
@@ -172,11 +174,13 @@ struct StoreTests {
             #expect(mkfifo(path, 0o644) == 0)
         }
         for creation in [HtpasswdStore.Creation.mustExist, .createIfMissing, .replace] {
-            #expect(throws: HtpasswdError.notRegularFile(path: FilePath(path))) {
+            #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notRegularFile, path: FilePath(path)))) {
                 try HtpasswdStore(path: path).edit(creation: creation) { file in try setBob(&file) }
             }
         }
-        #expect(throws: HtpasswdError.notRegularFile(path: FilePath(path))) { try HtpasswdStore(path: path).read() }
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notRegularFile, path: FilePath(path)))) {
+            try HtpasswdStore(path: path).read()
+        }
         let info = try StoreSupport.status(path, followingLinks: false)
         #expect(info.st_mode & S_IFMT == (kind == "directory" ? S_IFDIR : S_IFIFO))
         #expect(try StoreSupport.listing(directory) == ["htpasswd"])
@@ -198,7 +202,7 @@ struct StoreTests {
                 try HtpasswdStore(path: path).edit { file in file.setHash(hash, for: bob) }
                 Issue.record("the edit succeeded on a read-only filesystem")
             } catch {
-                guard case .system(_, _, let errno) = error else {
+                guard case .fileSystem(let failure) = error, let errno = failure.errno else {
                     Issue.record("expected an I/O error, got \(error)")
                     return
                 }

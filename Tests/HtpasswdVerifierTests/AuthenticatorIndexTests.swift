@@ -202,7 +202,7 @@ struct AuthenticatorIndexTests {
         let live = LiveAuthenticator(path: FilePath(path))
         #expect(try live.authenticate(user: Array("alice".utf8), password: Array("a-pw".utf8)) == .granted)
         #expect(unlink(path) == 0)
-        #expect(throws: HtpasswdError.fileNotFound(path: FilePath(path))) {
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notFound, path: FilePath(path)))) {
             try live.authenticate(user: Array("alice".utf8), password: Array("a-pw".utf8))
         }
         try TestSupport.writeBytes(Array("carol:{PLAIN}c-pw\n".utf8), to: path)
@@ -274,7 +274,9 @@ struct AuthenticatorIndexTests {
         #expect(try await live.authenticate(user: "alice", password: "b-pw", on: queue) == .wrongPassword)
         #expect(try await live.authenticate(user: "zed", password: "a-pw", on: queue) == .unknownUser)
         #expect(unlink(path) == 0)
-        await #expect(throws: LiveAuthenticator.Failure.file(.fileNotFound(path: FilePath(path)))) {
+        await #expect(
+            throws: LiveAuthenticator.Failure.file(.fileSystem(FileSystemError(.notFound, path: FilePath(path))))
+        ) {
             try await live.authenticate(user: "alice", password: "a-pw", on: queue)
         }
     }

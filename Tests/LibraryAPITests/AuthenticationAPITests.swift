@@ -113,7 +113,7 @@ struct AuthenticationAPITests {
     func missingFile() throws {
         let scratch = try Scratch()
         let path = scratch.path("absent")
-        #expect(throws: HtpasswdError.fileNotFound(path: path)) {
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notFound, path: path))) {
             try Authenticator(path: path).authenticate(user: "alice", password: "pw")
         }
     }

@@ -262,10 +262,12 @@ struct EditingAPITests {
         var changes = HtpasswdChanges()
         changes.set(try PasswordHash("{SHA}a"), for: try UserName("alice"))
         let store = HtpasswdStore(path: path)
-        #expect(throws: HtpasswdError.fileNotFound(path: path)) { try store.apply(changes) }
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notFound, path: path))) { try store.apply(changes) }
         #expect(status(path) == nil)
         try store.apply(changes, creation: .mustNotExist)
-        #expect(throws: HtpasswdError.fileExists(path: path)) { try store.apply(changes, creation: .mustNotExist) }
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.fileExists, path: path))) {
+            try store.apply(changes, creation: .mustNotExist)
+        }
         try write("bob:{SHA}b\n", to: path, mode: 0o640)
         chmod(path.string, 0o604)
         try store.apply(changes, creation: .replace)

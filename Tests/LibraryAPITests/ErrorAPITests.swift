@@ -15,10 +15,12 @@ struct ErrorAPITests {
     /// not compile until it is listed here.
     static func facts(_ error: HtpasswdError) -> (name: String, facts: [String]) {
         switch error {
-        case .fileNotFound(let path): ("fileNotFound", [shown(path)])
-        case .fileExists(let path): ("fileExists", [shown(path)])
-        case .notRegularFile(let path): ("notRegularFile", [shown(path)])
-        case .system(let call, let path, let errno): ("system", [call.phrase, shown(path), errno.description])
+        case .fileSystem(let failure):
+            (
+                "fileSystem",
+                [shown(failure.path)] + (failure.systemCall.map { [$0.phrase] } ?? [])
+                    + (failure.errno.map { [$0.description] } ?? [])
+            )
         case .ownerNotKept(let path, let owner, let group): ("ownerNotKept", [shown(path), "\(owner)", "\(group)"])
         case .lockTimeout(let path, _, let holder):
             ("lockTimeout", [shown(path), "0.5 s"] + (holder.map { ["\($0.processID)", $0.command] } ?? []))
@@ -55,8 +57,11 @@ struct ErrorAPITests {
     static func shown(_ path: FilePath) -> String { displayText(path) }
 
     static let samples: [HtpasswdError] = [
-        .fileNotFound(path: oddPath), .fileExists(path: oddPath), .notRegularFile(path: oddPath),
-        .system(.rename, path: oddPath, errno: .resourceBusy), .system(.open, path: "/x", errno: .permissionDenied),
+        .fileSystem(FileSystemError(.notFound, path: oddPath)),
+        .fileSystem(FileSystemError(.fileExists, path: oddPath)),
+        .fileSystem(FileSystemError(.notRegularFile, path: oddPath)),
+        .fileSystem(.systemCallFailed(.rename, path: oddPath, errno: .resourceBusy)),
+        .fileSystem(.systemCallFailed(.open, path: "/x", errno: .permissionDenied)),
         .ownerNotKept(path: oddPath, owner: 1000, group: 33), .lockTimeout(path: oddPath, seconds: 0.5, holder: nil),
         .lockTimeout(path: oddPath, seconds: 0.5, holder: LockHolder(processID: 4242, command: "vipw")),
         .unsafePath(path: oddPath, at: "/srv/link", refusal: .protectedSymlink(linkOwner: 1000, directoryOwner: 0)),
@@ -65,10 +70,11 @@ struct ErrorAPITests {
         .changedSinceRead(user: Array("alice".utf8)),
         .editPending(
             path: oddPath, journal: "/srv/.h.htpass-journal",
-            failure: .system(.write, path: oddPath, errno: .noSpace)),
+            failure: .fileSystem(.systemCallFailed(.write, path: oddPath, errno: .noSpace))),
         .untrustedJournal(path: oddPath, journal: "/srv/.h.htpass-journal", owner: 65534),
         .interruptedEditNotFinished(
-            path: oddPath, journal: "/srv/.h.htpass-journal", failure: .system(.write, path: oddPath, errno: .ioError)),
+            path: oddPath, journal: "/srv/.h.htpass-journal",
+            failure: .fileSystem(.systemCallFailed(.write, path: oddPath, errno: .ioError))),
         .invalidUserName(.empty), .invalidUserName(.tooLong(length: 300)), .invalidUserName(.containsColon),
         .invalidUserName(.containsControlCharacter(byte: 10)), .invalidUserName(.startsWithHash),
         .invalidUserName(.leadingSpace), .invalidUserName(.trailingSpace),
@@ -81,6 +87,44 @@ struct ErrorAPITests {
         .notVerifiable(by: .apache, .bcryptCost(18, limit: 17)),
         .hashingFailed(algorithm: .yescrypt, errno: .invalidArgument), .randomFailed(errno: .ioError),
     ]
+
+    @Test("FileSystemError: a code, the path, the system call, errno and a cause; facts only")
+    func fileSystemError() {
+        let codes: [FileSystemError.Code] = [.notFound, .fileExists, .notRegularFile, .systemCallFailed]
+        #expect(Set(codes).count == codes.count)
+        for code in codes {
+            let failure = FileSystemError(code, path: Self.oddPath, systemCall: .open, errno: .permissionDenied)
+            #expect(failure.description.contains(Self.oddPathShown), "\(code)")
+            #expect(!failure.description.contains("--"), "\(code)")
+            #expect(!failure.description.contains("htpass"), "\(code)")
+            #expect(!failure.description.contains(";"), "\(code): no advice after a semicolon")
+            #expect(HtpasswdError.fileSystem(failure).description == failure.description)
+        }
+        let denied = FileSystemError.systemCallFailed(.rename, path: "/etc/htpasswd", errno: .permissionDenied)
+        #expect(denied.code == .systemCallFailed && denied.systemCall == .rename && denied.errno == .permissionDenied)
+        #expect(denied.description == "Cannot rename a file over '/etc/htpasswd': Permission denied")
+        // The cause explains, and is kept; it does not take part in equality.
+        let missing = FileSystemError(.notFound, path: "/srv/h", cause: denied)
+        #expect(missing == FileSystemError(.notFound, path: "/srv/h"))
+        #expect((missing.cause as? FileSystemError) == denied)
+        #expect(missing != FileSystemError(.notFound, path: "/srv/other"))
+    }
+
+    @Test("A missing directory on the way: notFound, with the failed look-up as its cause")
+    func notFoundCause() throws {
+        let scratch = try Scratch()
+        let path = scratch.path("missing").appending("htpasswd")
+        do throws(HtpasswdError) {
+            _ = try HtpasswdStore(path: path).read()
+            Issue.record("read a file that is not there")
+        } catch .fileSystem(let failure) where failure.code == .notFound {
+            #expect(failure.path == path)
+            let cause = failure.cause as? FileSystemError
+            #expect(cause?.errno == .noSuchFileOrDirectory)
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
 
     @Test("Every case carries its facts in one line, and names no command-line option")
     func descriptions() {
@@ -95,31 +139,36 @@ struct ErrorAPITests {
             #expect(!description.contains("htpass "), "\(name): \(description)")
             #expect(!description.contains("\n"), "\(name): \(description)")
         }
-        #expect(covered.count == 22, "a case of HtpasswdError has no sample: \(covered.sorted())")
+        #expect(covered.count == 19, "a case of HtpasswdError has no sample: \(covered.sorted())")
     }
 
     @Test("File errors name the path the caller gave, byte for byte")
     func fileErrors() throws {
         let scratch = try Scratch()
         let odd = scratch.path([0x68, 0xE9])  // "h\xE9"
-        #expect(throws: HtpasswdError.fileNotFound(path: odd)) { try HtpasswdStore(path: odd).read() }
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notFound, path: odd))) {
+            try HtpasswdStore(path: odd).read()
+        }
 
         #expect(mkdir(scratch.path("dir").string, 0o755) == 0)
-        #expect(throws: HtpasswdError.notRegularFile(path: scratch.path("dir"))) {
+        #expect(throws: HtpasswdError.fileSystem(FileSystemError(.notRegularFile, path: scratch.path("dir")))) {
             try HtpasswdStore(path: scratch.path("dir")).read()
         }
 
         // A path through a regular file: the system call, the path and errno, to tell apart without text.
         try write("a:{SHA}x\n", to: scratch.path("file"))
         let through = scratch.path("file").appending("htpasswd")
-        #expect(throws: HtpasswdError.system(.open, path: through, errno: .notDirectory)) {
+        #expect(throws: HtpasswdError.fileSystem(.systemCallFailed(.open, path: through, errno: .notDirectory))) {
             try HtpasswdStore(path: through).read()
         }
 
         // A symbolic link to itself.
         let loop = scratch.path("loop")
         #expect(symlink("loop", loop.string) == 0)
-        #expect(throws: HtpasswdError.system(.readLink, path: loop, errno: .tooManySymbolicLinkLevels)) {
+        #expect(
+            throws: HtpasswdError.fileSystem(
+                .systemCallFailed(.readLink, path: loop, errno: .tooManySymbolicLinkLevels))
+        ) {
             try HtpasswdStore(path: loop).read()
         }
     }

@@ -55,10 +55,10 @@ func usage() -> Never {
 /// The name of the error case, for tests that check what kind of failure happened.
 func caseName(_ error: HtpasswdError) -> String {
     switch error {
-    case .fileNotFound: "fileNotFound"
-    case .fileExists: "fileExists"
-    case .notRegularFile: "notRegularFile"
-    case .system(let call, _, let code): "io \(code.rawValue) \(call)"
+    case .fileSystem(let failure) where failure.code == .systemCallFailed:
+        "io \(failure.errno?.rawValue ?? 0) \(failure.systemCall.map { "\($0)" } ?? "")"
+    case .fileSystem(let failure) where failure.code == .notFound: "fileNotFound"
+    case .fileSystem(let failure): failure.code.description
     case .lockTimeout: "lockTimeout"
     case .ownerNotKept: "ownerNotKept"
     case .userNotFound: "userNotFound"
@@ -153,7 +153,8 @@ func exerciseStore(_ path: String) -> Int {
         _ = try? store.edit { (file) throws(HtpasswdError) in file.removeEntries(for: bob.bytes) }
         // An edit whose body throws.
         fails { () throws(HtpasswdError) in
-            _ = try store.edit { (_) throws(HtpasswdError) in throw .fileExists(path: "x") }
+            _ = try store.edit { (_) throws(HtpasswdError) in throw .fileSystem(FileSystemError(.fileExists, path: "x"))
+            }
         }
         fails { () throws(HtpasswdError) in _ = try store.edit(creation: .mustNotExist) { _ in } }
     }

@@ -1,6 +1,7 @@
 import HtpasswdCore
 import HtpasswdReconciler
 import HtpasswdVerifier
+import SystemPackage
 import Testing
 
 @testable import htpass
@@ -32,5 +33,65 @@ struct ErrorMappingTests {
         #expect(
             String(decoding: apache, as: UTF8.self)
                 == "htpasswd: username refused: \(message) (servers would not read it back as written)\n")
+    }
+
+    @Test("A file-system failure: the library's facts, then advice that depends on the system call, errno and use")
+    func fileSystem() {
+        let path: FilePath = "/srv/htpasswd"
+        let cases: [(FileSystemError, FileUse, String)] = [
+            (
+                FileSystemError(.notFound, path: path), .editOrCreate,
+                "No such file '/srv/htpasswd'; use '--create' to make it, or 'htpass create'"
+            ),
+            (
+                FileSystemError(.notFound, path: path), .read,
+                "No such file '/srv/htpasswd'; check the path; 'htpass create' makes a new file"
+            ),
+            (
+                FileSystemError(.fileExists, path: path), .edit,
+                "File '/srv/htpasswd' already exists; use 'htpass add' to change it, or '--force' to replace it"
+            ),
+            (
+                FileSystemError(.notRegularFile, path: path), .read,
+                "'/srv/htpasswd' is not a regular file; give the path of an htpasswd file"
+            ),
+            (
+                .systemCallFailed(.open, path: path, errno: .permissionDenied), .read,
+                "Cannot open '/srv/htpasswd': Permission denied; run htpass as a user who may read the file and search the directories above it"
+            ),
+            (
+                .systemCallFailed(.rename, path: path, errno: .notPermitted), .edit,
+                "Cannot rename a file over '/srv/htpasswd': Operation not permitted; run htpass as a user who may write the file and its directory"
+            ),
+            (
+                .systemCallFailed(.write, path: path, errno: .readOnlyFileSystem), .edit,
+                "Cannot write '/srv/htpasswd': Read-only file system; the file system is read-only here; edit the file where it is writable"
+            ),
+            (
+                .systemCallFailed(.rename, path: path, errno: .resourceBusy), .edit,
+                "Cannot rename a file over '/srv/htpasswd': Device or resource busy; the file is a mount point; use --write-mode in-place"
+            ),
+            (
+                .systemCallFailed(.open, path: path, errno: .staleNFSFileHandle), .edit,
+                "Cannot open '/srv/htpasswd': Stale file handle; another program replaced the file during the edit; run the command again"
+            ),
+            (
+                .systemCallFailed(.readAttribute, path: path, errno: .badMessage), .edit,
+                "Cannot read the extended attributes of '/srv/htpasswd': Bad message; a later version of htpass left an in-place edit unfinished: run 'htpass recover' of that version"
+            ),
+            (
+                .systemCallFailed(.lock, path: path, errno: .noLocks), .edit,
+                "Cannot lock '/srv/htpasswd': No locks available; the file system does not support locks (NFS?); keep the file on a local file system"
+            ),
+            (
+                .systemCallFailed(.write, path: path, errno: .noSpace), .edit,
+                "Cannot write '/srv/htpasswd': No space left on device"
+            ),
+        ]
+        for (failure, use, message) in cases {
+            #expect(!failure.description.contains("--") && !failure.description.contains("htpass "))
+            #expect(Advice.message(for: .fileSystem(failure), use: use) == message)
+            #expect(ExitStatus(for: .fileSystem(failure)) == .fileProblem)
+        }
     }
 }

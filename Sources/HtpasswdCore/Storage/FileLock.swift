@@ -55,7 +55,7 @@ enum FileLock {
     /// the descriptor is closed.
     ///
     /// - Throws: ``HtpasswdError/lockTimeout(path:seconds:holder:)`` at `deadline`, naming the holder;
-    ///   ``HtpasswdError/system(_:path:errno:)`` if the lock cannot be taken at all (a descriptor not open for
+    ///   ``HtpasswdError/fileSystem(_:)`` (``FileSystemError/Code/systemCallFailed``) if the lock cannot be taken at all (a descriptor not open for
     ///   writing asks for a write lock: `EBADF`).
     static func lock(
         _ fd: CInt, path: FilePath, until deadline: Deadline, shared: Bool = false,

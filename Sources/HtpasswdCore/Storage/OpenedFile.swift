@@ -33,8 +33,9 @@ struct OpenedFile: ~Copyable {
     /// to the inode it locked (an edit by rename may have replaced it while this waited) and otherwise
     /// opens the new file. Nil if there is no file.
     ///
-    /// - Parameter path: The path as given, for ``HtpasswdError/notRegularFile(path:)``.
-    /// - Throws: ``HtpasswdError/notRegularFile(path:)``, ``HtpasswdError/unsafePath(path:at:refusal:)``,
+    /// - Parameter path: The path as given, for a ``FileSystemError/Code/notRegularFile`` error.
+    /// - Throws: ``HtpasswdError/fileSystem(_:)`` (``FileSystemError/Code/notRegularFile``),
+    ///   ``HtpasswdError/unsafePath(path:at:refusal:)``,
     ///   ``HtpasswdError/lockTimeout(path:seconds:holder:)``, a system error (`EACCES`: may not write it;
     ///   `ELOOP`: a link was put in its place since the walk).
     static func open(

@@ -90,8 +90,8 @@ enum PathResolution {
     /// directory is refused unless `finalMayBeDirectory` (for ``Placement``, which reports it).
     ///
     /// - Throws: ``HtpasswdError/unsafePath(path:at:refusal:)`` for a step the rules refuse;
-    ///   ``HtpasswdError/fileNotFound(path:)`` when a directory on the way is missing;
-    ///   ``HtpasswdError/notRegularFile(path:)`` when the path names a directory; a system error otherwise.
+    ///   ``HtpasswdError/fileSystem(_:)`` (``FileSystemError/Code/notFound``) when a directory on the way is missing;
+    ///   ``HtpasswdError/fileSystem(_:)`` (``FileSystemError/Code/notRegularFile``) when the path names a directory; a system error otherwise.
     private static func walk(_ path: FilePath, finalMayBeDirectory: Bool) throws(HtpasswdError) -> Walked {
         guard !path.isEmpty else { throw .fileNotFound(path: path) }
         var pending = Array(path.components.reversed())
@@ -125,9 +125,9 @@ enum PathResolution {
                 child = try open(component, in: current.raw, at: path, flags: 0)
             } catch {
                 // A missing last component is a file to create; a missing directory is a missing file.
-                if case .system(_, _, let errno) = error, errno == .noSuchFileOrDirectory {
+                if case .fileSystem(let failure) = error, failure.errno == .noSuchFileOrDirectory {
                     if pending.isEmpty { return try finish(current, currentInfo, component, here) }
-                    throw HtpasswdError.fileNotFound(path: path)
+                    throw HtpasswdError.fileNotFound(path: path, cause: failure)
                 }
                 throw error
             }

@@ -124,7 +124,7 @@ enum Placement {
     ///   - path: The file's path, for errors and ``FilePlacement/target``.
     ///   - otherNamespaces: Whether to look into other processes' mount namespaces (a scan of `/proc`; as a
     ///     non-root user, only the user's own processes can be read).
-    /// - Throws: ``HtpasswdError/system(_:path:errno:)`` when statx(2) of the file fails other than with
+    /// - Throws: ``HtpasswdError/fileSystem(_:)`` (``FileSystemError/Code/systemCallFailed``) when statx(2) of the file fails other than with
     ///   `ENOENT` (nothing there). What the mount tables cannot tell is not an error: see
     ///   ``FilePlacement/undetermined``.
     static func detect(

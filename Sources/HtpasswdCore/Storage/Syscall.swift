@@ -79,7 +79,7 @@ struct SystemError: Error, Equatable {
 
     /// The same failure as an ``HtpasswdError`` that names `path`.
     func at(_ path: FilePath) -> HtpasswdError {
-        .system(call, path: path, errno: errno)
+        .fileSystem(.systemCallFailed(call, path: path, errno: errno))
     }
 }
 

@@ -217,7 +217,9 @@ enum ApacheCompat {
     private static func storeFailure(_ error: HtpasswdError, file: [UInt8], _ messages: ApacheMessages)
         -> ApacheFailure
     {
-        if case .fileNotFound = error { return ApacheFailure(.fileProblem, messages.cannotModify(file)) }
+        if case .fileSystem(let failure) = error, failure.code == .notFound {
+            return ApacheFailure(.fileProblem, messages.cannotModify(file))
+        }
         return ApacheFailure(.fileProblem, messages.editFailed(file, error))
     }
 

@@ -33,7 +33,7 @@ struct AddRequest: Equatable, Sendable {
         changes.set(new.hash, for: user)
         // A password printed for an edit that fails at once would mislead: say that first.
         if new.secret.generated && !create && !Password.fileExists(path) {
-            throw HtpasswdError.fileNotFound(path: path)
+            throw HtpasswdError.fileSystem(FileSystemError(.notFound, path: path))
         }
         try new.secret.deliverIfGenerated()
         let report = try edit.store(path).apply(

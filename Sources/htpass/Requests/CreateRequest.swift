@@ -46,7 +46,7 @@ struct CreateRequest: Equatable, Sendable {
         }
         // A password printed for an edit that fails at once would mislead: say that first.
         if generated?.generated == true && !force && Password.fileExists(path) {
-            throw HtpasswdError.fileExists(path: path)
+            throw HtpasswdError.fileSystem(FileSystemError(.fileExists, path: path))
         }
         try generated?.deliverIfGenerated()
         let report = try edit.store(path).apply(
