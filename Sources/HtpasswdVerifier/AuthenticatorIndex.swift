@@ -103,43 +103,18 @@ public struct AuthenticatorIndex: Sendable {
         var refusal: Refusal?
     }
 
-    /// Reads the file once, line by line, as ``Authenticator``'s own reading does for one user, for every
-    /// user at once.
+    /// Reads the file once, line by line, through the loop of ``Authenticator``'s own reading for one user
+    /// (``TargetScan``), for every user at once.
     private static func read(_ store: HtpasswdStore, _ reading: TargetReading) throws(HtpasswdError) -> Reading {
-        var result = Reading()
-        var stopped = false
-        try store.scan { line in
-            guard !stopped else { return }
-            switch reading.read(line.content, terminator: line.terminator) {
-            case .ignored:
-                return
-            case .stopsReading:
-                stopped = true
-            case .refusesFile(let reason):
-                if result.refusal == nil { result.refusal = Refusal(line: line.number, reason: reason) }
-            case .entry(let name, let hashRange):
-                let user = Array(UnsafeBufferPointer(rebasing: line.content[name]))
-                let earlier = result.entries[user] != nil
-                if earlier, reading.duplicates == .refusesFile, result.refusal == nil {
-                    result.refusal = Refusal(line: line.number, reason: .duplicateUser)
-                }
-                let keeps = !earlier || reading.duplicates == .lastWins
-                // The hash as the target reads it: from the line's buffer, unless it ends with a carriage
-                // return the target keeps (then from the line's bytes as the target sees them).
-                if hashRange.upperBound <= line.content.count {
-                    let hash = UnsafeBufferPointer(rebasing: line.content[hashRange])
-                    result.sample.consider(hash)
-                    if keeps { result.entries[user] = Found(hash: Array(hash), line: line.number) }
-                } else {
-                    let bytes = reading.lineBytes(line.content, terminator: line.terminator)
-                    bytes.withUnsafeBufferPointer { all in
-                        let hash = UnsafeBufferPointer(rebasing: all[hashRange])
-                        result.sample.consider(hash)
-                        if keeps { result.entries[user] = Found(hash: Array(hash), line: line.number) }
-                    }
-                }
-            }
+        var entries: [[UInt8]: Found] = [:]
+        var scan = TargetScan(reading)
+        try scan.read(store, skippingWith: nil) { name, hash, line in
+            let user = Array(name)
+            let earlier = entries[user] != nil
+            if !earlier || reading.duplicates == .lastWins { entries[user] = Found(hash: Array(hash), line: line) }
+            return earlier
         }
-        return result
+        let refusal = scan.refusal.map { Refusal(line: $0.line, reason: $0.reason) }
+        return Reading(entries: entries, sample: scan.sample, refusal: refusal)
     }
 }
