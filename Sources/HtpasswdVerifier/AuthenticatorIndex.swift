@@ -9,10 +9,10 @@ import SystemPackage
 /// if index.authenticate(user: user, password: password) == .granted { ... }
 /// ```
 ///
-/// The file is read as ``Authenticator`` reads it — through ``/HtpasswdCore/HtpasswdStore/withConsistentReads(_:)``
-/// and ``/HtpasswdCore/HtpasswdStore/scan(_:)-7k6tq``, the target's ``/HtpasswdCore/TargetReading`` applied to
-/// every line: comments, the line that counts for a user listed twice (or the refusal of the whole file),
-/// where reading stops — and every password is checked by the same ``Authenticator/Candidate/check(_:)-(Collection<UInt8>)``,
+/// The file is read as ``Authenticator`` reads it, by the same loop — through
+/// ``/HtpasswdCore/HtpasswdStore/withConsistentReads(_:)``, line by line as ``/HtpasswdCore/HtpasswdStore/scan(_:)-7k6tq``
+/// reads them, the target's ``/HtpasswdCore/TargetReading`` applied to every line: comments, the line that counts
+/// for a user listed twice (or the refusal of the whole file), where reading stops — and every password is checked by the same ``Authenticator/Candidate/check(_:)-(Collection<UInt8>)``,
 /// with the same stand-in hash for unknown users. The index is a snapshot: it does not see later edits.
 /// ``LiveAuthenticator`` keeps one up to date, comparing the file's ``/HtpasswdCore/FileStamp`` before each
 /// answer.

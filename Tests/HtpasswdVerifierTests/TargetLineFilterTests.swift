@@ -129,4 +129,30 @@ struct TargetLineFilterTests {
         }
         #expect(compared > 3000, "compared \(compared) candidates")
     }
+
+    @Test("Lines skipped across the reader's 64 KiB reads keep their numbers: every user around the boundaries")
+    func acrossReads() throws {
+        let directory = try TestSupport.temporaryDirectory("htpass-filter-reads")
+        let path = directory + "/htpasswd"
+        // 24 bytes a line: a read of 65,536 bytes ends inside line 2731, the next inside line 5462.
+        let count = 6000
+        let lines = (1...count).map { number -> String in
+            let digits = String(number + 100_000).dropFirst()
+            return "user\(digits):{PLAIN}p\(digits)\n"
+        }
+        // The last line without its newline: found at the end of the file, after the last read.
+        try TestSupport.writeBytes(Array(lines.joined().utf8.dropLast()), to: path)
+        let numbers = Array(2700...2760) + Array(5440...5480) + [count - 1, count]
+        for target in [Target.nginx, .apache, .lighttpd, .openshift] {
+            let authenticator = Authenticator(path: path, target: target)
+            for number in numbers {
+                let name = "user" + String(String(number + 100_000).dropFirst())
+                let candidate = try authenticator.candidate(for: name)
+                #expect(candidate.entry?.line == number, "\(target): \(name)")
+                let hash = candidate.entry.map { String(decoding: $0.hash, as: UTF8.self) }
+                #expect(hash == "{PLAIN}p" + name.dropFirst(4))
+            }
+            #expect(try authenticator.candidate(for: "user0").entry == nil)
+        }
+    }
 }
