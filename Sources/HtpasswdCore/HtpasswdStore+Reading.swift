@@ -153,6 +153,21 @@ extension HtpasswdStore {
         return .success(summary)
     }
 
+    /// Reads the file's lines in order, as ``scan(_:)-7k6tq`` does (the same content, the same line numbers),
+    /// for `body` to pull them one by one from `lines` (no call into `body` per line), skipping on request
+    /// the lines that a ``TargetLineFilter`` does not keep.
+    ///
+    /// - Throws: What `body` throws, or a file error as ``read()`` does.
+    package func withLines<Result>(
+        _ body: (LineCursor) throws(HtpasswdError) -> Result
+    ) throws(HtpasswdError) -> Result {
+        let content = try openCurrentContent()
+        let result = try body(LineCursor(reader: LineReader(fd: content.descriptor), path: path))
+        // The descriptor stays open until `body` has read every line it wanted.
+        _ = content.descriptor
+        return result
+    }
+
     /// The first `count` bytes of the file's current content (fewer when it is shorter), read as
     /// ``scan(_:)-7k6tq`` reads it: the path resolved safely, an interrupted edit's new content if one is
     /// pending. For a look at the start of the file (a byte order mark) without reading all of it.

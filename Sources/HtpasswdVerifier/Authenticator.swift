@@ -82,58 +82,33 @@ public struct Authenticator: Sendable {
         return try store.withConsistentReads { () throws(HtpasswdError) -> Candidate in try read(for: user) }
     }
 
-    /// One reading of the file for ``candidate(for:)-(Collection<UInt8>)``.
+    /// One reading of the file for ``candidate(for:)-(Collection<UInt8>)``: the target's reading of every line
+    /// up to the stand-in hash's sample, then only of the lines that may be the user's when the target's rules
+    /// allow it (``/HtpasswdCore/TargetReading/lineFilter(for:)``).
     private func read(for user: [UInt8]) throws(HtpasswdError) -> Candidate {
-        let profile = target.profile
-        let reading = profile.reading
-        var found: (hash: [UInt8], line: Int)?
-        var refusal: (line: Int, reason: FileRefusal)?
-        var sample = TimingSample()
-        var stopped = false
+        let reading = target.profile.reading
         // Envoy refuses a file with any user listed twice: that takes a first pass.
         var duplicates: DuplicateFilter?
         if reading.duplicates == .refusesFile {
             var filter = DuplicateFilter(fileSize: try store.contentSize())
-            try store.scan { line in
-                if case .entry(let name, _) = reading.read(line.content, terminator: line.terminator) {
-                    filter.noteInFirstPass(UnsafeBufferPointer(rebasing: line.content[name]))
+            try store.withLines { (lines) throws(HtpasswdError) in
+                while let line = try lines.next() {
+                    if case .entry(let name, _) = reading.read(line.content, terminator: line.terminator) {
+                        filter.noteInFirstPass(UnsafeBufferPointer(rebasing: line.content[name]))
+                    }
                 }
             }
             duplicates = filter
         }
-        try store.scan { line in
-            guard !stopped else { return }
-            switch reading.read(line.content, terminator: line.terminator) {
-            case .ignored:
-                return
-            case .stopsReading:
-                stopped = true
-            case .refusesFile(let reason):
-                if refusal == nil { refusal = (line.number, reason) }
-            case .entry(let name, let hashRange):
-                let userBytes = UnsafeBufferPointer(rebasing: line.content[name])
-                if duplicates?.isLaterLine(userBytes) == true, refusal == nil {
-                    refusal = (line.number, .duplicateUser)
-                }
-                let isUser = userBytes.count == user.count && userBytes.elementsEqual(user)
-                let keeps = found == nil || reading.duplicates == .lastWins
-                // The hash as the target reads it: in the line's buffer, without a copy, unless it ends with
-                // a carriage return the target keeps (then from the line's bytes as the target sees them).
-                if hashRange.upperBound <= line.content.count {
-                    let hash = UnsafeBufferPointer(rebasing: line.content[hashRange])
-                    sample.consider(hash)
-                    if isUser && keeps { found = (Array(hash), line.number) }
-                } else {
-                    let bytes = reading.lineBytes(line.content, terminator: line.terminator)
-                    bytes.withUnsafeBufferPointer { all in
-                        let hash = UnsafeBufferPointer(rebasing: all[hashRange])
-                        sample.consider(hash)
-                        if isUser && keeps { found = (Array(hash), line.number) }
-                    }
-                }
+        var found: (hash: [UInt8], line: Int)?
+        var scan = TargetScan(reading)
+        try scan.read(store, skippingWith: reading.lineFilter(for: user)) { name, hash, line in
+            if found == nil || reading.duplicates == .lastWins, TargetScan.isUser(name, user) {
+                found = (Array(hash), line)
             }
+            return duplicates?.isLaterLine(name) == true
         }
-        return Candidate(target: target, entry: found, dummy: sample.best, refusal: refusal)
+        return Candidate(target: target, entry: found, dummy: scan.sample.best, refusal: scan.refusal)
     }
 
     /// What the file holds for `user` (its UTF-8 bytes), read now; see ``candidate(for:)-(Collection<UInt8>)``.
@@ -216,9 +191,18 @@ public struct Authenticator: Sendable {
 /// cost) among the first ``Verifier/timingSampleSize`` entries.
 struct TimingSample {
     private var seen = 0
-    private var counts: [(key: HashFormat, count: Int, hash: [UInt8])] = []
+    /// A struct rather than a tuple: an array of tuples has its metadata built at run time from a mangled name.
+    private struct Count {
+        var key: HashFormat
+        var count: Int
+        var hash: [UInt8]
+    }
+    private var counts: [Count] = []
     private(set) var best: [UInt8]?
     private var bestCount = 0
+
+    /// Whether the sample is complete: later entries do not change the stand-in hash.
+    var isComplete: Bool { seen >= Verifier.timingSampleSize }
 
     mutating func consider(_ hash: UnsafeBufferPointer<UInt8>) {
         guard seen < Verifier.timingSampleSize else { return }
@@ -233,7 +217,7 @@ struct TimingSample {
                 best = counts[index].hash
             }
         } else {
-            counts.append((key, 1, Array(hash)))
+            counts.append(Count(key: key, count: 1, hash: Array(hash)))
             if bestCount == 0 {
                 bestCount = 1
                 best = Array(hash)

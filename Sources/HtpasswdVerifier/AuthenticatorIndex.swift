@@ -9,10 +9,10 @@ import SystemPackage
 /// if index.authenticate(user: user, password: password) == .granted { ... }
 /// ```
 ///
-/// The file is read as ``Authenticator`` reads it — through ``/HtpasswdCore/HtpasswdStore/withConsistentReads(_:)``
-/// and ``/HtpasswdCore/HtpasswdStore/scan(_:)-7k6tq``, the target's ``/HtpasswdCore/TargetReading`` applied to
-/// every line: comments, the line that counts for a user listed twice (or the refusal of the whole file),
-/// where reading stops — and every password is checked by the same ``Authenticator/Candidate/check(_:)-(Collection<UInt8>)``,
+/// The file is read as ``Authenticator`` reads it, by the same loop — through
+/// ``/HtpasswdCore/HtpasswdStore/withConsistentReads(_:)``, line by line as ``/HtpasswdCore/HtpasswdStore/scan(_:)-7k6tq``
+/// reads them, the target's ``/HtpasswdCore/TargetReading`` applied to every line: comments, the line that counts
+/// for a user listed twice (or the refusal of the whole file), where reading stops — and every password is checked by the same ``Authenticator/Candidate/check(_:)-(Collection<UInt8>)``,
 /// with the same stand-in hash for unknown users. The index is a snapshot: it does not see later edits.
 /// ``LiveAuthenticator`` keeps one up to date, comparing the file's ``/HtpasswdCore/FileStamp`` before each
 /// answer.
@@ -103,43 +103,18 @@ public struct AuthenticatorIndex: Sendable {
         var refusal: Refusal?
     }
 
-    /// Reads the file once, line by line, as ``Authenticator``'s own reading does for one user, for every
-    /// user at once.
+    /// Reads the file once, line by line, through the loop of ``Authenticator``'s own reading for one user
+    /// (``TargetScan``), for every user at once.
     private static func read(_ store: HtpasswdStore, _ reading: TargetReading) throws(HtpasswdError) -> Reading {
-        var result = Reading()
-        var stopped = false
-        try store.scan { line in
-            guard !stopped else { return }
-            switch reading.read(line.content, terminator: line.terminator) {
-            case .ignored:
-                return
-            case .stopsReading:
-                stopped = true
-            case .refusesFile(let reason):
-                if result.refusal == nil { result.refusal = Refusal(line: line.number, reason: reason) }
-            case .entry(let name, let hashRange):
-                let user = Array(UnsafeBufferPointer(rebasing: line.content[name]))
-                let earlier = result.entries[user] != nil
-                if earlier, reading.duplicates == .refusesFile, result.refusal == nil {
-                    result.refusal = Refusal(line: line.number, reason: .duplicateUser)
-                }
-                let keeps = !earlier || reading.duplicates == .lastWins
-                // The hash as the target reads it: from the line's buffer, unless it ends with a carriage
-                // return the target keeps (then from the line's bytes as the target sees them).
-                if hashRange.upperBound <= line.content.count {
-                    let hash = UnsafeBufferPointer(rebasing: line.content[hashRange])
-                    result.sample.consider(hash)
-                    if keeps { result.entries[user] = Found(hash: Array(hash), line: line.number) }
-                } else {
-                    let bytes = reading.lineBytes(line.content, terminator: line.terminator)
-                    bytes.withUnsafeBufferPointer { all in
-                        let hash = UnsafeBufferPointer(rebasing: all[hashRange])
-                        result.sample.consider(hash)
-                        if keeps { result.entries[user] = Found(hash: Array(hash), line: line.number) }
-                    }
-                }
-            }
+        var entries: [[UInt8]: Found] = [:]
+        var scan = TargetScan(reading)
+        try scan.read(store, skippingWith: nil) { name, hash, line in
+            let user = Array(name)
+            let earlier = entries[user] != nil
+            if !earlier || reading.duplicates == .lastWins { entries[user] = Found(hash: Array(hash), line: line) }
+            return earlier
         }
-        return result
+        let refusal = scan.refusal.map { Refusal(line: $0.line, reason: $0.reason) }
+        return Reading(entries: entries, sample: scan.sample, refusal: refusal)
     }
 }

@@ -16,16 +16,20 @@ extension PasswordHasher {
         var result: [HashWarning] = []
         if algorithm.isWeak { result.append(.weakAlgorithm(algorithm)) }
         guard targets.isEmpty else { return result }
-        var refusals: [(refusal: TargetRefusal, targets: [Target])] = []
+        // The refusals in the order first met, each with its targets: the warnings themselves, rather than an
+        // array of tuples, whose metadata the runtime would build from a mangled name (start-up time).
         for target in Self.commonTargets {
             guard let refusal = target.profile.refusal(for: self) else { continue }
-            if let index = refusals.firstIndex(where: { $0.refusal == refusal }) {
-                refusals[index].targets.append(target)
-            } else {
-                refusals.append((refusal, [target]))
+            var index = 0
+            while index < result.count {
+                if case .notVerified(let targets, refusal) = result[index] {
+                    result[index] = .notVerified(by: targets + [target], refusal)
+                    break
+                }
+                index += 1
             }
+            if index == result.count { result.append(.notVerified(by: [target], refusal)) }
         }
-        result += refusals.map { .notVerified(by: $0.targets, $0.refusal) }
         return result
     }
 

@@ -103,23 +103,43 @@ public struct TargetProfile: Sendable {
     /// The highest bcrypt cost by prefix letter, for the letters that have a limit. (Not generic: a generic
     /// type constrained to Hashable would need the same runtime lookup.)
     struct BcryptLimits: ExpressibleByDictionaryLiteral, Sendable {
-        var pairs: [(key: Character, limit: Int)]
+        /// Letters and limits at the same index: two arrays rather than one of tuples, whose metadata the
+        /// runtime would build from its mangled name when the profile is first used.
+        var keys: [Character] = []
+        var limits: [Int] = []
 
-        init(dictionaryLiteral elements: (Character, Int)...) { pairs = elements.map { ($0.0, $0.1) } }
+        init(dictionaryLiteral elements: (Character, Int)...) {
+            for (key, limit) in elements {
+                keys.append(key)
+                limits.append(limit)
+            }
+        }
 
-        subscript(key: Character) -> Int? { pairs.first(where: { $0.key == key })?.limit }
-        var dictionary: [Character: Int] { Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.limit) }) }
+        subscript(key: Character) -> Int? { keys.firstIndex(of: key).map { limits[$0] } }
+        var dictionary: [Character: Int] { Dictionary(uniqueKeysWithValues: zip(keys, limits)) }
     }
 
     /// The longest password by family, for the families that have a limit.
     struct PasswordLimits: ExpressibleByDictionaryLiteral, Sendable {
-        var pairs: [(key: HashFamily, limit: Int)]
+        /// Families and limits at the same index, as in ``BcryptLimits``.
+        var keys: [HashFamily] = []
+        var limits: [Int] = []
 
-        init(dictionaryLiteral elements: (HashFamily, Int)...) { pairs = elements.map { ($0.0, $0.1) } }
-        init(pairs: [(key: HashFamily, limit: Int)]) { self.pairs = pairs }
+        init(dictionaryLiteral elements: (HashFamily, Int)...) {
+            for (key, limit) in elements {
+                keys.append(key)
+                limits.append(limit)
+            }
+        }
 
-        subscript(key: HashFamily) -> Int? { pairs.first(where: { $0.key == key })?.limit }
-        var dictionary: [HashFamily: Int] { Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.limit) }) }
+        /// The same limit for each of `families`.
+        init(_ families: [HashFamily], limit: Int) {
+            keys = families
+            limits = [Int](repeating: limit, count: families.count)
+        }
+
+        subscript(key: HashFamily) -> Int? { keys.firstIndex(of: key).map { limits[$0] } }
+        var dictionary: [HashFamily: Int] { Dictionary(uniqueKeysWithValues: zip(keys, limits)) }
     }
 }
 
@@ -260,7 +280,7 @@ private let libxcryptFamilies: TargetProfile.FamilySet = [
 ]
 
 private func limits(_ families: TargetProfile.FamilySet, _ limit: Int) -> TargetProfile.PasswordLimits {
-    TargetProfile.PasswordLimits(pairs: families.crypt.members.map { ($0, limit) })
+    TargetProfile.PasswordLimits(families.crypt.members, limit: limit)
 }
 
 extension TargetProfile {

@@ -173,19 +173,19 @@ extension TargetReading {
             end += 1
         }
         if trimsLines {
-            while start < end && isSpace(byte(content, start, terminator)) { start += 1 }
-            while end > start && isSpace(byte(content, end - 1, terminator)) { end -= 1 }
+            while start < end && Self.isSpace(byte(content, start, terminator)) { start += 1 }
+            while end > start && Self.isSpace(byte(content, end - 1, terminator)) { end -= 1 }
         }
         if start == end { return .ignored }
         var first = start
         if comments == .afterLeadingWhitespace {
-            while first < end && isSpace(byte(content, first, terminator)) { first += 1 }
+            while first < end && Self.isSpace(byte(content, first, terminator)) { first += 1 }
         }
         if comments != .none && first < end && byte(content, first, terminator) == UInt8(ascii: "#") {
             if comments == .afterLeadingWhitespace || first == start { return .ignored }
         }
         if !trimsLines && comments == .columnZero
-            && (start..<end).allSatisfy({ isSpace(byte(content, $0, terminator)) })
+            && (start..<end).allSatisfy({ Self.isSpace(byte(content, $0, terminator)) })
         {
             return lineWithoutColonRefusesFile ? .refusesFile(.lineWithoutColon) : .ignored
         }
@@ -253,7 +253,7 @@ extension TargetReading {
 
     /// Space, tab, and the line-ending and form-feed bytes that C's `isspace` and Go's `TrimSpace` remove.
     @inline(__always)
-    private func isSpace(_ byte: UInt8) -> Bool {
+    static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 }
