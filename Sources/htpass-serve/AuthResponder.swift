@@ -1,7 +1,7 @@
 import Glibc
+import HTTPTypes
 import HtpasswdCore
 import HtpasswdVerifier
-import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -120,11 +120,14 @@ struct AuthService: Sendable {
             wipe(&credentials.password)
             return .answer(.throttled, throttled(wait), user: user, cached: false)
         }
-        return .hash(Pending(credentials: credentials, candidate: candidate, keys: keys, cacheKey: cacheKey, index: index))
+        return .hash(
+            Pending(credentials: credentials, candidate: candidate, keys: keys, cacheKey: cacheKey, index: index))
     }
 
     /// Counts and logs a decision.
-    func record(client: String, user: [UInt8]?, outcome: Outcome, status: HTTPResponse.Status, cached: Bool, started: Double) {
+    func record(
+        client: String, user: [UInt8]?, outcome: Outcome, status: HTTPResponse.Status, cached: Bool, started: Double
+    ) {
         metrics.count(outcome)
         audit.record(
             client: client, user: user, outcome: outcome, status: status.code, cached: cached,
@@ -198,7 +201,8 @@ struct AuthResponder: HTTPResponder {
         var user: [UInt8]?
         var cached = false
         let (outcome, head) = await decide(request, client: client, user: &user, cached: &cached)
-        service.record(client: client, user: user, outcome: outcome, status: head.status, cached: cached, started: started)
+        service.record(
+            client: client, user: user, outcome: outcome, status: head.status, cached: cached, started: started)
         return Response(status: head.status, headers: head.headerFields)
     }
 
@@ -256,7 +260,8 @@ struct AuthResponder: HTTPResponder {
         }
         guard let decision = checked else {
             return (
-                .throttled, service.throttled(service.throttle.retryAfter(keys, now: AuthService.monotonicSeconds()) ?? 1)
+                .throttled,
+                service.throttled(service.throttle.retryAfter(keys, now: AuthService.monotonicSeconds()) ?? 1)
             )
         }
         let finished = AuthService.monotonicSeconds()

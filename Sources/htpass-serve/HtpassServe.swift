@@ -1,4 +1,3 @@
-@_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
 import ArgumentParser
 import CStartup
 import Dispatch
@@ -12,6 +11,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import SystemPackage
+@_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
 
 /// `htpass-serve FILE`: the authorization service that reverse proxies ask for each request (nginx
 /// `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`, ingress-nginx `auth-url`, Envoy

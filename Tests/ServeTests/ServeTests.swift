@@ -259,7 +259,8 @@ struct ServeTests {
         let file = try Files.make([("alice", "alice-pw")], algorithm: "bcrypt", cost: 4)
         let binary = ServeProcess.binary
         let server = try ServeProcess(
-            file: file, ["--cache-size", "0"], prefix: ["unshare", "--mount", "--fork", "--kill-child=SIGTERM", "sh", "-c"],
+            file: file, ["--cache-size", "0"],
+            prefix: ["unshare", "--mount", "--fork", "--kill-child=SIGTERM", "sh", "-c"],
             binary: "mount -t tmpfs none /proc && exec \"$0\" \"$@\"", prefixArguments: [binary])
         // libdispatch looked at its threads in /proc once a second, and trapped when it could not: requests that
         // hop between threads for several seconds.
