@@ -6,7 +6,7 @@ import SystemPackage
 /// file may have changed since it read it: cheap enough to take on every request (an `open`, an `fstat`,
 /// a `getxattr`, a `readlink` and an `lstat`, a few microseconds; a path that is not a regular file is
 /// never opened, only its status taken), and different after every change an edit
-/// can make.
+/// can make. ``isCurrent()`` tells in two status calls, in the usual case, that the file still has a stamp.
 ///
 /// - A file **replaced by rename** (htpass's default edit, `mv`, a Kubernetes Secret's `..data` link
 ///   swapped): another ``device`` or ``inode`` under the path, which is followed through symbolic links as
