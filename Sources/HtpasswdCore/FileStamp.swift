@@ -6,7 +6,7 @@ import SystemPackage
 /// file may have changed since it read it: cheap enough to take on every request (an `open`, an `fstat`,
 /// a `getxattr`, a `readlink` and an `lstat`, a few microseconds; a path that is not a regular file is
 /// never opened, only its status taken), and different after every change an edit
-/// can make.
+/// can make. ``isCurrent()`` tells in two status calls, in the usual case, that the file still has a stamp.
 ///
 /// - A file **replaced by rename** (htpass's default edit, `mv`, a Kubernetes Secret's `..data` link
 ///   swapped): another ``device`` or ``inode`` under the path, which is followed through symbolic links as
@@ -105,6 +105,8 @@ public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
     public var journal: Journal?
     /// Why the file cannot be opened for reading or its status taken (`ENOENT`, `EACCES`...); nil if it can.
     public var problem: Errno?
+    /// Where the journal was looked for, in order (the first found is ``journal``): for ``isCurrent()``.
+    private var journalPaths: [FilePath] = []
 
     /// The stamp of the file at `path` now.
     ///
@@ -127,7 +129,7 @@ public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
         var seen = stat()
         if path.withPlatformString({ stat($0, &seen) }) == 0, seen.st_mode & S_IFMT != S_IFREG {
             take(seen)
-            journal = Self.journal(forLinkedPath: path)
+            lookForJournal([Self.journalPath(forLinkedPath: path)])
             return
         }
         var raw: CInt
@@ -139,7 +141,7 @@ public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
             // Unreadable but there: its status still tells a change (chmod, a new file).
             var info = stat()
             if path.withPlatformString({ stat($0, &info) }) == 0 { take(info) }
-            journal = Self.journal(forLinkedPath: path)
+            lookForJournal([Self.journalPath(forLinkedPath: path)])
             return
         }
         let file = Descriptor(adopting: raw)
@@ -150,7 +152,38 @@ public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
         }
         take(info)
         mark = Self.mark(of: file.raw)
-        journal = Self.journal(for: file.raw) ?? Self.journal(forLinkedPath: path)
+        lookForJournal([Self.journalPath(for: file.raw), Self.journalPath(forLinkedPath: path)])
+    }
+
+    /// Sets ``journal`` to the first journal found at `paths`, and remembers where it looked.
+    private mutating func lookForJournal(_ paths: [FilePath?]) {
+        for case let path? in paths where !journalPaths.contains(path) {
+            journalPaths.append(path)
+            if journal == nil, let found = Self.journal(at: path) { journal = found }
+        }
+    }
+
+    /// Whether the file at ``path`` still has this stamp, by two status calls instead of a new stamp's
+    /// five: the file's `stat(2)` (device, inode, size, mode, owner, group, times; a change of htpass's mark
+    /// changes the status change time) and an `lstat(2)` of the journal where this stamp looked for it. For
+    /// a server's every request.
+    ///
+    /// False does not mean the file changed, only that this check cannot tell: take a new stamp and
+    /// compare. Always false for a stamp of a file that was not a readable regular file.
+    public func isCurrent() -> Bool {
+        guard kind == .regularFile, problem == nil, !journalPaths.isEmpty else { return false }
+        var info = stat()
+        guard path.withPlatformString({ stat($0, &info) }) == 0, info.st_mode & S_IFMT == S_IFREG,
+            UInt64(info.st_dev) == device, UInt64(info.st_ino) == inode, Int(info.st_size) == size,
+            UInt32(info.st_mode) == mode, UInt32(info.st_uid) == owner, UInt32(info.st_gid) == group,
+            Time(info.st_mtim) == modified, Time(info.st_ctim) == changed
+        else { return false }
+        var found: Journal?
+        for path in journalPaths {
+            found = Self.journal(at: path)
+            if found != nil { break }
+        }
+        return found == journal
     }
 
     private mutating func take(_ info: stat) {
@@ -204,32 +237,36 @@ public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The journal next to the open file `fd`, found through the path the kernel gives the descriptor
-    /// (`/proc/self/fd`), so that links are followed as they were to open it.
-    private static func journal(for fd: CInt) -> Journal? {
+    /// Where the journal of the open file `fd` would be, found through the path the kernel gives the
+    /// descriptor (`/proc/self/fd`), so that links are followed as they were to open it.
+    private static func journalPath(for fd: CInt) -> FilePath? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
         guard count > 0, buffer[0] == CChar(UInt8(ascii: "/")) else { return nil }
         let real = FilePath(String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        return journal(next: real)
+        return journalPath(next: real)
     }
 
-    /// The journal next to the file `path` leads to, links resolved by `realpath(3)` (when `/proc` is not
-    /// mounted, or the file cannot be opened).
-    private static func journal(forLinkedPath path: FilePath) -> Journal? {
+    /// Where the journal of the file `path` leads to would be, links resolved by `realpath(3)` (when `/proc`
+    /// is not mounted, or the file cannot be opened).
+    private static func journalPath(forLinkedPath path: FilePath) -> FilePath? {
         guard let resolved = path.withPlatformString({ realpath($0, nil) }) else {
             // A missing file: its journal would be next to the name itself.
-            return journal(next: path)
+            return journalPath(next: path)
         }
         defer { free(resolved) }
-        return journal(next: FilePath(String(cString: resolved)))
+        return journalPath(next: FilePath(String(cString: resolved)))
     }
 
-    private static func journal(next file: FilePath) -> Journal? {
+    private static func journalPath(next file: FilePath) -> FilePath? {
         guard let name = file.lastComponent else { return nil }
         var journalPath = file
         journalPath.removeLastComponent()
         journalPath.append(HtpasswdCore.Journal.name(for: name))
+        return journalPath
+    }
+
+    private static func journal(at journalPath: FilePath) -> Journal? {
         var info = stat()
         guard journalPath.withPlatformString({ lstat($0, &info) }) == 0 else { return nil }
         return Journal(

@@ -70,14 +70,7 @@ public final class LiveAuthenticator: Sendable {
     ///   not a regular file...
     public func currentIndex() throws(HtpasswdError) -> AuthenticatorIndex {
         let arrival = Self.monotonicNow()
-        let stamp = store.stamp()
-        let fresh = state.withLock { state -> AuthenticatorIndex? in
-            guard let last = state.last, !last.mustReread, case .success(let index) = last.result,
-                index.stamp == stamp
-            else { return nil }
-            return index
-        }
-        if let fresh { return fresh }
+        if let fresh = unchangedIndex() { return fresh }
         let result = reading.withLock { _ -> Result<AuthenticatorIndex, HtpasswdError> in
             // A reading that began after this request arrived saw the file as it was then, or later.
             if let last = state.withLock({ $0.last }), last.started >= arrival { return last.result }
@@ -100,6 +93,23 @@ public final class LiveAuthenticator: Sendable {
             return result
         }
         return try result.get()
+    }
+
+    /// The index in memory if the file has not changed since it was read, without reading the file: nil when
+    /// it must be read (first, again, or after a failure), which ``currentIndex()`` does.
+    ///
+    /// Two status calls (``/HtpasswdCore/FileStamp/isCurrent()``) in the usual case, a new stamp otherwise,
+    /// and never a reading: for a caller that must not wait for a file's reading, such as an event loop, and
+    /// hands the request to a thread that may when this is nil.
+    public func unchangedIndex() -> AuthenticatorIndex? {
+        let last = state.withLock { state -> AuthenticatorIndex? in
+            guard let last = state.last, !last.mustReread, case .success(let index) = last.result else { return nil }
+            return index
+        }
+        guard let last else { return nil }
+        // Two status calls in the usual case; a full stamp when they cannot tell.
+        if last.stamp.isCurrent() || store.stamp() == last.stamp { return last }
+        return nil
     }
 
     /// Whether `user` may in with `password`, with the file as it is now; the hash on the calling thread.

@@ -1,9 +1,16 @@
 import Glibc
+import HTTPTypes
 import HtpasswdCore
 import HtpasswdVerifier
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
+
+/// Whether `path` is `/auth` or under it.
+func isAuthPath(_ path: some StringProtocol) -> Bool {
+    path == "/auth" || path.hasPrefix("/auth/")
+}
 
 /// The request context: Hummingbird's, and the connection's peer address.
 struct ServeContext: RequestContext {
@@ -16,7 +23,7 @@ struct ServeContext: RequestContext {
     }
 }
 
-/// Everything the answers share.
+/// Everything the answers share, and the part of a decision that needs no hash.
 struct AuthService: Sendable {
     let live: LiveAuthenticator
     let queue: HashingQueue
@@ -28,20 +35,151 @@ struct AuthService: Sendable {
     let challenge: String
     let logger: Logger
     let problems: ProblemReporter
+
+    /// What a request gets before any hash: its answer, or what the hash needs.
+    enum Preliminary: Sendable {
+        /// Answered without a hash: no or malformed credentials, the file unusable, a cached credential, a
+        /// throttled client or user.
+        case answer(Outcome, HTTPResponse, user: [UInt8]?, cached: Bool)
+        /// A hash decides; the password is in `Pending`, which the caller wipes.
+        case hash(Pending)
+        /// The file must be read first (only when the caller may not read it).
+        case mustReadFile
+    }
+
+    /// What the hash of a request needs.
+    struct Pending: Sendable {
+        var credentials: BasicCredentials
+        var candidate: Authenticator.Candidate
+        var keys: [Throttle.Key]
+        var cacheKey: SuccessCache.Key?
+        var index: AuthenticatorIndex
+    }
+
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// The client of a request: its peer, or the address a trusted proxy names.
+    func client(_ headers: HTTPFields, peer: SocketAddress?) -> String {
+        clients.client(
+            peer: peer, realIP: headers[Self.realIP], forwardedFor: headers[values: Self.forwardedFor])
+    }
+
+    static let realIP = HTTPField.Name("X-Real-IP")!
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let remoteUser = HTTPField.Name("X-Remote-User")!
+
+    /// Everything that needs no hash: the credentials read, the file's index (read again only if
+    /// `mayReadFile`), the success cache, the throttle.
+    func prepare(authorization: String?, client: String, mayReadFile: Bool) -> Preliminary {
+        var credentials: BasicCredentials
+        do throws(BasicCredentials.Problem) {
+            credentials = try BasicCredentials(authorization: authorization)
+        } catch {
+            return .answer(.badRequest, unauthorized(), user: nil, cached: false)
+        }
+        let user = credentials.user
+        let index: AuthenticatorIndex
+        if mayReadFile {
+            do throws(HtpasswdError) {
+                index = try live.currentIndex()
+            } catch {
+                wipe(&credentials.password)
+                problems.report("Cannot read the htpasswd file: \(error)")
+                return .answer(.unavailable, unavailable(), user: user, cached: false)
+            }
+        } else {
+            guard let unchanged = live.unchangedIndex() else {
+                wipe(&credentials.password)
+                return .mustReadFile
+            }
+            index = unchanged
+        }
+        if index.refusesFile {
+            wipe(&credentials.password)
+            problems.report("\(index.target.displayName) refuses the whole htpasswd file: every request gets 503")
+            return .answer(.unavailable, unavailable(), user: user, cached: false)
+        }
+        problems.clear()
+        let candidate = index.candidate(for: user)
+        var cacheKey: SuccessCache.Key?
+        if let entry = candidate.entry, cache.capacity > 0 {
+            let found = cache.key(user: user, password: credentials.password, hash: entry.hash)
+            if cache.contains(found, now: Self.monotonicSeconds()) {
+                wipe(&credentials.password)
+                metrics.countCacheHit()
+                return .answer(.granted, granted(user), user: user, cached: true)
+            }
+            cacheKey = found
+        }
+        let keys: [Throttle.Key] = [.client(client), .user(user)]
+        if let wait = throttle.retryAfter(keys, now: Self.monotonicSeconds()) {
+            wipe(&credentials.password)
+            return .answer(.throttled, throttled(wait), user: user, cached: false)
+        }
+        return .hash(
+            Pending(credentials: credentials, candidate: candidate, keys: keys, cacheKey: cacheKey, index: index))
+    }
+
+    /// Counts and logs a decision.
+    func record(
+        client: String, user: [UInt8]?, outcome: Outcome, status: HTTPResponse.Status, cached: Bool, started: Double
+    ) {
+        metrics.count(outcome)
+        audit.record(
+            client: client, user: user, outcome: outcome, status: status.code, cached: cached,
+            latencySeconds: Self.monotonicSeconds() - started)
+    }
+
+    func granted(_ user: [UInt8]) -> HTTPResponse {
+        var headers = HTTPFields()
+        // A header value cannot hold every byte: a name that is not printable ASCII goes percent-encoded.
+        headers[Self.remoteUser] = AuthResponder.headerValue(user)
+        headers[.cacheControl] = "no-store"
+        return HTTPResponse(status: .ok, headerFields: headers)
+    }
+
+    func unauthorized() -> HTTPResponse {
+        var headers = HTTPFields()
+        headers[.wwwAuthenticate] = challenge
+        headers[.cacheControl] = "no-store"
+        return HTTPResponse(status: .unauthorized, headerFields: headers)
+    }
+
+    /// 429 with `Retry-After`, in whole seconds, at least 1.
+    func throttled(_ wait: Double) -> HTTPResponse {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
+        headers[.cacheControl] = "no-store"
+        return HTTPResponse(status: .tooManyRequests, headerFields: headers)
+    }
+
+    func unavailable() -> HTTPResponse {
+        var headers = HTTPFields()
+        headers[.retryAfter] = "1"
+        headers[.cacheControl] = "no-store"
+        return HTTPResponse(status: .serviceUnavailable, headerFields: headers)
+    }
 }
 
-/// `GET /auth` (any method, any path under it), `GET /healthz`, `GET /metrics`.
+/// `GET /auth` (any method, any path under it), `GET /healthz`, `GET /metrics`. Most `/auth` requests never
+/// get here: ``CacheHitHandler`` answers on the event loop those that need no hash.
 struct AuthResponder: HTTPResponder {
     let service: AuthService
 
     func respond(to request: Request, context: ServeContext) async throws -> Response {
         let path = request.uri.path
-        if path == "/auth" || path.hasPrefix("/auth/") { return await authorize(request, context) }
+        if isAuthPath(path) { return await authorize(request, context) }
         if path == "/healthz" { return Self.text(.ok, "ok\n") }
         if path == "/metrics" {
+            let audit = service.audit.counts
             let text = service.metrics.render(
                 reloads: service.live.readCount, queueLength: service.queue.queueLength,
-                running: service.queue.runningCount, cacheEntries: service.cache.count)
+                running: service.queue.runningCount, cacheEntries: service.cache.count,
+                hashes: PasswordHash.recomputeCount, audit: audit)
             return Self.text(.ok, text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         return Self.text(.notFound, "not found\n")
@@ -56,143 +194,103 @@ struct AuthResponder: HTTPResponder {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    private static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
     /// The decision for one request, answered, counted and logged.
     private func authorize(_ request: Request, _ context: ServeContext) async -> Response {
-        let started = Self.monotonicSeconds()
-        let client = service.clients.client(
-            peer: context.peer, realIP: request.headers[.init("X-Real-IP")!],
-            forwardedFor: request.headers[values: .init("X-Forwarded-For")!])
+        let started = AuthService.monotonicSeconds()
+        let client = service.client(request.headers, peer: context.peer)
         var user: [UInt8]?
         var cached = false
-        let (outcome, response) = await decide(request, client: client, user: &user, cached: &cached)
-        service.metrics.count(outcome)
-        service.audit.record(
-            client: client, user: user, outcome: outcome, status: Int(response.status.code), cached: cached,
-            latencySeconds: Self.monotonicSeconds() - started)
-        return response
+        let (outcome, head) = await decide(request, client: client, user: &user, cached: &cached)
+        service.record(
+            client: client, user: user, outcome: outcome, status: head.status, cached: cached, started: started)
+        return Response(status: head.status, headers: head.headerFields)
     }
 
     private func decide(
         _ request: Request, client: String, user: inout [UInt8]?, cached: inout Bool
-    ) async -> (Outcome, Response) {
-        var credentials: BasicCredentials
-        do throws(BasicCredentials.Problem) {
-            credentials = try BasicCredentials(authorization: request.headers[.authorization])
-        } catch {
-            return (.badRequest, unauthorized())
-        }
-        defer { wipe(&credentials.password) }
-        user = credentials.user
-        let index: AuthenticatorIndex
-        do throws(HtpasswdError) {
-            index = try service.live.currentIndex()
-        } catch {
-            service.problems.report("Cannot read the htpasswd file: \(error)")
-            return (.unavailable, unavailable())
-        }
-        if index.refusesFile {
-            service.problems.report(
-                "\(index.target.displayName) refuses the whole htpasswd file: every request gets 503")
-            return (.unavailable, unavailable())
-        }
-        service.problems.clear()
-        let candidate = index.candidate(for: credentials.user)
-        let now = Self.monotonicSeconds()
-        var key: SuccessCache.Key?
-        if let entry = candidate.entry, service.cache.capacity > 0 {
-            let found = service.cache.key(user: credentials.user, password: credentials.password, hash: entry.hash)
-            if service.cache.contains(found, now: now) {
-                service.metrics.countCacheHit()
-                cached = true
-                return (.granted, granted(credentials.user))
+    ) async -> (Outcome, HTTPResponse) {
+        var pending: AuthService.Pending
+        let authorization = request.headers[.authorization]
+        var preliminary = service.prepare(authorization: authorization, client: client, mayReadFile: false)
+        if case .mustReadFile = preliminary {
+            // This task runs on an event loop, which must not wait for a disk: the file is read on NIO's pool of
+            // threads for blocking work (not a hashing thread, where it would wait behind the hashes).
+            let service = service
+            do {
+                preliminary = try await NIOThreadPool.singleton.runIfActive {
+                    service.prepare(authorization: authorization, client: client, mayReadFile: true)
+                }
+            } catch {
+                return (.unavailable, service.unavailable())
             }
-            key = found
         }
-        let keys: [Throttle.Key] = [.client(client), .user(credentials.user)]
-        if let wait = service.throttle.retryAfter(keys, now: now) { return (.throttled, throttled(wait)) }
+        switch preliminary {
+        case .answer(let outcome, let response, let answerUser, let answerCached):
+            user = answerUser
+            cached = answerCached
+            return (outcome, response)
+        case .mustReadFile:
+            // Not with mayReadFile: the file was read.
+            return (.unavailable, service.unavailable())
+        case .hash(let found):
+            pending = found
+        }
+        defer { wipe(&pending.credentials.password) }
+        user = pending.credentials.user
         service.metrics.countCacheMiss()
         let metrics = service.metrics
         let throttle = service.throttle
-        let password = credentials.password
+        let keys = pending.keys
+        let candidate = pending.candidate
+        let password = pending.credentials.password
         let checked: Authenticator.Decision?
         do throws(HashingQueue.Overloaded) {
             checked = try await service.queue.run {
                 // Throttled while it waited for a hashing thread (the guesses queued before the limit was
                 // reached): no hash is spent on it, so an attack costs at most the limit's worth of hashes.
-                if throttle.retryAfter(keys, now: Self.monotonicSeconds()) != nil { return nil }
-                let start = Self.monotonicSeconds()
+                if throttle.retryAfter(keys, now: AuthService.monotonicSeconds()) != nil { return nil }
+                let start = AuthService.monotonicSeconds()
                 let decision = candidate.check(password)
-                metrics.observeHash(seconds: Self.monotonicSeconds() - start)
+                metrics.observeHash(seconds: AuthService.monotonicSeconds() - start)
                 return decision
             }
         } catch {
             service.logger.warning("Refused a request: \(error)")
-            return (.unavailable, unavailable())
+            return (.unavailable, service.unavailable())
         }
         guard let decision = checked else {
-            return (.throttled, throttled(service.throttle.retryAfter(keys, now: Self.monotonicSeconds()) ?? 1))
+            return (
+                .throttled,
+                service.throttled(service.throttle.retryAfter(keys, now: AuthService.monotonicSeconds()) ?? 1)
+            )
         }
-        let finished = Self.monotonicSeconds()
+        let finished = AuthService.monotonicSeconds()
+        let index = pending.index
+        let name = pending.credentials.user
         switch decision {
         case .granted:
-            if let key { service.cache.insert(key, now: finished) }
-            service.throttle.recordSuccess(user: credentials.user)
-            return (.granted, granted(credentials.user))
+            if let key = pending.cacheKey { service.cache.insert(key, now: finished) }
+            service.throttle.recordSuccess(user: name)
+            return (.granted, service.granted(name))
         case .wrongPassword:
             service.throttle.recordFailure(keys, now: finished)
-            return (.denied, unauthorized())
+            return (.denied, service.unauthorized())
         case .unknownUser:
             service.throttle.recordFailure(keys, now: finished)
-            return (.unknownUser, unauthorized())
+            return (.unknownUser, service.unauthorized())
         case .unverifiable(let line, let format):
             service.logger.warning("Line \(line) of the htpasswd file has a \(format.name) entry no password matches")
             service.throttle.recordFailure(keys, now: finished)
-            return (.denied, unauthorized())
+            return (.denied, service.unauthorized())
         case .notVerifiable(let line, let refusal):
             service.logger.warning("\(index.target.displayName) cannot verify line \(line): \(refusal)")
             service.throttle.recordFailure(keys, now: finished)
-            return (.denied, unauthorized())
+            return (.denied, service.unauthorized())
         case .fileRefused(let line, let refusal):
             service.problems.report(
                 "\(index.target.displayName) refuses the whole htpasswd file because of line \(line): \(refusal)")
-            return (.unavailable, unavailable())
+            return (.unavailable, service.unavailable())
         }
-    }
-
-    private func granted(_ user: [UInt8]) -> Response {
-        var headers = HTTPFields()
-        // A header value cannot hold every byte: a name that is not printable ASCII goes percent-encoded.
-        headers[.init("X-Remote-User")!] = Self.headerValue(user)
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers)
-    }
-
-    private func unauthorized() -> Response {
-        var headers = HTTPFields()
-        headers[.wwwAuthenticate] = service.challenge
-        headers[.cacheControl] = "no-store"
-        return Response(status: .unauthorized, headers: headers)
-    }
-
-    /// 429 with `Retry-After`, in whole seconds, at least 1.
-    private func throttled(_ wait: Double) -> Response {
-        var headers = HTTPFields()
-        headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
-        headers[.cacheControl] = "no-store"
-        return Response(status: .tooManyRequests, headers: headers)
-    }
-
-    private func unavailable() -> Response {
-        var headers = HTTPFields()
-        headers[.retryAfter] = "1"
-        headers[.cacheControl] = "no-store"
-        return Response(status: .serviceUnavailable, headers: headers)
     }
 
     /// `bytes` as a header value: printable ASCII as is, `%` and every other byte as `%XX`.

@@ -4,7 +4,7 @@ import HtpasswdCore
 /// The user and password of an `Authorization: Basic` header (RFC 7617), as bytes: names and passwords
 /// are bytes in an htpasswd file, so nothing is decoded as text (a Latin-1 password must still match).
 /// The owner wipes ``password`` (``wipe(_:)``) once done with it.
-struct BasicCredentials {
+struct BasicCredentials: Sendable {
     var user: [UInt8]
     var password: [UInt8]
 

@@ -5,16 +5,22 @@ import Glibc
 import HtpasswdCore
 import HtpasswdVerifier
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 import SystemPackage
+@_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
 
 /// `htpass-serve FILE`: the authorization service that reverse proxies ask for each request (nginx
 /// `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`, ingress-nginx `auth-url`, Envoy
 /// `ext_authz`). See Docs/serve.md.
 @main
 struct HtpassServe: AsyncParsableCommand {
+    /// Tasks on the event loops, never on libdispatch's global queues (see ``ServeExecutorFactory``).
+    typealias DefaultExecutorFactory = ServeExecutorFactory
+
     static let configuration = CommandConfiguration(
         commandName: "htpass-serve",
         abstract: "Answer reverse proxies' authorization requests from an htpasswd file, with a cache and throttling.",
@@ -83,6 +89,12 @@ struct HtpassServe: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Event-loop threads, which answer every request that needs no hash (default: one per processor).",
+            valueName: "n"))
+    var threads: Int?
+
+    @Option(
+        help: ArgumentHelp(
             "Append the audit log here instead of standard output (reopened on SIGHUP).", valueName: "path"))
     var auditLog: String?
 
@@ -93,6 +105,7 @@ struct HtpassServe: AsyncParsableCommand {
         guard failureWindow > 0 else { throw ValidationError("--failure-window must be more than 0") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be 0 or more") }
         if let hashThreads, hashThreads < 1 { throw ValidationError("--hash-threads must be 1 or more") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more") }
         if socketGroup != nil, !listen.contains(where: \.isUnixSocket) {
             throw ValidationError("--socket-group needs a --listen unix:PATH")
         }
@@ -101,9 +114,17 @@ struct HtpassServe: AsyncParsableCommand {
     static func main() async {
         // Before anything is read: no core file, and no ptrace by another process of the same user.
         htpass_protect_process()
+        // Before any task is enqueued: tasks on the event loops (see ServeExecutorFactory).
+        _createExecutors(factory: ServeExecutorFactory.self)
         do {
             var command = try parseAsRoot()
-            if let serve = command as? HtpassServe { try await serve.run() } else { try command.run() }
+            if let serve = command as? HtpassServe {
+                // Before the event loops start, which the first task does.
+                if let threads = serve.threads { NIOSingletons.groupLoopCountSuggestion = threads }
+                try await serve.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }
@@ -139,7 +160,10 @@ struct HtpassServe: AsyncParsableCommand {
         // Read once now, so that a problem shows at start-up; the service starts anyway (503 until fixed).
         do { _ = try live.currentIndex() } catch { logger.error("Cannot read the htpasswd file yet: \(error)") }
 
-        let reopen = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        // A queue of its own: a job on libdispatch's global queues would start the thread watch that needs /proc
+        // (see Sources/CGlobalExecutor/globalexecutor.c).
+        let reopen = DispatchSource.makeSignalSource(
+            signal: SIGHUP, queue: DispatchQueue(label: "htpass-serve.audit-log-reopen"))
         signal(SIGHUP, SIG_IGN)
         reopen.setEventHandler {
             do throws(AuditLog.AuditLogError) { try audit.reopen() } catch { logger.error("\(error.description)") }
@@ -156,7 +180,11 @@ struct HtpassServe: AsyncParsableCommand {
             applications.append(
                 Application(
                     responder: AuthResponder(service: service),
-                    configuration: .init(address: address.bindAddress, serverName: "htpass-serve"),
+                    server: .http1(
+                        configuration: .init(additionalChannelHandlers: [
+                            CacheHitHandler(service: service, serverName: Self.serverName)
+                        ])),
+                    configuration: .init(address: address.bindAddress, serverName: Self.serverName),
                     onServerRunning: { channel in
                         if case .unixSocket(let path) = announce, let group {
                             // lchown, never chown: in a directory others may write, the socket could have been
@@ -178,11 +206,15 @@ struct HtpassServe: AsyncParsableCommand {
         }
         let first = applications.removeFirst()
         let main = Application(
-            responder: first.responder, configuration: first.configuration,
+            responder: first.responder, server: first.server, configuration: first.configuration,
             services: applications, onServerRunning: { await first.onServerRunning($0) }, logger: logger)
         try await main.runService()
+        audit.finish()
         logger.info("stopped")
     }
+
+    /// The `Server` header of every answer.
+    static let serverName = "htpass-serve"
 
     /// `text` inside a quoted-string of a header.
     static func quoted(_ text: String) -> String {
@@ -247,4 +279,48 @@ extension Target: ExpressibleByArgument {
 
 extension TrustedNetwork: ExpressibleByArgument {
     init?(argument: String) { self.init(argument) }
+}
+
+/// Swift concurrency's executors for htpass-serve: tasks run on SwiftNIO's event loops
+/// (`MultiThreadedEventLoopGroup.singleton`, one per processor) instead of libdispatch's global queues.
+///
+/// Why: libdispatch watches the threads of its global queues once a second by reading `/proc/TID/stat`, and
+/// stops the process with a trap (SIGILL, "workq: registered worker exited prematurely") when it cannot: in a
+/// chroot or a container without /proc, htpass-serve died within seconds of starting, or later, whenever a
+/// job (a task, a `Task.sleep` of Hummingbird's date cache) waited on a global queue at the moment of the
+/// check. Jobs on the event loops never start such a thread. It also spares a request that reaches a task
+/// the hop from the event loop to a dispatch thread and back.
+///
+/// The main executor stays the platform's (the main thread).
+struct ServeExecutorFactory: ExecutorFactory {
+    static var mainExecutor: any MainExecutor { PlatformExecutorFactory.mainExecutor }
+    static var defaultExecutor: any TaskExecutor { EventLoopTaskExecutor.shared }
+}
+
+/// Runs jobs on the event loops: now on the current one (or any, off a loop), later through its timer.
+final class EventLoopTaskExecutor: TaskExecutor, SchedulingExecutor {
+    static let shared = EventLoopTaskExecutor()
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        // any() is the current event loop when called on one: no thread switch.
+        MultiThreadedEventLoopGroup.singleton.any().executor.enqueue(job)
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
+        let unowned = UnownedJob(job)
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let wait: TimeAmount
+        if let delay = delay as? Duration {
+            let (seconds, attoseconds) = delay.components
+            wait = .nanoseconds(max(0, seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000))
+        } else {
+            // A clock of another kind of duration: Swift's own clocks use Duration.
+            wait = .zero
+        }
+        loop.scheduleTask(in: wait) { loop.executor.enqueue(ExecutorJob(unowned)) }
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
+        enqueue(job, after: clock.now.duration(to: instant), tolerance: tolerance, clock: clock)
+    }
 }

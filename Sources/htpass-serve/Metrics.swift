@@ -51,7 +51,10 @@ final class Metrics: Sendable {
     }
 
     /// The text of `/metrics`, with the file's reload count and the hash queue's length read now.
-    func render(reloads: Int, queueLength: Int, running: Int, cacheEntries: Int) -> String {
+    func render(
+        reloads: Int, queueLength: Int, running: Int, cacheEntries: Int, hashes: Int,
+        audit: (written: Int, pending: Int, dropped: Int)
+    ) -> String {
         var text = """
             # HELP htpass_serve_decisions_total Decisions of /auth by result.
             # TYPE htpass_serve_decisions_total counter
@@ -91,6 +94,18 @@ final class Metrics: Sendable {
             # HELP htpass_serve_hashes_running Password checks running on the hashing threads.
             # TYPE htpass_serve_hashes_running gauge
             htpass_serve_hashes_running \(running)
+            # HELP htpass_serve_hashes_total Password hashes computed (the stand-in hash of unknown users included).
+            # TYPE htpass_serve_hashes_total counter
+            htpass_serve_hashes_total \(hashes)
+            # HELP htpass_serve_audit_lines_total Audit lines written.
+            # TYPE htpass_serve_audit_lines_total counter
+            htpass_serve_audit_lines_total \(audit.written)
+            # HELP htpass_serve_audit_lines_pending Audit lines waiting for the audit log's writer.
+            # TYPE htpass_serve_audit_lines_pending gauge
+            htpass_serve_audit_lines_pending \(audit.pending)
+            # HELP htpass_serve_audit_lines_dropped_total Audit lines dropped: the log's destination did not keep up.
+            # TYPE htpass_serve_audit_lines_dropped_total counter
+            htpass_serve_audit_lines_dropped_total \(audit.dropped)
 
             """
         return text

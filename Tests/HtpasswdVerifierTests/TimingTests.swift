@@ -2,6 +2,7 @@ import Foundation
 import HtpasswdCore
 import HtpasswdVerifier
 import Synchronization
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -77,6 +78,31 @@ struct TimingTests {
         }
         #expect(decision == outcome.expected)
         #expect(hashes == [Self.cost4], "\(outcome.name): the hashes computed")
+    }
+
+    @Test(
+        "On HashingThreads (a LiveAuthenticator and a HashingQueue), every outcome computes exactly one hash, there",
+        arguments: outcomes)
+    func oneHashPerOutcomeOnHashingThreads(outcome: Outcome) async throws {
+        let directory = try TestSupport.temporaryDirectory("htpass-timing")
+        let path = directory + "/htpasswd"
+        try TestSupport.writeBytes(Array(outcome.lines.map { $0 + "\n" }.joined().utf8), to: path)
+        let live = LiveAuthenticator(path: FilePath(path), target: outcome.target)
+        let threads = HashingThreads(count: 1)
+        defer { threads.shutdown() }
+        let queue = HashingQueue(executor: threads, concurrencyLimit: 1, queueLimit: 4)
+        // The observer is task-local: it must follow the task onto the hashing thread.
+        let seen = Mutex<[(HashFormat, Bool)]>([])
+        let decision = try await PasswordHash.$recomputeObserver.withValue({ format in
+            seen.withLock { $0.append((format, threads.isCurrentThread)) }
+        }) {
+            try await live.authenticate(user: outcome.user, password: outcome.password, on: queue)
+        }
+        #expect(decision == outcome.expected)
+        let hashes = seen.withLock { $0 }
+        #expect(hashes.map(\.0) == [Self.cost4], "\(outcome.name): the hashes computed")
+        let onHashingThreads = hashes.allSatisfy { $0.1 }
+        #expect(onHashingThreads, "\(outcome.name): computed on a hashing thread")
     }
 
     /// valgrind's callgrind, counting the instructions executed inside `ConstantTime.equal` (and what it

@@ -89,8 +89,15 @@ final class ServeProcess: @unchecked Sendable {
 
     var stderrText: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
 
-    /// The audit log's lines, parsed.
+    /// The audit log's lines, parsed: once the server has written every line it queued (its writer thread
+    /// writes them after the answers).
     func auditLines() throws -> [[String: Any]] {
+        if process.isRunning {
+            for _ in 0..<500 {
+                guard let pending = try? metric("htpass_serve_audit_lines_pending"), pending > 0 else { break }
+                usleep(10_000)
+            }
+        }
         let text = (try? String(contentsOfFile: auditPath, encoding: .utf8)) ?? ""
         return try text.split(separator: "\n").map { line in
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {

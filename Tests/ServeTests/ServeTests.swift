@@ -224,6 +224,54 @@ struct ServeTests {
         server.stop()
     }
 
+    @Test("Hashes per outcome: cache hit 0, throttled 0, no credentials 0, wrong password 1, unknown user 1")
+    func hashesPerOutcome() throws {
+        let file = try Files.make([("alice", "alice-pw")], algorithm: "bcrypt", cost: 4)
+        let server = try ServeProcess(file: file, ["--max-failures", "2", "--failure-window", "60"])
+        /// The hashes the process computed for one request (htpass_serve_hashes_total counts every
+        /// computation, on any thread), and the request's status.
+        func hashes(_ user: String?, _ password: String, from client: String) throws -> (Int, Int) {
+            let before = try server.metric("htpass_serve_hashes_total")
+            let status =
+                if let user {
+                    try HTTP.auth(server, user: user, password: password, ["-H", "X-Real-IP: \(client)"]).status
+                } else {
+                    try HTTP.curl(server.baseURL + "/auth", ["-H", "X-Real-IP: \(client)"]).status
+                }
+            return (status, Int(try server.metric("htpass_serve_hashes_total") - before))
+        }
+        #expect(try hashes("alice", "alice-pw", from: "198.51.100.1") == (200, 1), "first: a hash")
+        #expect(try hashes("alice", "alice-pw", from: "198.51.100.1") == (200, 0), "cache hit")
+        #expect(try hashes(nil, "", from: "198.51.100.1") == (401, 0), "no credentials")
+        #expect(try hashes("alice", "wrong", from: "203.0.113.1") == (401, 1), "wrong password")
+        #expect(try hashes("nobody", "x", from: "203.0.113.2") == (401, 1), "unknown user: the stand-in hash")
+        #expect(try hashes("alice", "wrong", from: "203.0.113.3") == (401, 1), "alice's second failure")
+        #expect(try hashes("alice", "wrong", from: "203.0.113.4") == (429, 0), "throttled")
+        #expect(try hashes("alice", "alice-pw", from: "203.0.113.4") == (200, 0), "throttled, but cached")
+        #expect(try server.metric("htpass_serve_hash_seconds_count") == 4, "every hash timed")
+        server.stop()
+    }
+
+    @Test("Without /proc (a mount namespace hiding it) the server keeps serving: no trap")
+    func withoutProc() throws {
+        // unshare(1) needs CAP_SYS_ADMIN; the static binary in a chroot is PackagingTests' case.
+        try #require(getuid() == 0, "needs root for a mount namespace")
+        let file = try Files.make([("alice", "alice-pw")], algorithm: "bcrypt", cost: 4)
+        let binary = ServeProcess.binary
+        let server = try ServeProcess(
+            file: file, ["--cache-size", "0"],
+            prefix: ["unshare", "--mount", "--fork", "--kill-child=SIGTERM", "sh", "-c"],
+            binary: "mount -t tmpfs none /proc && exec \"$0\" \"$@\"", prefixArguments: [binary])
+        // libdispatch looked at its threads in /proc once a second, and trapped when it could not: requests that
+        // hop between threads for several seconds.
+        for _ in 0..<40 {
+            #expect(try HTTP.auth(server, user: "alice", password: "alice-pw").status == 200)
+            usleep(100_000)
+        }
+        #expect(server.process.isRunning, "\(server.stderrText)")
+        server.stop()
+    }
+
     @Test("Past --max-queue waiting hashes the answer is 503")
     func queueLimit() throws {
         // --max-queue 0: a request that finds the one hashing thread busy is refused. The first request's hash
@@ -361,6 +409,8 @@ struct ServeTests {
             "htpass_serve_hash_seconds_count": 3,
             "htpass_serve_hash_seconds_bucket{le=\"+Inf\"}": 3,
             "htpass_serve_hash_queue_length": 0,
+            "htpass_serve_hashes_total": 3,
+            "htpass_serve_audit_lines_dropped_total": 0,
         ]
         for (name, value) in expected { #expect(try server.metric(name) == value, "\(name)") }
         #expect(try server.metric("htpass_serve_file_reloads_total") >= 1)

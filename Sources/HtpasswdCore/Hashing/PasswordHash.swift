@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A stored password hash, as it goes into an htpasswd line after `user:`: `$2y$10$...`, `{SHA}...`.
 ///
 /// The one hash type of the library: ``PasswordHasher`` makes them, ``HtpasswdFile/setHash(_:for:)`` and
@@ -83,9 +85,18 @@ extension PasswordHash {
         let stored = Array(stored)
         let format = HashFormat(stored)
         let result = computeHash(Array(password), like: stored, format: format)
-        if let result, !result.isEmpty, let observer = recomputeObserver { observer(format) }
+        if let result, !result.isEmpty {
+            recomputations.add(1, ordering: .relaxed)
+            if let observer = recomputeObserver { observer(format) }
+        }
         return result
     }
+
+    /// How many hashes ``recompute(_:like:)`` has computed in this process, on every thread: what
+    /// `htpass-serve` reports as `htpass_serve_hashes_total`, for the tests that count the hashes of a
+    /// process they cannot observe from inside.
+    package static var recomputeCount: Int { recomputations.load(ordering: .relaxed) }
+    private static let recomputations = Atomic<Int>(0)
 
     /// Called with the format (and cost) of every hash that ``recompute(_:like:)`` computes, for the tests
     /// that count the hashes an answer costs: one, of the same cost, whatever the answer. Task-local, so that
