@@ -512,7 +512,8 @@ public struct FileCheck: Sendable {
     static func portability(_ problem: UserName.Problem) -> String {
         switch problem {
         case .empty: "it is empty"
-        case .tooLong(let length): "it is \(length) bytes; htpass and Apache's htpasswd write at most \(UserName.maximumLength)"
+        case .tooLong(let length):
+            "it is \(length) bytes; htpass and Apache's htpasswd write at most \(UserName.maximumLength)"
         case .containsColon: "it contains ':', which ends a name for every server"
         case .containsControlCharacter(let byte):
             "it contains the control character 0x\(String(byte, radix: 16, uppercase: true))"

@@ -142,7 +142,10 @@ public struct Authenticator: Sendable {
             public let reason: FileRefusal
         }
 
-        init(target: Target, entry: (hash: [UInt8], line: Int)?, dummy: [UInt8]?, refusal: (line: Int, reason: FileRefusal)?) {
+        init(
+            target: Target, entry: (hash: [UInt8], line: Int)?, dummy: [UInt8]?,
+            refusal: (line: Int, reason: FileRefusal)?
+        ) {
             self.target = target
             self.entry = entry.map { Match(hash: $0.hash, line: $0.line) }
             self.dummy = dummy

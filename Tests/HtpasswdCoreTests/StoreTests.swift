@@ -348,7 +348,8 @@ struct StoreTests {
         // Reads take no lock.
         #expect(try store.read().entries.count == 1)
         // Another file in the same directory does not wait: the lock is the file's own.
-        try HtpasswdStore(path: directory + "/other", lockTimeout: .milliseconds(300)).edit(creation: .createIfMissing) { _ in }
+        let other = HtpasswdStore(path: directory + "/other", lockTimeout: .milliseconds(300))
+        try other.edit(creation: .createIfMissing) { _ in }
         holder.kill()
         try store.edit { file in try setBob(&file) }
         #expect(try TestSupport.readBytes(path) == b("alice:$apr1$x$y\nbob:h\n"))

@@ -52,7 +52,8 @@ struct EntryReportTests {
 
     @Test("A flag's name is the one list prints, and names it back; its findings are check's ids for the fact")
     func flagNames() {
-        let flags: [EntryReport.Flag] = [.weak, .unverifiable, .duplicate, .longRecord] + Target.allCases.map { .cannotVerify($0) }
+        let flags: [EntryReport.Flag] =
+            [.weak, .unverifiable, .duplicate, .longRecord] + Target.allCases.map { .cannotVerify($0) }
         #expect(flags.prefix(4).map(\.name) == ["weak", "unverifiable", "duplicate", "long-record"])
         #expect(EntryReport.Flag.cannotVerify(.nginxAlpine).name == "nginx-alpine-cannot-verify")
         for flag in flags {

@@ -53,7 +53,9 @@ struct EditingAPITests {
     func lockTimeout() {
         #expect(HtpasswdStore(path: "/nonexistent/htpasswd").lockTimeout == .seconds(10))
         #expect(HtpasswdStore.defaultLockTimeout == .seconds(10))
-        #expect(HtpasswdStore(path: "/nonexistent/htpasswd", lockTimeout: .milliseconds(250)).lockTimeout == .milliseconds(250))
+        #expect(
+            HtpasswdStore(path: "/nonexistent/htpasswd", lockTimeout: .milliseconds(250)).lockTimeout
+                == .milliseconds(250))
     }
 
     @Test("expect(rawHash:) takes an entry's hash as it is; conditions are Expectation values")

@@ -29,7 +29,8 @@ struct TargetAPITests {
         #expect(Target.strongestAlgorithm(verifiedByAll: [.nginxAlpine, .traefik]) == .bcrypt)
         #expect(Target.strongestAlgorithm(verifiedByAll: [.envoy]) == .sha1)
         for targets in [[], [Target.envoy], [.apache, .openshift]] {
-            #expect(Target.strongestAlgorithm(verifiedByAll: targets) == Target.algorithms(verifiedByAll: targets).first)
+            #expect(
+                Target.strongestAlgorithm(verifiedByAll: targets) == Target.algorithms(verifiedByAll: targets).first)
         }
     }
 

@@ -82,7 +82,8 @@ public enum HashFormat: Equatable, Sendable {
             self = .plain
         } else if count == 13, bytes.allSatisfy({ CryptAlphabet.contains($0) }) {
             self = .des
-        } else if count == 20 && bytes[0] == UInt8(ascii: "_") && bytes.dropFirst().allSatisfy({ CryptAlphabet.contains($0) })
+        } else if count == 20 && bytes[0] == UInt8(ascii: "_")
+            && bytes.dropFirst().allSatisfy({ CryptAlphabet.contains($0) })
         {
             self = .bsdiDES
         } else if count > 0 && (bytes[0] == UInt8(ascii: "$") || bytes[0] == UInt8(ascii: "_")) {

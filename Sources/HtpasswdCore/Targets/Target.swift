@@ -23,7 +23,7 @@ public enum Target: String, CaseIterable, Hashable, Sendable {
 
     /// The servers most files are read by, when none is named: nginx on a host or in an image, on Alpine
     /// (ingress-nginx), and Apache. Their refusals are worth a warning (``PasswordHasher/warnings``) and a
-    /// flag (``/HtpasswdVerifier/EntryReport/defaultTargets``). The others take few formats (Traefik, the
+    /// flag (HtpasswdVerifier's `EntryReport.defaultTargets`). The others take few formats (Traefik, the
     /// registry, Envoy) and would make most choices look wrong; name them with a target.
     public static let common: [Target] = [.default, .nginxAlpine, .apache]
 

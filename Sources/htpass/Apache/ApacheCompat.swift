@@ -100,7 +100,9 @@ enum ApacheCompat {
             let hash = try makeHash(commandLine, messages)
             // Apache's records, with their newline, fit in 255 bytes; a longer one it could not read back.
             let record = user + [UInt8(ascii: ":")] + hash.bytes
-            guard record.count + 1 <= HtpasswdFile.apacheRecordLimit else { throw ApacheFailure(.tooLong, messages.recordTooLong) }
+            guard record.count + 1 <= HtpasswdFile.apacheRecordLimit else {
+                throw ApacheFailure(.tooLong, messages.recordTooLong)
+            }
             if commandLine.mode == .display {
                 Output.write(record + [0x0A, 0x0A])
                 return
