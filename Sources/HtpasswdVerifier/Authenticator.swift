@@ -2,7 +2,7 @@ import HtpasswdCore
 import SystemPackage
 
 /// Answers "may this user, with this password, in?" for an htpasswd file, as a given server would
-/// (nginx by default), in about the same time whether or not the user exists.
+/// (``/HtpasswdCore/Target/default``, nginx), in about the same time whether or not the user exists.
 ///
 /// ```swift
 /// let authenticator = Authenticator(path: "/etc/nginx/htpasswd")

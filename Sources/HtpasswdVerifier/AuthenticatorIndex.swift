@@ -45,7 +45,7 @@ public struct AuthenticatorIndex: Sendable {
     ///
     /// - Throws: A file error of ``/HtpasswdCore/HtpasswdStore/scan(_:)-7k6tq``, as
     ///   ``Authenticator/authenticate(user:password:)-(Collection<UInt8>,_)`` throws it.
-    public init(store: HtpasswdStore, target: Target = .nginx) throws(HtpasswdError) {
+    public init(store: HtpasswdStore, target: Target = .default) throws(HtpasswdError) {
         self.target = target
         readAt = .now
         stamp = store.stamp()
@@ -59,7 +59,7 @@ public struct AuthenticatorIndex: Sendable {
     }
 
     /// Reads `path` as `target` reads it; see ``init(store:target:)``.
-    public init(path: FilePath, target: Target = .nginx) throws(HtpasswdError) {
+    public init(path: FilePath, target: Target = .default) throws(HtpasswdError) {
         try self.init(store: HtpasswdStore(path: path), target: target)
     }
 

@@ -48,13 +48,13 @@ public final class LiveAuthenticator: Sendable {
     }
 
     /// An authenticator for `store`'s file, as `target` reads it. Nothing is read until the first request.
-    public init(store: HtpasswdStore, target: Target = .nginx) {
+    public init(store: HtpasswdStore, target: Target = .default) {
         self.store = store
         self.target = target
     }
 
     /// An authenticator for the file at `path`, as `target` reads it.
-    public convenience init(path: FilePath, target: Target = .nginx) {
+    public convenience init(path: FilePath, target: Target = .default) {
         self.init(store: HtpasswdStore(path: path), target: target)
     }
 

@@ -59,7 +59,7 @@ struct HtpassServe: AsyncParsableCommand {
         help: ArgumentHelp(
             "The server whose reading and verdicts apply: \(Target.allCases.map(\.rawValue).joined(separator: ", ")).",
             valueName: "target"))
-    var target: Target = .nginx
+    var target: Target = .default
 
     @Option(help: ArgumentHelp("Successful verifications kept (least recently used out; 0: none).", valueName: "n"))
     var cacheSize = 10_000

@@ -104,7 +104,7 @@ enum Advice {
                 "use a shorter password, or another algorithm \(target.displayName) verifies"
             case .notVerifiable(let target, _):
                 "leave out -a, --cost and --rounds to get the strongest format \(target.displayName) verifies ("
-                    + (Target.algorithms(verifiedByAll: [target]).first?.rawValue ?? "none") + ")"
+                    + (Target.strongestAlgorithm(verifiedByAll: [target])?.rawValue ?? "none") + ")"
             case .hashingFailed(_, let errno) where errno == .outOfRange:
                 "use a shorter password"
             default: nil
