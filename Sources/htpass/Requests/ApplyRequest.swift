@@ -3,6 +3,7 @@ import Glibc
 import HtpasswdCore
 import HtpasswdReconciler
 import HtpasswdVerifier
+import SystemPackage
 
 /// `htpass apply FILE [SPEC|-]`.
 struct ApplyRequest: Equatable, Sendable {
@@ -142,23 +143,11 @@ struct ApplyRequest: Equatable, Sendable {
             throw CommandError(.fileProblem, "Cannot open the SPEC '\(spec)': \(String(cString: strerror(errno)))")
         }
         defer { if fd != STDIN_FILENO { close(fd) } }
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        defer { wipe(&chunk) }
         var info = stat()
         let size = fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(size + 1, chunk.count))
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else {
-                let code = errno
-                wipe(&bytes)
-                throw CommandError(
-                    .fileProblem, "Cannot read the SPEC '\(spec)': \(String(cString: strerror(code)))")
-            }
-            if n == 0 { return bytes }
-            bytes += chunk[..<n]
+        do throws(Errno) { return try readAllWiping(fd, expected: size, chunkSize: 65536) } catch {
+            throw CommandError(
+                .fileProblem, "Cannot read the SPEC '\(spec)': \(String(cString: strerror(error.rawValue)))")
         }
     }
 

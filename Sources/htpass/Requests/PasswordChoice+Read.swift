@@ -115,24 +115,10 @@ extension PasswordChoice {
         }
     }
 
-    /// All of `fd`. A password of up to 4096 bytes is read into one chunk and one result that never grows
-    /// (growing would leave the shorter storage behind, unwiped); the chunk is wiped.
+    /// All of `fd`: a password of up to 4096 bytes is read into one chunk and one result that never grows.
     private static func readAll(_ fd: CInt, name: String) throws -> [UInt8] {
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        defer { wipe(&chunk) }
-        var result: [UInt8] = []
-        result.reserveCapacity(chunk.count)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                wipe(&result)
-                throw CommandError(
-                    .fileProblem, "Cannot read the password from '\(name)': \(Errno(rawValue: code))")
-            }
-            if n == 0 { return result }
-            result.append(contentsOf: chunk[..<n])
+        do throws(Errno) { return try readAllWiping(fd, chunkSize: 4096) } catch {
+            throw CommandError(.fileProblem, "Cannot read the password from '\(name)': \(error)")
         }
     }
 }
