@@ -12,12 +12,19 @@ import Synchronization
 /// never waits for a disk (a `write(2)` to a regular file blocks however the file was opened) or for a
 /// reader of standard output; lines queued together go out in one `write(2)`, whole lines only, so that
 /// lines never mix. At most ``maximumPending`` bytes wait: past that, while the disk does not keep up, lines
-/// are dropped and counted (`htpass_serve_audit_lines_dropped_total`) rather than held without bound.
+/// are dropped and counted (`htpass_serve_audit_lines_dropped_total`) rather than held without bound, and
+/// the next line written says how many were lost (`{"time":…,"dropped":N}`), so that a gap shows in the log
+/// itself. An attacker must not be able to push other clients' lines out cheaply: a line names at most
+/// ``maximumUserBytes`` of a user name, and the lines that cost no hash (throttled, malformed, cached) may
+/// fill only half of the queue, so that denied guesses and fresh grants still find room.
 final class AuditLog: Sendable {
     /// The file, or nil for standard output.
     let path: String?
     /// Bytes of lines that may wait for the writer.
     static let maximumPending = 4 << 20
+    /// Bytes of a user name written in a line; a longer name is cut there and its length given
+    /// (`"user_bytes":N`).
+    static let maximumUserBytes = 256
     /// How long the writer lets lines gather after a write.
     static let gatheringMicroseconds: UInt32 = 2_000
     private let descriptor: Mutex<CInt>
@@ -31,6 +38,8 @@ final class AuditLog: Sendable {
         var writing = 0
         var written = 0
         var dropped = 0
+        /// Lines dropped since the last line that said so.
+        var unreported = 0
         var stopping = false
         var stopped = false
     }
@@ -50,7 +59,7 @@ final class AuditLog: Sendable {
             }, context.toOpaque())
         guard result == 0 else {
             context.release()
-            throw AuditLogError(path: path ?? "standard output", errno: result)
+            throw AuditLogError(path: path ?? "standard output", errno: result, operation: "start")
         }
         pthread_detach(thread)
     }
@@ -58,7 +67,13 @@ final class AuditLog: Sendable {
     struct AuditLogError: Error, CustomStringConvertible {
         var path: String
         var errno: CInt
-        var description: String { "Cannot open the audit log '\(path)': \(String(cString: strerror(errno)))" }
+        /// What failed: opening the file, or starting the writer's thread.
+        var operation = "open"
+        var description: String {
+            operation == "open"
+                ? "Cannot open the audit log '\(path)': \(String(cString: strerror(errno)))"
+                : "Cannot start the audit log's writer: \(String(cString: strerror(errno)))"
+        }
     }
 
     /// Opens `path` for appending, never through a symbolic link in its last component (a link planted where
@@ -91,13 +106,22 @@ final class AuditLog: Sendable {
         client: String, user: [UInt8]?, outcome: Outcome, status: Int, cached: Bool, latencySeconds: Double
     ) {
         var line = "{\"time\":\"\(Self.timestamp())\",\"client\":\(Self.json(client))"
-        line += ",\"user\":" + (user.map { Self.json(displayText($0)) } ?? "null")
+        if let user {
+            line += ",\"user\":" + Self.json(displayText(user.prefix(Self.maximumUserBytes)))
+            if user.count > Self.maximumUserBytes { line += ",\"user_bytes\":\(user.count)" }
+        } else {
+            line += ",\"user\":null"
+        }
         line += ",\"result\":\"\(outcome.rawValue)\",\"status\":\(status),\"cached\":\(cached)"
         line += ",\"latency_ms\":\(Self.milliseconds(latencySeconds))}\n"
+        // What an attacker gets without a hash may fill only half of the queue.
+        let cheap = cached || outcome == .throttled || outcome == .badRequest
+        let limit = cheap ? Self.maximumPending / 2 : Self.maximumPending
         let wake = line.withUTF8 { bytes in
             state.withLock { state -> Bool in
-                guard !state.stopped, state.pending.count + bytes.count <= Self.maximumPending else {
+                guard !state.stopped, state.pending.count + bytes.count <= limit else {
                     state.dropped += 1
+                    state.unreported += 1
                     return false
                 }
                 let wasEmpty = state.pending.isEmpty
@@ -108,6 +132,11 @@ final class AuditLog: Sendable {
         }
         // The writer sleeps only once it has found nothing queued: one wake-up per batch, not per line.
         if wake { wakeUp.signal() }
+    }
+
+    /// The line that says `count` lines were lost before it.
+    static func droppedLine(_ count: Int) -> [UInt8] {
+        Array("{\"time\":\"\(timestamp())\",\"dropped\":\(count)}\n".utf8)
     }
 
     /// Writes what is queued, waits for the writer to finish, and stops it; later lines are dropped.
@@ -124,41 +153,48 @@ final class AuditLog: Sendable {
     /// The writer's loop: takes everything queued, writes it, and sleeps when nothing is.
     private func writeLines() {
         var batch: [UInt8] = []
+        var startsMidLine = false
+        var reportedFailure = false
         while true {
-            let (lines, stop) = state.withLock { state -> (Int, Bool) in
+            let (lines, lost, stop) = state.withLock { state -> (Int, Int, Bool) in
                 swap(&batch, &state.pending)
                 state.pending.removeAll(keepingCapacity: true)
                 let lines = state.pendingLines
                 state.pendingLines = 0
                 state.writing = lines
+                // The lines lost so far are named by a line of their own, written before this batch.
+                let lost = lines == 0 ? 0 : state.unreported
+                state.unreported -= lost
                 if lines == 0 && state.stopping { state.stopped = true }
-                return (lines, lines == 0 && state.stopping)
+                return (lines, lost, lines == 0 && state.stopping)
             }
             if stop { break }
             if lines == 0 {
                 wakeUp.wait()
                 continue
             }
-            descriptor.withLock { fd in
-                var offset = 0
-                while offset < batch.count {
-                    let written = batch[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        // A pipe whose reader is slow: wait for room rather than lose lines.
-                        if errno == EAGAIN {
-                            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                            _ = poll(&poller, 1, 1000)
-                            continue
-                        }
-                        return
-                    }
-                    offset += written
-                }
+            // A line cut by a failed write is ended first, so that lines never mix.
+            let prefix = (startsMidLine ? [0x0A] : []) + (lost > 0 ? Self.droppedLine(lost) : [])
+            batch.insert(contentsOf: prefix, at: 0)
+            let (complete, failure) = descriptor.withLock { fd in Self.write(batch, to: fd) }
+            // The decision lines that went out whole (a failed write may have written some).
+            let whole =
+                failure == nil
+                ? lines : batch[min(prefix.count, complete)..<complete].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            let lostAgain = complete < prefix.count ? lost : 0
+            startsMidLine = complete == 0 ? startsMidLine : complete < batch.count && batch[complete - 1] != 0x0A
+            if let failure, !reportedFailure {
+                reportedFailure = true
+                let message = Array(
+                    "htpass-serve: cannot write the audit log: \(String(cString: strerror(failure))); lines are dropped and counted\n"
+                        .utf8)
+                _ = message.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
             }
             batch.removeAll(keepingCapacity: true)
             state.withLock { state in
-                state.written += lines
+                state.written += whole
+                state.dropped += lines - whole
+                state.unreported += lines - whole + lostAgain
                 state.writing = 0
             }
             // Lines gather for a moment before the next write: under load, one write(2) and no wake-up per
@@ -166,6 +202,27 @@ final class AuditLog: Sendable {
             usleep(Self.gatheringMicroseconds)
         }
         finished.signal()
+    }
+
+    /// Writes `batch` to `fd`, waiting for room in a pipe; how many bytes went out, and the errno that
+    /// stopped it (nil when all went out).
+    private static func write(_ batch: [UInt8], to fd: CInt) -> (Int, CInt?) {
+        var offset = 0
+        while offset < batch.count {
+            let written = batch[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                // A pipe whose reader is slow: wait for room rather than lose lines.
+                if errno == EAGAIN {
+                    var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&poller, 1, 1000)
+                    continue
+                }
+                return (offset, errno)
+            }
+            offset += written
+        }
+        return (offset, nil)
     }
 
     /// `text` as a JSON string: quotes, backslashes and control characters escaped.

@@ -115,7 +115,7 @@ struct AuthService: Sendable {
             }
             cacheKey = found
         }
-        let keys: [Throttle.Key] = [.client(client), .user(user)]
+        let keys: [Throttle.Key] = [.client(client), .user(named: user)]
         if let wait = throttle.retryAfter(keys, now: Self.monotonicSeconds()) {
             wipe(&credentials.password)
             return .answer(.throttled, throttled(wait), user: user, cached: false)

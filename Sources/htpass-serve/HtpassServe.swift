@@ -161,7 +161,7 @@ struct HtpassServe: AsyncParsableCommand {
         do { _ = try live.currentIndex() } catch { logger.error("Cannot read the htpasswd file yet: \(error)") }
 
         // A queue of its own: a job on libdispatch's global queues would start the thread watch that needs /proc
-        // (see Sources/CGlobalExecutor/globalexecutor.c).
+        // (see ServeExecutorFactory).
         let reopen = DispatchSource.makeSignalSource(
             signal: SIGHUP, queue: DispatchQueue(label: "htpass-serve.audit-log-reopen"))
         signal(SIGHUP, SIG_IGN)
@@ -312,7 +312,12 @@ final class EventLoopTaskExecutor: TaskExecutor, SchedulingExecutor {
         let wait: TimeAmount
         if let delay = delay as? Duration {
             let (seconds, attoseconds) = delay.components
-            wait = .nanoseconds(max(0, seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000))
+            // Saturated: a delay past Int64's nanoseconds (292 years) waits that long, not zero.
+            let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            wait =
+                overflow
+                ? (seconds < 0 ? .zero : .nanoseconds(.max))
+                : .nanoseconds(max(0, nanoseconds.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue))
         } else {
             // A clock of another kind of duration: Swift's own clocks use Duration.
             wait = .zero

@@ -1,3 +1,4 @@
+import HtpasswdCore
 import Synchronization
 
 /// Brute-force throttling: failed verifications counted per client address and per user name in a sliding
@@ -14,6 +15,15 @@ final class Throttle: Sendable {
     enum Key: Hashable, Sendable {
         case client(String)
         case user([UInt8])
+
+        /// The key of a user name: the name itself, or for a name longer than ``maximumNameBytes`` (no
+        /// server's user; an attacker's, sent to fill memory) its first bytes and the SHA-1 of the whole,
+        /// so that a key never holds more than a few hundred bytes.
+        static func user(named name: [UInt8]) -> Key {
+            name.count <= maximumNameBytes ? .user(name) : .user(Array(name.prefix(64)) + SHA1.digest(name))
+        }
+
+        static let maximumNameBytes = 256
     }
 
     let maximumFailures: Int
@@ -82,7 +92,7 @@ final class Throttle: Sendable {
     /// Notes a successful verification of `user`: its count starts over.
     func recordSuccess(user: [UInt8]) {
         guard maximumFailures > 0 else { return }
-        _ = state.withLock { $0.removeValue(forKey: .user(user)) }
+        _ = state.withLock { $0.removeValue(forKey: .user(named: user)) }
     }
 
     /// The number of keys remembered.

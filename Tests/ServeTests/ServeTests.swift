@@ -385,6 +385,58 @@ struct ServeTests {
         server.stop()
     }
 
+    @Test("The audit log cuts a long user name at 256 bytes, and says so with the name's length")
+    func auditLongName() throws {
+        let file = try Files.make([("alice", "alice-pw")])
+        let server = try ServeProcess(file: file)
+        let long = String(repeating: "a", count: 1000)
+        #expect(try HTTP.auth(server, user: long, password: "pw").status == 401)
+        let lines = try server.auditLines()
+        #expect(lines.count == 1)
+        #expect(lines.first?["user"] as? String == String(repeating: "a", count: 256))
+        #expect(lines.first?["user_bytes"] as? Int == 1000)
+        server.stop()
+    }
+
+    @Test("The audit log on a full file system: lost lines counted, said once on stderr, and named in the log")
+    func auditLogFull() throws {
+        try #require(getuid() == 0, "needs root to mount a small tmpfs")
+        let file = try Files.make([("alice", "alice-pw")])
+        let server = try ServeProcess(file: file, ["--max-failures", "0"])
+        // The log's path bind-mounted to a file on a 16 KiB tmpfs, then reopened (SIGHUP).
+        let small = server.directory + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: false)
+        #expect(try TestSupport.run("mount", ["-t", "tmpfs", "-o", "size=16k", "none", small]).status == 0)
+        defer { _ = try? TestSupport.run("umount", ["-l", small]) }
+        try TestSupport.writeBytes([], to: small + "/audit.log")
+        #expect(try TestSupport.run("mount", ["--bind", small + "/audit.log", server.auditPath]).status == 0)
+        defer { _ = try? TestSupport.run("umount", ["-l", server.auditPath]) }
+        kill(server.process.processIdentifier, SIGHUP)
+        usleep(300_000)
+        // 100 lines of about 400 bytes: more than twice 16 KiB.
+        let name = String(repeating: "b", count: 256)
+        for _ in 0..<100 {
+            #expect(try HTTP.auth(server, user: name, password: "pw").status == 401)
+            usleep(5_000)
+        }
+        for _ in 0..<300 where (try? server.metric("htpass_serve_audit_lines_pending")) ?? 1 > 0 { usleep(10_000) }
+        let written = try server.metric("htpass_serve_audit_lines_total")
+        let dropped = try server.metric("htpass_serve_audit_lines_dropped_total")
+        #expect(dropped > 0 && written + dropped == 100, "written \(written), dropped \(dropped)")
+        let errors = server.stderrText
+        #expect(errors.components(separatedBy: "cannot write the audit log").count == 2, "\(errors)")
+        #expect(errors.contains("No space left on device"), "\(errors)")
+        // Room again: the next line starts on a line of its own, after one that names the lost lines.
+        #expect(truncate(server.auditPath, 0) == 0)
+        #expect(try HTTP.auth(server, user: "alice", password: "wrong").status == 401)
+        let lines = try server.auditLines()
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first?["dropped"] as? Int == Int(dropped))
+        #expect(lines.last?["result"] as? String == "denied")
+        #expect(server.process.isRunning)
+        server.stop()
+    }
+
     @Test("The metrics: Prometheus text with every decision, the cache, hash durations, reloads and the queue")
     func metrics() throws {
         let file = try Files.make([("alice", "alice-pw")])
