@@ -28,7 +28,7 @@ help:
 	@echo "make bench-apply    htpass apply on 1000 users: vs htpasswd -bm, --jobs N vs 1, a second run"
 	@echo "make bench-ansible  htpass apply in a playbook vs community.general.htpasswd, 100 users"
 	@echo "make bench-startup  start-up time of htpass against Apache's htpasswd (hyperfine)"
-	@echo "make bench-serve    nginx auth_request -> htpass serve against auth_basic and no auth (wrk), memory, guessing"
+	@echo "make bench-serve    nginx auth_request -> htpass serve (TCP, unix socket) against auth_basic, no auth and a free auth service (wrk), memory, guessing"
 	@echo "make dist       dist/htpass-VERSION-linux-ARCH.tar.gz: static binaries, man page, completions, systemd unit, SHA256SUMS"
 	@echo "make deb        dist/htpass_VERSION_ARCH.deb and dist/htpass-htpasswd_VERSION_all.deb (dpkg-deb)"
 	@echo "make oci        dist/oci: a FROM-scratch OCI image of the static binaries (umoci; no Docker needed)"

@@ -2,11 +2,19 @@
 # htpass serve (issue 19) behind nginx `auth_request`, against nginx `auth_basic` on the same file and nginx
 # without authentication, in one run, with its memory and a password-guessing run:
 #
-#   1. throughput: one bcrypt cost-12 user, keep-alive, wrk; per round (ROUNDS, interleaved): no auth, then
-#      auth_request -> htpass-serve; then auth_basic once (BASIC_DURATION: it serves a few requests a second).
-#      A static file in every case (a content handler: `return` would run before the access phase).
-#      Requests/s, latency, nginx + htpass-serve CPU per request, and the ratios (goals: >= 100x auth_basic,
-#      >= 0.5x no auth).
+#   1. throughput: one bcrypt cost-12 user, keep-alive, wrk; per round (ROUNDS, interleaved) every case of
+#      CASES, then auth_basic once (BASIC_DURATION: it serves a few requests a second). The cases:
+#        none        nginx, no authentication
+#        free        auth_request -> a second nginx server on 127.0.0.1 that answers `return 200;`: a free
+#                    auth service, the ceiling of any auth_request service on this machine
+#        free_unix   the same on a unix socket
+#        serve       auth_request -> htpass-serve on 127.0.0.1
+#        serve_unix  auth_request -> the same htpass-serve on a unix socket (`--listen unix:PATH`)
+#      A static file in every case (a content handler: `return` would run before the access phase); the
+#      subrequests of every case go through the same keep-alive upstream settings (UPSTREAM_KEEPALIVE).
+#      Requests/s, latency, nginx + htpass-serve CPU per request, the ratio to the same round's no auth, and
+#      the ratios of the medians (goals: >= 100x auth_basic, >= 0.5x no auth; the free case shows how much of
+#      the gap is nginx's own subrequest).
 #   2. memory: a second htpass-serve on a file of 10,000 users (bcrypt cost 4: the cache keeps a keyed hash per
 #      credential, whatever the cost), each user's right password once (10,000 misses, the cache full), then
 #      once more (10,000 hits); its resident set before, after, and its peak (goal: <= 32 MB).
@@ -23,7 +31,10 @@
 #   DURATION=10s CONNECTIONS=32 ROUNDS=5 Benchmarks/serve-throughput.sh
 #
 # Environment: HTPASS_SERVE (default .build/release/htpass-serve), HTPASS (default next to it: makes the files),
-# THREADS (wrk, 2), CONNECTIONS (8), DURATION (10s), ROUNDS (3), BASIC_DURATION (20s), FILL_USERS (10000),
+# THREADS (wrk, 2), CONNECTIONS (8), DURATION (10s), ROUNDS (3), CASES ("none free free_unix serve serve_unix"),
+# BASIC_DURATION (20s; 0 skips auth_basic), NGINX_WORKERS (worker_processes, auto), UPSTREAM_KEEPALIVE
+# (the upstreams' keepalive, 16), SERVE_THREADS (htpass-serve --threads, its default), SERVE_LISTEN ("tcp" or
+# "unix": the transport of the guessing run, tcp), FILL_USERS (10000),
 # ATTACK_CONNECTIONS (64), ATTACK_ADDRESSES (16), ATTACK_DURATION (20s), MAX_FAILURES (10, the default),
 # FAILURE_WINDOW (60), ONLY ("throughput", "memory" or "guessing": one part), WORKDIR.
 #
@@ -39,6 +50,11 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-8}
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
+CASES=${CASES:-none free free_unix serve serve_unix}
+NGINX_WORKERS=${NGINX_WORKERS:-auto}
+UPSTREAM_KEEPALIVE=${UPSTREAM_KEEPALIVE:-16}
+SERVE_THREADS=${SERVE_THREADS:-}
+SERVE_LISTEN=${SERVE_LISTEN:-tcp}
 BASIC_DURATION=${BASIC_DURATION:-20s}
 FILL_USERS=${FILL_USERS:-10000}
 ATTACK_CONNECTIONS=${ATTACK_CONNECTIONS:-64}
@@ -81,8 +97,12 @@ trap 'exit 130' INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 SERVE_PORT=$(free_port)
+FREE_PORT=$(free_port)
 FILL_PORT=$(free_port)
-mkdir -p "$WORK/www" "$WORK/logs"
+mkdir -p "$WORK/www" "$WORK/logs" "$WORK/run"
+# The unix sockets: htpass-serve's (it creates it, 0660, its group nginx's) and the free service's (nginx's).
+SERVE_SOCKET=$WORK/run/htpass-serve.sock
+FREE_SOCKET=$WORK/run/free.sock
 printf 'ok\n' > "$WORK/www/ok"
 
 # When run as root, nginx's workers and htpass-serve run as an unprivileged user, as in production; the file is
@@ -121,8 +141,8 @@ start_serve() {
     done
     die "htpass-serve did not answer /healthz on 127.0.0.1:$port"
 }
-# The audit log's directory must be writable by the server's user.
-[ -z "$USER_LINE" ] || chown "$NGINX_USER" "$WORK/logs"
+# The audit log's and the socket's directories must be writable by the server's user.
+[ -z "$USER_LINE" ] || chown "$NGINX_USER" "$WORK/logs" "$WORK/run"
 
 # metric PORT NAME[{LABELS}]: the sum of the samples of that name (and labels, if given) in /metrics.
 metrics() { curl -sf "http://127.0.0.1:$1/metrics"; }
@@ -170,23 +190,52 @@ run_wrk() {
 }
 # ms LATENCY: wrk's "1.23ms", "456.00us", "2.10s" in milliseconds.
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 log "$(describe_machine "$WORK")"
 log "htpass-serve: $HTPASS_SERVE"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------------------------------------------------------
-# nginx: one server, three locations on the same static file. /serve asks htpass-serve (keep-alive upstream);
-# its 429 and 503 reach the client as such (auth_request itself turns any status but 2xx, 401 and 403 into 500).
-# The realip module takes X-Forwarded-For from 127.0.0.1 (the guessing run's "load balancer"); the subrequest
-# passes the resulting address on, overwriting whatever the client sent.
+# nginx: one server, a location per case on the same static file. /serve and /serve-unix ask htpass-serve
+# (one process listening on 127.0.0.1 and on a unix socket), /free and /free-unix a second nginx server that
+# answers 200 at once; every upstream keep-alive, the same proxy settings for all (those of
+# Docs/guides/mlflow-nginx.md §7). htpass-serve's 429 and 503 reach the client as such (auth_request itself
+# turns any status but 2xx, 401 and 403 into 500). The realip module takes X-Forwarded-For from 127.0.0.1 (the
+# guessing run's "load balancer"); the subrequest passes the resulting address on, overwriting whatever the
+# client sent.
 if want throughput || want guessing; then
-    start_serve "$SERVE_PORT" "$WORK/htpasswd" serve --max-failures "$MAX_FAILURES" --failure-window "$FAILURE_WINDOW"
+    SERVE_ARGS=(--listen "unix:$SERVE_SOCKET" --max-failures "$MAX_FAILURES" --failure-window "$FAILURE_WINDOW")
+    [ -z "$SERVE_THREADS" ] || SERVE_ARGS+=(--threads "$SERVE_THREADS")
+    start_serve "$SERVE_PORT" "$WORK/htpasswd" serve "${SERVE_ARGS[@]}"
     MAIN_SERVE_PID=$SERVE_PID
+    for _ in $(seq 50); do [ -S "$SERVE_SOCKET" ] && break; sleep 0.1; done
+    [ -S "$SERVE_SOCKET" ] || die "htpass-serve did not create $SERVE_SOCKET"
+    # protected PATH UPSTREAM: a location behind auth_request to UPSTREAM, and its internal subrequest location.
+    protected() {
+        cat <<LOC
+        location = /$1 {
+            auth_request /_auth_$1;
+            auth_request_set \$auth_status \$upstream_status;
+            auth_request_set \$auth_retry_after \$upstream_http_retry_after;
+            error_page 500 = @auth_error;
+            alias $WORK/www/ok;
+        }
+        location = /_auth_$1 {
+            internal;
+            proxy_pass http://$2/auth;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_set_header X-Forwarded-For \$remote_addr;
+        }
+LOC
+    }
     cat > "$WORK/nginx.conf" <<CONF
 $USER_LINE
-worker_processes auto;
+worker_processes $NGINX_WORKERS;
 pid $WORK/nginx.pid;
 error_log $WORK/logs/nginx-error.log warn;
 events { worker_connections 4096; }
@@ -201,7 +250,25 @@ http {
     keepalive_requests 1000000;
     upstream htpass_serve {
         server 127.0.0.1:$SERVE_PORT;
-        keepalive 64;
+        keepalive $UPSTREAM_KEEPALIVE;
+    }
+    upstream htpass_serve_unix {
+        server unix:$SERVE_SOCKET;
+        keepalive $UPSTREAM_KEEPALIVE;
+    }
+    upstream free {
+        server 127.0.0.1:$FREE_PORT;
+        keepalive $UPSTREAM_KEEPALIVE;
+    }
+    upstream free_unix {
+        server unix:$FREE_SOCKET;
+        keepalive $UPSTREAM_KEEPALIVE;
+    }
+    # The free auth service: 200 to every question, no body.
+    server {
+        listen 127.0.0.1:$FREE_PORT;
+        listen unix:$FREE_SOCKET;
+        location / { return 200; }
     }
     server {
         listen 127.0.0.1:$PORT;
@@ -214,24 +281,11 @@ http {
             auth_basic_user_file $WORK/htpasswd;
             alias $WORK/www/ok;
         }
-        location = /serve {
-            auth_request /_htpass;
-            auth_request_set \$auth_status \$upstream_status;
-            auth_request_set \$auth_retry_after \$upstream_http_retry_after;
-            error_page 500 = @htpass_error;
-            alias $WORK/www/ok;
-        }
-        location = /_htpass {
-            internal;
-            proxy_pass http://htpass_serve/auth;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header X-Real-IP \$remote_addr;
-            proxy_set_header X-Forwarded-For \$remote_addr;
-        }
-        location @htpass_error {
+$(protected serve htpass_serve)
+$(protected serve-unix htpass_serve_unix)
+$(protected free free)
+$(protected free-unix free_unix)
+        location @auth_error {
             if (\$auth_status = 429) {
                 add_header Retry-After \$auth_retry_after always;
                 return 429;
@@ -250,10 +304,13 @@ CONF
 
     status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
     [ "$(status "$URL/open")" = 200 ] || die "/open is not 200"
-    for path in basic serve; do
+    for path in basic serve serve-unix; do
         [ "$(status -H "$AUTH" "$URL/$path")" = 200 ] || die "/$path: the right password is not 200"
         [ "$(status -u alice:wrong "$URL/$path")" = 401 ] || die "/$path: a wrong password is not 401"
         [ "$(status "$URL/$path")" = 401 ] || die "/$path: no credentials is not 401"
+    done
+    for path in free free-unix; do
+        [ "$(status "$URL/$path")" = 200 ] || die "/$path: the free auth service's answer is not 200"
     done
     user=$(curl -s -D - -o /dev/null "http://127.0.0.1:$SERVE_PORT/auth" -H "$AUTH" | tr -d '\r' \
         | awk -F': ' 'tolower($1) == "x-remote-user" { print $2 }')
@@ -262,17 +319,24 @@ fi
 
 # ------------------------------------------------------------------------------------------------------------
 if want throughput; then
-    log "throughput: $ROUNDS rounds of no auth and auth_request ($DURATION each), then auth_basic ($BASIC_DURATION); wrk -t$THREADS -c$CONNECTIONS"
+    log "throughput: $ROUNDS rounds of $CASES ($DURATION each), then auth_basic ($BASIC_DURATION); wrk -t$THREADS -c$CONNECTIONS; nginx worker_processes $NGINX_WORKERS, upstream keepalive $UPSTREAM_KEEPALIVE, htpass-serve --threads ${SERVE_THREADS:-default}"
     : > "$WORK/rows"
-    measure() { # measure CASE PATH DURATION
-        local case=$1 path=$2 duration=$3 workers cpu0 cpu1 scpu0 scpu1 hits0 hits1 miss0 miss1 n rps avg p50 p99 bad
+    case_path() {
+        case $1 in
+            none) echo /open ;; basic) echo /basic ;; serve) echo /serve ;; serve_unix) echo /serve-unix ;;
+            free) echo /free ;; free_unix) echo /free-unix ;; *) die "CASES: no case '$1'" ;;
+        esac
+    }
+    for case in $CASES; do case_path "$case" >/dev/null; done
+    measure() { # measure CASE ROUND DURATION
+        local case=$1 round=$2 duration=$3 workers cpu0 cpu1 scpu0 scpu1 hits0 hits1 miss0 miss1 n rps avg p50 p99 bad
         workers=$(nginx_workers)
         hits0=$(metric "$SERVE_PORT" htpass_serve_cache_hits_total)
         miss0=$(metric "$SERVE_PORT" htpass_serve_cache_misses_total)
         # shellcheck disable=SC2086
         cpu0=$(cpu_seconds $workers)
         scpu0=$(cpu_seconds "$MAIN_SERVE_PID")
-        IFS='|' read -r n rps avg p50 p99 bad < <(run_wrk "$case" -t"$THREADS" -c"$CONNECTIONS" -d"$duration" -H "$AUTH" "$URL$path")
+        IFS='|' read -r n rps avg p50 p99 bad < <(run_wrk "$case" -t"$THREADS" -c"$CONNECTIONS" -d"$duration" -H "$AUTH" "$URL$(case_path "$case")")
         # shellcheck disable=SC2086
         cpu1=$(cpu_seconds $workers)
         scpu1=$(cpu_seconds "$MAIN_SERVE_PID")
@@ -280,43 +344,80 @@ if want throughput; then
         miss1=$(metric "$SERVE_PORT" htpass_serve_cache_misses_total)
         [ "$bad" = 0 ] || die "$case: $bad requests failed (non-2xx or socket errors): see the wrk output above"
         [ "${n:-0}" -gt 0 ] || die "$case: no request completed"
-        printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$case" "$n" "$rps" "$(ms "$avg")" "$(ms "$p50")" "$(ms "$p99")" \
+        printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$case" "$n" "$rps" "$(ms "$avg")" "$(ms "$p50")" "$(ms "$p99")" \
             "$(awk -v a="$cpu0" -v b="$cpu1" -v c="$scpu0" -v d="$scpu1" -v n="$n" 'BEGIN { printf "%.3f", 1000 * (b - a + d - c) / n }')" \
             "$((hits1 - hits0))" "$((miss1 - miss0))" \
             "$(awk -v a="$cpu0" -v b="$cpu1" -v n="$n" 'BEGIN { printf "%.3f", 1000 * (b - a) / n }')" \
-            "$(awk -v c="$scpu0" -v d="$scpu1" -v n="$n" 'BEGIN { printf "%.3f", 1000 * (d - c) / n }')" >> "$WORK/rows"
+            "$(awk -v c="$scpu0" -v d="$scpu1" -v n="$n" 'BEGIN { printf "%.3f", 1000 * (d - c) / n }')" "$round" >> "$WORK/rows"
     }
     for round in $(seq "$ROUNDS"); do
-        log "round $round/$ROUNDS"
-        measure none /open "$DURATION"
-        measure serve /serve "$DURATION"
+        log "round $round/$ROUNDS ($(cut -d' ' -f1-3 /proc/loadavg))"
+        for case in $CASES; do measure "$case" "$round" "$DURATION"; done
     done
-    measure basic /basic "$BASIC_DURATION"
+    [ "$BASIC_DURATION" = 0 ] || [ "$BASIC_DURATION" = 0s ] || measure basic 1 "$BASIC_DURATION"
     SERVE_RSS_AFTER_THROUGHPUT=$(rss "$MAIN_SERVE_PID")
 
     echo
-    echo "### Throughput: one bcrypt cost-12 user, keep-alive, wrk -t$THREADS -c$CONNECTIONS ($(date -u +%F), load average before $LOAD_BEFORE)"
+    echo "### Throughput: one bcrypt cost-12 user, keep-alive, wrk -t$THREADS -c$CONNECTIONS ($(date -u +%F), load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg))"
     echo
-    echo '| case | round | requests | requests/s | avg latency | p50 | p99 | CPU per request: nginx + htpass-serve | cache hits / misses |'
-    echo '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
-    awk -F'|' '{ r[$1]++; printf "| %s | %d | %s | %s | %s ms | %s ms | %s ms | %s ms + %s ms = %s ms | %s |\n", \
-        ($1 == "none" ? "nginx, no auth" : $1 == "serve" ? "auth_request -> htpass serve" : "auth_basic"), r[$1], $2, $3, $4, $5, $6, $10, $11, $7, \
-        ($1 == "serve" ? $8 " / " $9 : "-") }' "$WORK/rows"
-    NONE=$(awk -F'|' '$1 == "none" { print $3 }' "$WORK/rows" | median)
-    SERVE=$(awk -F'|' '$1 == "serve" { print $3 }' "$WORK/rows" | median)
-    BASIC=$(awk -F'|' '$1 == "basic" { print $3 }' "$WORK/rows" | median)
-    SERVE_P99=$(awk -F'|' '$1 == "serve" { print $6 }' "$WORK/rows" | median)
-    NONE_CPU=$(awk -F'|' '$1 == "none" { print $7 }' "$WORK/rows" | median)
-    SERVE_CPU=$(awk -F'|' '$1 == "serve" { print $7 }' "$WORK/rows" | median)
-    BASIC_CPU=$(awk -F'|' '$1 == "basic" { print $7 }' "$WORK/rows" | median)
+    echo "nginx worker_processes $NGINX_WORKERS, upstream keepalive $UPSTREAM_KEEPALIVE, htpass-serve --threads ${SERVE_THREADS:-default}; \"/ no auth\": against the same round's no auth."
     echo
-    awk -v s="$SERVE" -v b="$BASIC" -v n="$NONE" -v sc="$SERVE_CPU" -v bc="$BASIC_CPU" -v nc="$NONE_CPU" 'BEGIN {
-        printf "- medians: no auth %.0f requests/s, auth_request -> htpass serve %.0f, auth_basic %.2f\n", n, s, b
-        r1 = s / b; r2 = s / n
-        printf "- **htpass serve / auth_basic: %.0fx** in requests/s (goal >= 100x: %s); in CPU per request %.0fx less (%.3f ms against %.1f ms)\n", r1, (r1 >= 100 ? "met" : "NOT met"), bc / sc, sc, bc
-        printf "- **htpass serve / no auth: %.2fx** in requests/s (goal >= 0.5x: %s); CPU per request %.3f ms against %.3f ms (%.1fx)\n", r2, (r2 >= 0.5 ? "met" : "NOT met"), sc, nc, sc / nc
-    }'
-    echo "- htpass serve p99 (median of rounds): $SERVE_P99 ms; resident after the throughput runs (VmRSS, VmHWM): $(awk '{ printf "%s MB, peak %s MB", $1, $2 }' <<<"$SERVE_RSS_AFTER_THROUGHPUT")"
+    echo '| case | round | requests | requests/s | / no auth | avg latency | p50 | p99 | CPU per request: nginx + htpass-serve | cache hits / misses |'
+    echo '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+    awk -F'|' '
+        BEGIN { label["none"] = "nginx, no auth"; label["free"] = "auth_request -> free (nginx return 200), TCP"
+                label["free_unix"] = "auth_request -> free (nginx return 200), unix socket"
+                label["serve"] = "auth_request -> htpass serve, TCP"; label["serve_unix"] = "auth_request -> htpass serve, unix socket"
+                label["basic"] = "auth_basic" }
+        $1 == "none" { none[$12] = $3 }
+        { printf "| %s | %d | %s | %s | %s | %s ms | %s ms | %s ms | %s ms + %s ms = %s ms | %s |\n", label[$1], $12, $2, $3, \
+            ($1 != "none" && none[$12] ? sprintf("%.2f", $3 / none[$12]) : "-"), $4, $5, $6, $10, $11, $7, \
+            ($1 ~ /^serve/ ? $8 " / " $9 : "-") }' "$WORK/rows"
+    echo
+    # med CASE FIELD: the median of that field over the case's rounds.
+    med() { awk -F'|' -v c="$1" -v f="$2" '$1 == c { print $f }' "$WORK/rows" | median; }
+    # round_ratios CASE OTHER: the median over the rounds of CASE's requests/s over OTHER's of the same round.
+    round_ratios() {
+        awk -F'|' -v c="$1" -v o="$2" '$1 == c { a[$12] = $3 } $1 == o { b[$12] = $3 } END { for (r in a) if (b[r]) print a[r] / b[r] }' \
+            "$WORK/rows" | median
+    }
+    NONE=$(med none 3)
+    NONE_CPU=$(med none 7)
+    printf -- '- medians: no auth %.0f requests/s (%.3f ms of nginx CPU per request)' "$NONE" "$NONE_CPU"
+    for case in $CASES; do
+        [ "$case" = none ] || printf ', %s %.0f (%.3f ms)' "$case" "$(med "$case" 3)" "$(med "$case" 7)"
+    done
+    [ "$BASIC_DURATION" = 0 ] || [ "$BASIC_DURATION" = 0s ] || printf ', basic %.2f (%.1f ms)' "$(med basic 3)" "$(med basic 7)"
+    echo
+    for case in $CASES; do
+        [ "$case" = none ] && continue
+        awk -v c="$case" -v s="$(med "$case" 3)" -v n="$NONE" -v rr="$(round_ratios "$case" none)" -v sc="$(med "$case" 7)" -v nc="$NONE_CPU" 'BEGIN {
+            printf "- **%s / no auth: %.2fx** in requests/s (median of the rounds'"'"' ratios %.2fx)%s; CPU per request %.3f ms against %.3f ms (%.1fx)\n", \
+                c, s / n, rr, (c ~ /^serve/ ? sprintf(" (goal >= 0.5x: %s)", (s / n >= 0.5 ? "met" : "NOT met")) : ""), sc, nc, sc / nc }'
+    done
+    for pair in "serve free" "serve_unix free_unix"; do
+        read -r s f <<<"$pair"
+        case " $CASES " in *" $s "*) ;; *) continue ;; esac
+        case " $CASES " in *" $f "*) ;; *) continue ;; esac
+        awk -v s="$s" -v f="$f" -v a="$(med "$s" 3)" -v b="$(med "$f" 3)" -v rr="$(round_ratios "$s" "$f")" 'BEGIN {
+            printf "- **%s / %s (the free-auth ceiling, same transport): %.2fx** (median of the rounds'"'"' ratios %.2fx)\n", s, f, a / b, rr }'
+    done
+    if ! [ "$BASIC_DURATION" = 0 ] && ! [ "$BASIC_DURATION" = 0s ]; then
+        BASIC=$(med basic 3)
+        BASIC_CPU=$(med basic 7)
+        for case in serve serve_unix; do
+            case " $CASES " in *" $case "*) ;; *) continue ;; esac
+            awk -v c="$case" -v s="$(med "$case" 3)" -v b="$BASIC" -v sc="$(med "$case" 7)" -v bc="$BASIC_CPU" 'BEGIN {
+                r = s / b
+                printf "- **%s / auth_basic: %.0fx** in requests/s (goal >= 100x: %s); in CPU per request %.0fx less (%.3f ms against %.1f ms)\n", \
+                    c, r, (r >= 100 ? "met" : "NOT met"), bc / sc, sc, bc }'
+        done
+    fi
+    for case in serve serve_unix; do
+        case " $CASES " in *" $case "*) ;; *) continue ;; esac
+        echo "- $case p99 (median of rounds): $(med "$case" 6) ms"
+    done
+    echo "- htpass-serve resident after the throughput runs (VmRSS, VmHWM): $(awk '{ printf "%s MB, peak %s MB", $1, $2 }' <<<"$SERVE_RSS_AFTER_THROUGHPUT")"
 fi
 
 # ------------------------------------------------------------------------------------------------------------
@@ -399,10 +500,12 @@ PY
     [ "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/serve")" = 200 ] || die "guessing: alice is not 200"
     HASHES0=$(metric "$SERVE_PORT" htpass_serve_hash_seconds_count)
     decisions "$SERVE_PORT" > "$WORK/decisions0"
-    run_wrk attack -t1 -c"$ATTACK_CONNECTIONS" -d"$ATTACK_DURATION" -s "$WORK/attack.lua" "$URL/serve" > "$WORK/attack" &
+    GUESS_PATH=/serve
+    [ "$SERVE_LISTEN" = unix ] && GUESS_PATH=/serve-unix
+    run_wrk attack -t1 -c"$ATTACK_CONNECTIONS" -d"$ATTACK_DURATION" -s "$WORK/attack.lua" "$URL$GUESS_PATH" > "$WORK/attack" &
     ATTACK=$!
     sleep 0.5
-    IFS='|' read -r ln lrps lavg lp50 lp99 lbad < <(run_wrk legitimate -t1 -c1 -d"$ATTACK_DURATION" -H "$AUTH" "$URL/serve")
+    IFS='|' read -r ln lrps lavg lp50 lp99 lbad < <(run_wrk legitimate -t1 -c1 -d"$ATTACK_DURATION" -H "$AUTH" "$URL$GUESS_PATH")
     wait "$ATTACK"
     IFS='|' read -r an arps _ _ _ _ < "$WORK/attack"
     # Attempts that passed the throttle before the block are still waiting for a hash: they are hashed all
@@ -417,7 +520,7 @@ PY
     decisions "$SERVE_PORT" > "$WORK/decisions1"
     QUEUE=$(metric "$SERVE_PORT" htpass_serve_hash_queue_length)
     echo
-    echo "### Guessing: $ATTACK_CONNECTIONS connections, wrong passwords for alice from $ATTACK_ADDRESSES addresses, one legitimate client ($ATTACK_DURATION; --max-failures $MAX_FAILURES --failure-window $FAILURE_WINDOW)"
+    echo "### Guessing: $ATTACK_CONNECTIONS connections, wrong passwords for alice from $ATTACK_ADDRESSES addresses, one legitimate client (htpass serve on $SERVE_LISTEN, $ATTACK_DURATION; --max-failures $MAX_FAILURES --failure-window $FAILURE_WINDOW)"
     echo
     echo '| client | requests | requests/s | avg latency | p50 | p99 | not 200 |'
     echo '|---|---:|---:|---:|---:|---:|---:|'

@@ -110,32 +110,56 @@ func exerciseHtpass(
     #expect(apache.status == 0, "htpasswd -v: \(apache.stderrText)", sourceLocation: sourceLocation)
 }
 
+/// Where the server under test listens, as seen from here.
+enum ServeAddress {
+    /// A unix socket, by its path from here.
+    case unixSocket(String)
+    /// `127.0.0.1:port`: a chroot shares this host's network.
+    case loopback(port: UInt16)
+
+    /// The bash script's argument: `unix:PATH` or `tcp:PORT`.
+    var argument: String {
+        switch self {
+        case .unixSocket(let path): "unix:\(path)"
+        case .loopback(let port): "tcp:\(port)"
+        }
+    }
+}
+
 /// The `htpass serve` session every artifact must get through. `command` starts the artifact's server (through
-/// `htpass serve`, as users run it) listening on `unix:` + the socket that is `socket` from here, on a file where
-/// alice's password is `password`; bash runs it in the background, asks `/healthz` until it answers, then
-/// `/auth` with the right password, a wrong one (on a path under `/auth`) and none, through curl, and stops it
-/// with SIGTERM. Its standard output (the audit log) must name alice and never hold the password.
+/// `htpass serve`, as users run it) listening on `address`, on a file where alice's password is `password`; bash
+/// runs it in the background, asks `/healthz` until it answers, then `/auth` with the right password, a wrong
+/// one (on a path under `/auth`) and none, through curl, waits `linger` seconds and asks with the right password
+/// again (a server that dies a while after starting fails here), and stops it with SIGTERM. Its standard output
+/// (the audit log) must name alice and never hold the password.
 func exerciseServe(
-    _ command: [String], socket: String, password: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ command: [String], at address: ServeAddress, password: String, linger: Int = 0,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
     let log = try TestSupport.temporaryDirectory("htpass-serve-log") + "/out"
     // bash, and a wait that polls: the server's exit is seen even when the shell would miss its SIGCHLD (a dash
     // started from this test process once hung in `wait` on a child already gone).
     let script = #"""
-        sock=$1; log=$2; pw=$3; shift 3
+        where=$1; log=$2; pw=$3; linger=$4; shift 4
+        case $where in
+            unix:*) base=http://localhost; via=(--unix-socket "${where#unix:}") ;;
+            tcp:*) base=http://127.0.0.1:${where#tcp:}; via=() ;;
+        esac
         "$@" > "$log" 2>&1 < /dev/null &
         pid=$!
         running() { [ -e "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; }
-        ask() { curl -s --max-time 10 --unix-socket "$sock" -o /dev/null -w '%{http_code}' "$@"; }
+        ask() { curl -s --max-time 10 "${via[@]}" -o /dev/null -w '%{http_code}' "$@"; }
         i=0
-        until [ "$(ask http://localhost/healthz)" = 200 ]; do
+        until [ "$(ask "$base/healthz")" = 200 ]; do
             running || { echo "exited before answering"; exit 1; }
             i=$((i + 1)); [ "$i" -le 300 ] || { echo "no answer after 30 s"; kill -KILL "$pid"; exit 1; }
             sleep 0.1
         done
-        echo "right $(ask -u "alice:$pw" http://localhost/auth)"
-        echo "wrong $(ask -u alice:wrong http://localhost/auth/some/path)"
-        echo "none $(ask http://localhost/auth)"
+        echo "right $(ask -u "alice:$pw" "$base/auth")"
+        echo "wrong $(ask -u alice:wrong "$base/auth/some/path")"
+        echo "none $(ask "$base/auth")"
+        sleep "$linger"
+        echo "later $(ask -u "alice:$pw" "$base/auth")"
         kill -TERM "$pid"
         i=0
         while running; do
@@ -145,10 +169,11 @@ func exerciseServe(
         wait "$pid"
         echo "exit $?"
         """#
-    let output = try TestSupport.run("bash", ["-c", script, "bash", socket, log, password] + command)
+    let output = try TestSupport.run(
+        "bash", ["-c", script, "bash", address.argument, log, password, String(linger)] + command)
     let audit = (try? TestSupport.readBytes(log)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     #expect(
-        output.stdoutText == "right 200\nwrong 401\nnone 401\nexit 0\n",
+        output.stdoutText == "right 200\nwrong 401\nnone 401\nlater 200\nexit 0\n",
         "\(command.joined(separator: " ")): \(output.stdoutText) \(output.stderrText) output: \(audit)",
         sourceLocation: sourceLocation)
     #expect(audit.contains("alice"), "the audit log names no user: \(audit)", sourceLocation: sourceLocation)

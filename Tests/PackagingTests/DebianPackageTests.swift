@@ -98,7 +98,7 @@ extension PackagingTests {
                 environment: ["PW": "alice deb pw"])
             try exerciseServe(
                 ["htpass", "serve", work + "/serve.htpasswd", "--listen", "unix:" + work + "/serve.sock"],
-                socket: work + "/serve.sock", password: "alice deb pw")
+                at: .unixSocket(work + "/serve.sock"), password: "alice deb pw")
             // The unit as installed: the same file, and systemd reads it without a complaint (no running systemd
             // needed; the man page it names is installed by now).
             #expect(

@@ -76,8 +76,7 @@ extension PackagingTests {
         }
 
         /// htpass-serve links SwiftNIO and Hummingbird statically too: nothing from the system, no /etc (numeric
-        /// addresses and a unix socket need no resolver). /proc is mounted, as in every container: without it,
-        /// htpass-serve is not expected to start (htpass alone is, above).
+        /// addresses and a unix socket need no resolver). /proc is mounted, as in every container.
         @Test("htpass serve in an empty root with /proc: it starts htpass-serve, which answers /auth on a unix socket")
         func serveWithProc() throws {
             let root = try Self.makeServeRoot()
@@ -90,7 +89,25 @@ extension PackagingTests {
                 [
                     "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", root, "serve",
                     "/htpasswd", "--listen", "unix:/serve.sock",
-                ], socket: root + "/serve.sock", password: "alice in the root")
+                ], at: .unixSocket(root + "/serve.sock"), password: "alice in the root")
+        }
+
+        /// Without /proc, as in a chroot or a bare container: the Swift runtime reads /proc/self/exe at start,
+        /// libdispatch's global queues read /proc/TID/stat once a second and trap when they cannot (see
+        /// ServeExecutorFactory in Sources/htpass-serve), and `htpass serve` finds htpass-serve through
+        /// /proc/self/exe, else its argv[0]. Asked from here on 127.0.0.1 (the chroot keeps the host's network),
+        /// and again after a few seconds, so that a trap of the once-a-second check would be seen.
+        @Test("htpass serve in an empty root without /proc: 200 and 401 on 127.0.0.1, seconds later too")
+        func serveWithoutProc() throws {
+            let root = try Self.makeServeRoot()
+            try succeed(
+                "chroot", [root, "/htpass", "create", "--password-env", "PW", "/htpasswd", "alice"],
+                environment: ["PW": "alice without proc"])
+            let port = try HTTPProbe.freePort()
+            try exerciseServe(
+                ["chroot", root, "/htpass", "serve", "/htpasswd", "--listen", "127.0.0.1:\(port)"],
+                at: .loopback(port: port), password: "alice without proc", linger: 3)
+            #expect(try Self.entries(of: root) == ["htpass", "htpass-serve", "htpasswd"])
         }
     }
 }

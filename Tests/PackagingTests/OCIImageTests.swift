@@ -99,7 +99,7 @@ extension PackagingTests {
             // runc run (not detached) hands the shell's SIGTERM on to the container's process.
             let command = try bundle.prepare(
                 ["serve", "/w/htpasswd", "--listen", "unix:/w/serve.sock"], environment: [:], mount: host)
-            try exerciseServe(command, socket: host + "/serve.sock", password: "alice oci pw")
+            try exerciseServe(command, at: .unixSocket(host + "/serve.sock"), password: "alice oci pw")
         }
 
         @Test("docker run -i -v DIR:/w: create, add, verify, list on the bind-mounted directory")

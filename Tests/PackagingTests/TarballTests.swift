@@ -105,7 +105,7 @@ extension PackagingTests {
                 environment: ["PW": "alice serve pw"])
             try exerciseServe(
                 [directory + "/htpass", "serve", work + "/htpasswd", "--listen", "unix:" + work + "/serve.sock"],
-                socket: work + "/serve.sock", password: "alice serve pw")
+                at: .unixSocket(work + "/serve.sock"), password: "alice serve pw")
         }
     }
 }

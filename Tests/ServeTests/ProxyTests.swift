@@ -72,8 +72,27 @@ struct ProxyTests {
         }
     }
 
-    static func nginx(before server: ServeProcess) throws -> Proxy {
-        try Proxy("nginx") { prefix, port in
+    /// nginx asking `server` on 127.0.0.1 for each request, or, given `socket`, on that unix socket through a
+    /// keep-alive upstream: the configuration Docs/guides/mlflow-nginx.md §7 recommends on a host.
+    static func nginx(before server: ServeProcess, socket: String? = nil) throws -> Proxy {
+        let upstream =
+            socket.map {
+                """
+                upstream htpass_serve {
+                        server unix:\($0);
+                        keepalive 16;
+                    }
+                """
+            } ?? ""
+        let keepAlive =
+            socket == nil
+            ? ""
+            : """
+            proxy_http_version 1.1;
+                            proxy_set_header Connection "";
+            """
+        let target = socket == nil ? "127.0.0.1:\(server.port)" : "htpass_serve"
+        return try Proxy("nginx") { prefix, port in
             for directory in ["html", "logs", "temp"] {
                 try FileManager.default.createDirectory(
                     atPath: prefix + "/" + directory, withIntermediateDirectories: true)
@@ -94,6 +113,7 @@ struct ProxyTests {
                     fastcgi_temp_path \(prefix)/temp/fastcgi;
                     uwsgi_temp_path \(prefix)/temp/uwsgi;
                     scgi_temp_path \(prefix)/temp/scgi;
+                    \(upstream)
                     server {
                         listen 127.0.0.1:\(port);
                         root \(prefix)/html;
@@ -104,9 +124,10 @@ struct ProxyTests {
                         }
                         location = /_htpass {
                             internal;
-                            proxy_pass http://127.0.0.1:\(server.port)/auth;
+                            proxy_pass http://\(target)/auth;
                             proxy_pass_request_body off;
                             proxy_set_header Content-Length "";
+                            \(keepAlive)
                             proxy_set_header X-Real-IP $remote_addr;
                         }
                     }
@@ -145,13 +166,18 @@ struct ProxyTests {
         }
     }
 
+    /// "nginx-unix": nginx reaches htpass-serve on a unix socket, its connections kept alive, so that the
+    /// cached credential and the deletion travel on a connection opened before the edit.
     @Test(
-        "nginx auth_request and Caddy forward_auth: 200 with the page, 401 with the challenge, edits seen at once",
-        arguments: ["nginx", "caddy"])
+        "Behind nginx (TCP, unix socket) and Caddy: 200 with the page, 401 with the challenge, edits seen at once",
+        arguments: ["nginx", "nginx-unix", "caddy"])
     func proxy(name: String) throws {
         let file = try Files.make([("alice", "alice-pw"), ("bob", "bob-pw")])
-        let server = try ServeProcess(file: file)
-        let proxy = try name == "nginx" ? Self.nginx(before: server) : Self.caddy(before: server)
+        let socket = try TestSupport.temporaryDirectory("htpass-serve-socket") + "/auth.sock"
+        let server = try ServeProcess(file: file, name == "nginx-unix" ? ["--listen", "unix:" + socket] : [])
+        let proxy =
+            try name == "caddy"
+            ? Self.caddy(before: server) : Self.nginx(before: server, socket: name == "nginx-unix" ? socket : nil)
         defer { proxy.stop() }
         let right = try proxy.get(["-u", "alice:alice-pw"])
         #expect(right.status == 200, "\(proxy.log)")

@@ -105,7 +105,7 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 /// HTTP over a raw socket to 127.0.0.1: no client library trims, encodes or re-reads anything.
-enum HTTPProbe {
+public enum HTTPProbe {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -128,7 +128,8 @@ enum HTTPProbe {
         return code
     }
 
-    static func freePort() throws -> UInt16 {
+    /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, closed).
+    public static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
