@@ -41,10 +41,10 @@ public struct ScannedLine {
     /// The entry on this line, copied; nil for a line that is not an entry.
     public var entry: Entry? {
         guard kind == .entry else { return nil }
-        let bytes = Array(content)
         let hashEnd = LineSyntax.firstIndex(of: UInt8(ascii: ":"), in: content, from: colon + 1) ?? content.count
         return Entry(
-            lineNumber: number, user: bytes[..<colon], hash: bytes[(colon + 1)..<hashEnd], extra: bytes[hashEnd...])
+            lineNumber: number, user: content[..<colon], hash: content[(colon + 1)..<hashEnd],
+            extra: content[hashEnd...])
     }
 
     /// The malformed line this is, or nil.
