@@ -174,10 +174,19 @@ struct EditingAPITests {
 
         var kinds: [LineKind] = []
         var entries: [Entry] = []
+        var users: [String] = []
+        var lines: [[UInt8]] = []
         let summary = try store.scan { line in
             kinds.append(line.kind)
             if let entry = line.entry { entries.append(entry) }
+            // The bytes lent for a closure, or copied.
+            if line.kind == .entry { line.withUser { users.append(String(decoding: $0, as: UTF8.self)) } }
+            #expect(line.withHash { $0.count } == line.entry?.hash.count ?? 0)
+            lines.append(line.bytes)
+            #expect(line.withContent { Array($0) } == line.bytes)
         }
+        #expect(users == ["alice", "alice", "bob"])
+        #expect(lines[3] == Array("no colon here".utf8))
         #expect(kinds == [.comment, .entry, .blank, .malformed(.noColon), .entry, .entry])
         #expect(entries == file.entries)
         #expect(summary.lines == 6)
