@@ -14,7 +14,8 @@ import SystemPackage
 /// - The edit's conditions: ``userNotFound(user:)``, ``changedSinceRead(user:)``.
 /// - Validation, wrapping the validating type's own error where one error type is needed:
 ///   ``invalidUserName(_:)`` (``UserName/Problem``), ``invalidHash(_:)`` (``PasswordHash/Problem``),
-///   ``invalidPassword(_:)`` (``PasswordProblem``); the hasher's parameters; ``notVerifiable(by:_:)``.
+///   ``invalidPassword(_:)`` (``PasswordProblem``), ``invalidHashParameter(_:)``
+///   (``PasswordHasher/ParameterProblem``); ``notVerifiable(by:_:)``.
 /// - Hashing: ``hashingFailed(algorithm:errno:)``, ``randomFailed(errno:)``.
 ///
 /// Each case carries what happened and its description says so in one line. What to do about it depends on
@@ -69,12 +70,9 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     case invalidPassword(PasswordProblem)
     /// The bytes cannot be a hash in a file: what ``PasswordHash/init(_:)-(Collection<UInt8>)`` threw.
     case invalidHash(PasswordHash.Problem)
-    /// The bcrypt cost is outside ``PasswordHasher/costRange``.
-    case invalidCost(Int)
-    /// The SHA-crypt rounds are outside ``PasswordHasher/roundsRange``.
-    case invalidRounds(Int)
-    /// The parameter does not apply to the algorithm (a cost for sha512).
-    case parameterNotApplicable(HashParameter, algorithm: Algorithm)
+    /// A hasher's cost or rounds is out of range or does not apply to its algorithm: what
+    /// ``PasswordHasher/init(algorithm:cost:rounds:)`` threw.
+    case invalidHashParameter(PasswordHasher.ParameterProblem)
     /// A server the file is for cannot verify hashes made this way.
     case notVerifiable(by: Target, TargetRefusal)
 
@@ -83,14 +81,6 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     case hashingFailed(algorithm: Algorithm, errno: Errno)
     /// The system's random number generator failed.
     case randomFailed(errno: Errno)
-}
-
-/// A parameter of a hashing algorithm.
-public enum HashParameter: String, Equatable, Sendable {
-    /// bcrypt's cost.
-    case cost
-    /// SHA-crypt's rounds.
-    case rounds
 }
 
 /// Why a password was refused: the error ``PasswordHasher/check(_:)-(Collection<UInt8>)`` throws.
@@ -134,12 +124,8 @@ extension HtpasswdError: CustomStringConvertible {
             "\(problem)"
         case .invalidHash(let problem):
             "Invalid hash: \(problem)"
-        case .invalidCost(let cost):
-            "bcrypt cost \(cost) is out of range (\(PasswordHasher.costRange.lowerBound) to \(PasswordHasher.costRange.upperBound))"
-        case .invalidRounds(let rounds):
-            "SHA-crypt rounds \(rounds) is out of range (\(PasswordHasher.roundsRange.lowerBound) to \(PasswordHasher.roundsRange.upperBound))"
-        case .parameterNotApplicable(let parameter, let algorithm):
-            "A \(parameter.rawValue) does not apply to \(algorithm.rawValue)"
+        case .invalidHashParameter(let problem):
+            "\(problem)"
         case .notVerifiable(let target, let refusal):
             "\(target.displayName) cannot verify \(refusal)"
         case .hashingFailed(let algorithm, let errno) where errno == .outOfRange:

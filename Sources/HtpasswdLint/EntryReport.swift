@@ -142,7 +142,7 @@ public struct EntryReport: Equatable, Sendable {
 
     /// A report for every entry of `file`, in file order.
     public static func reports(for file: HtpasswdFile, targets: [Target] = defaultTargets) -> [EntryReport] {
-        var seen = Set<ArraySlice<UInt8>>()
+        var seen = Set<Entry.Field>()
         return file.entries.map { entry in
             EntryReport(entry, duplicate: !seen.insert(entry.user).inserted, targets: targets)
         }

@@ -45,7 +45,7 @@ public struct Verifier: Sendable {
     public func timingDummy(in file: HtpasswdFile) -> [UInt8]? {
         var sample = TimingSample()
         for entry in file.lazyEntries.prefix(Self.timingSampleSize) {
-            Array(entry.hash).withUnsafeBufferPointer { sample.consider($0) }
+            entry.hash.bytes.withUnsafeBufferPointer { sample.consider($0) }
         }
         return sample.best
     }

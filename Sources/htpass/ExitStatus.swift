@@ -43,11 +43,10 @@ enum ExitStatus: Int32 {
             self = .fileProblem
         case .userNotFound:
             self = .noSuchUser
-        case .invalidUserName, .invalidPassword, .invalidHash, .invalidCost, .invalidRounds, .hashingFailed,
-            .notVerifiable:
-            self = .rejectedInput
-        case .parameterNotApplicable:
+        case .invalidHashParameter(.notApplicable):
             self = .usage
+        case .invalidUserName, .invalidPassword, .invalidHash, .invalidHashParameter, .hashingFailed, .notVerifiable:
+            self = .rejectedInput
         }
     }
 }
@@ -97,9 +96,9 @@ enum Advice {
             case .invalidPassword(.empty): "pass --allow-empty if that is really wanted"
             case .invalidPassword(.tooLong): "use a shorter password or another algorithm (-a sha512)"
             case .invalidPassword(.containsNUL): "remove it"
-            case .invalidCost: "use --cost 4 to 31 (default 10)"
-            case .invalidRounds: "use --rounds 1000 to 999999999 (default 5000)"
-            case .parameterNotApplicable: "use --cost with bcrypt, --rounds with sha256 or sha512"
+            case .invalidHashParameter(.costOutOfRange): "use --cost 4 to 31 (default 10)"
+            case .invalidHashParameter(.roundsOutOfRange): "use --rounds 1000 to 999999999 (default 5000)"
+            case .invalidHashParameter(.notApplicable): "use --cost with bcrypt, --rounds with sha256 or sha512"
             case .notVerifiable(let target, .passwordLength):
                 "use a shorter password, or another algorithm \(target.displayName) verifies"
             case .notVerifiable(let target, _):

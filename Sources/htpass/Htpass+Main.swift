@@ -55,6 +55,9 @@ extension Htpass {
         } catch let problem as PasswordProblem {
             Output.error(Advice.message(for: .invalidPassword(problem), use: use))
             status = ExitStatus(for: .invalidPassword(problem))
+        } catch let problem as PasswordHasher.ParameterProblem {
+            Output.error(Advice.message(for: .invalidHashParameter(problem), use: use))
+            status = ExitStatus(for: .invalidHashParameter(problem))
         } catch let error as CommandError {
             Output.error(error.description)
             status = error.status

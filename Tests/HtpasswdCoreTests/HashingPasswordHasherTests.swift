@@ -81,7 +81,9 @@ struct HashingPasswordHasherTests {
 
     @Test("bcrypt cost outside 4...31 is refused", arguments: [Int.min, -1, 0, 3, 32, 100])
     func costRange(cost: Int) {
-        #expect(throws: HtpasswdError.invalidCost(cost)) { try PasswordHasher(algorithm: .bcrypt, cost: cost) }
+        #expect(throws: PasswordHasher.ParameterProblem.costOutOfRange(cost)) {
+            try PasswordHasher(algorithm: .bcrypt, cost: cost)
+        }
     }
 
     @Test("bcrypt cost 4 and 31 are accepted")
@@ -94,7 +96,7 @@ struct HashingPasswordHasherTests {
         "SHA-crypt rounds outside 1000...999 999 999 are refused",
         arguments: [(Algorithm.sha512, 999), (.sha512, 0), (.sha256, -5), (.sha256, 1_000_000_000)])
     func roundsRange(algorithm: Algorithm, rounds: Int) {
-        #expect(throws: HtpasswdError.invalidRounds(rounds)) {
+        #expect(throws: PasswordHasher.ParameterProblem.roundsOutOfRange(rounds)) {
             try PasswordHasher(algorithm: algorithm, rounds: rounds)
         }
     }
@@ -109,7 +111,7 @@ struct HashingPasswordHasherTests {
     func costNotApplicable(algorithm: Algorithm) {
         // Even a cost that would be valid for bcrypt, and even an out-of-range one: the option is the problem.
         for cost in [10, 3] {
-            #expect(throws: HtpasswdError.parameterNotApplicable(.cost, algorithm: algorithm)) {
+            #expect(throws: PasswordHasher.ParameterProblem.notApplicable(.cost, algorithm: algorithm)) {
                 try PasswordHasher(algorithm: algorithm, cost: cost)
             }
         }
@@ -120,7 +122,7 @@ struct HashingPasswordHasherTests {
         arguments: Algorithm.allCases.filter { $0 != .sha256 && $0 != .sha512 })
     func roundsNotApplicable(algorithm: Algorithm) {
         for rounds in [5000, 10] {
-            #expect(throws: HtpasswdError.parameterNotApplicable(.rounds, algorithm: algorithm)) {
+            #expect(throws: PasswordHasher.ParameterProblem.notApplicable(.rounds, algorithm: algorithm)) {
                 try PasswordHasher(algorithm: algorithm, rounds: rounds)
             }
         }

@@ -174,10 +174,19 @@ struct EditingAPITests {
 
         var kinds: [LineKind] = []
         var entries: [Entry] = []
+        var users: [String] = []
+        var lines: [[UInt8]] = []
         let summary = try store.scan { line in
             kinds.append(line.kind)
             if let entry = line.entry { entries.append(entry) }
+            // The bytes lent for a closure, or copied.
+            if line.kind == .entry { line.withUser { users.append(String(decoding: $0, as: UTF8.self)) } }
+            #expect(line.withHash { $0.count } == line.entry?.hash.count ?? 0)
+            lines.append(line.bytes)
+            #expect(line.withContent { Array($0) } == line.bytes)
         }
+        #expect(users == ["alice", "alice", "bob"])
+        #expect(lines[3] == Array("no colon here".utf8))
         #expect(kinds == [.comment, .entry, .blank, .malformed(.noColon), .entry, .entry])
         #expect(entries == file.entries)
         #expect(summary.lines == 6)
@@ -185,6 +194,32 @@ struct EditingAPITests {
         #expect(summary.lfLines == 1)
         #expect(summary.lastTerminator == .none)
         #expect(summary.size == (try contents(of: path)).count)
+    }
+
+    @Test("An entry's fields are owned bytes that compare with a string literal")
+    func entryFields() throws {
+        let text = Array("alice:{SHA}a:Alice A.\n b\u{E9}:{SHA}b\n".utf8)
+        let file = HtpasswdFile(bytes: text + [0x66, 0xFF, 0x3A, 0x68])
+        let alice = try #require(file.entries.first)
+        #expect(alice.user == "alice")
+        #expect(alice.user != "bob")
+        #expect(alice.hash == "{SHA}a" && alice.extra == ":Alice A.")
+        let name = "alice"
+        #expect(alice.user == Entry.Field(name))
+        #expect(file.entries.first { $0.user == "alice" }?.lineNumber == 1)
+        // Owned: indices from 0, the bytes without the rest of the file.
+        #expect(alice.user.startIndex == 0 && alice.user.bytes == Array("alice".utf8))
+        #expect(alice.hash[0] == UInt8(ascii: "{"))
+        #expect(alice.userName == (try UserName("alice")))
+        // A name another tool wrote: no UserName, but still its bytes, shown as messages show them.
+        let spaced = file.entries[1]
+        #expect(spaced.user == " b\u{E9}" && spaced.userName == nil)
+        let odd = file.entries[2]
+        #expect(odd.user.bytes == [0x66, 0xFF] && odd.user.description == "f\\xFF" && "\(odd.hash)" == "h")
+        // What the editing API takes.
+        var changes = HtpasswdChanges()
+        changes.expect(rawHash: alice.hash, for: alice.user)
+        #expect(String(decoding: alice.user, as: UTF8.self) == "alice")
     }
 
     @Test("The file model is lossless, and an edit ends every line with the file's own line ending")

@@ -44,10 +44,11 @@ struct ErrorAPITests {
         case .invalidUserName(let problem): ("invalidUserName", [problem.description])
         case .invalidPassword(let problem): ("invalidPassword", [problem.description])
         case .invalidHash(let problem): ("invalidHash", [problem.description])
-        case .invalidCost(let cost): ("invalidCost", ["\(cost)", "4", "31"])
-        case .invalidRounds(let rounds): ("invalidRounds", ["\(rounds)", "1000", "999999999"])
-        case .parameterNotApplicable(let parameter, let algorithm):
-            ("parameterNotApplicable", [parameter.rawValue, algorithm.rawValue])
+        case .invalidHashParameter(.costOutOfRange(let cost)): ("invalidHashParameter", ["\(cost)", "4", "31"])
+        case .invalidHashParameter(.roundsOutOfRange(let rounds)):
+            ("invalidHashParameter", ["\(rounds)", "1000", "999999999"])
+        case .invalidHashParameter(.notApplicable(let parameter, let algorithm)):
+            ("invalidHashParameter", [parameter.rawValue, algorithm.rawValue])
         case .notVerifiable(let target, let refusal): ("notVerifiable", [target.displayName, refusal.description])
         case .hashingFailed(let algorithm, let errno): ("hashingFailed", [algorithm.rawValue, errno.description])
         case .randomFailed(let errno): ("randomFailed", [errno.description])
@@ -81,8 +82,9 @@ struct ErrorAPITests {
         .invalidPassword(.tooLong(algorithm: .bcrypt, limit: 72, length: 80)), .invalidPassword(.containsNUL),
         .invalidPassword(.empty),
         .invalidHash(.empty), .invalidHash(.containsColon), .invalidHash(.containsLineBreakOrNUL),
-        .invalidCost(40), .invalidRounds(12), .parameterNotApplicable(.cost, algorithm: .sha512),
-        .parameterNotApplicable(.rounds, algorithm: .bcrypt),
+        .invalidHashParameter(.costOutOfRange(40)), .invalidHashParameter(.roundsOutOfRange(12)),
+        .invalidHashParameter(.notApplicable(.cost, algorithm: .sha512)),
+        .invalidHashParameter(.notApplicable(.rounds, algorithm: .bcrypt)),
         .notVerifiable(by: .nginxAlpine, .format(.yescrypt)),
         .notVerifiable(by: .apache, .bcryptCost(18, limit: 17)),
         .hashingFailed(algorithm: .yescrypt, errno: .invalidArgument), .randomFailed(errno: .ioError),
@@ -139,7 +141,7 @@ struct ErrorAPITests {
             #expect(!description.contains("htpass "), "\(name): \(description)")
             #expect(!description.contains("\n"), "\(name): \(description)")
         }
-        #expect(covered.count == 19, "a case of HtpasswdError has no sample: \(covered.sorted())")
+        #expect(covered.count == 17, "a case of HtpasswdError has no sample: \(covered.sorted())")
     }
 
     @Test("File errors name the path the caller gave, byte for byte")

@@ -52,13 +52,17 @@ struct HashingAPITests {
 
     @Test("Parameters are checked once, with typed errors")
     func parameters() {
-        #expect(throws: HtpasswdError.invalidCost(3)) { try PasswordHasher(algorithm: .bcrypt, cost: 3) }
-        #expect(throws: HtpasswdError.invalidCost(32)) { try PasswordHasher(cost: 32) }
-        #expect(throws: HtpasswdError.invalidRounds(999)) { try PasswordHasher(algorithm: .sha512, rounds: 999) }
-        #expect(throws: HtpasswdError.parameterNotApplicable(.cost, algorithm: .sha512)) {
+        #expect(throws: PasswordHasher.ParameterProblem.costOutOfRange(3)) {
+            try PasswordHasher(algorithm: .bcrypt, cost: 3)
+        }
+        #expect(throws: PasswordHasher.ParameterProblem.costOutOfRange(32)) { try PasswordHasher(cost: 32) }
+        #expect(throws: PasswordHasher.ParameterProblem.roundsOutOfRange(999)) {
+            try PasswordHasher(algorithm: .sha512, rounds: 999)
+        }
+        #expect(throws: PasswordHasher.ParameterProblem.notApplicable(.cost, algorithm: .sha512)) {
             try PasswordHasher(algorithm: .sha512, cost: 10)
         }
-        #expect(throws: HtpasswdError.parameterNotApplicable(.rounds, algorithm: .bcrypt)) {
+        #expect(throws: PasswordHasher.ParameterProblem.notApplicable(.rounds, algorithm: .bcrypt)) {
             try PasswordHasher(algorithm: .bcrypt, rounds: 5000)
         }
     }

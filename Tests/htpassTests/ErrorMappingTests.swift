@@ -35,6 +35,29 @@ struct ErrorMappingTests {
                 == "htpasswd: username refused: \(message) (servers would not read it back as written)\n")
     }
 
+    @Test(
+        "A refused cost or rounds: the library's facts, then the command's options (status 5, or 2 for a misplaced option)",
+        arguments: [
+            (
+                PasswordHasher.ParameterProblem.costOutOfRange(3), Int32(5),
+                "bcrypt cost 3 is out of range (4 to 31); use --cost 4 to 31 (default 10)"
+            ),
+            (
+                .roundsOutOfRange(999), 5,
+                "SHA-crypt rounds 999 is out of range (1000 to 999999999); use --rounds 1000 to 999999999 (default 5000)"
+            ),
+            (
+                .notApplicable(.cost, algorithm: .sha512), 2,
+                "A cost does not apply to sha512; use --cost with bcrypt, --rounds with sha256 or sha512"
+            ),
+        ])
+    func hashParameter(problem: PasswordHasher.ParameterProblem, status: Int32, message: String) {
+        #expect(!problem.description.contains("--") && !problem.description.contains(";"))
+        #expect(HtpasswdError.invalidHashParameter(problem).description == problem.description)
+        #expect(Advice.message(for: .invalidHashParameter(problem)) == message)
+        #expect(ExitStatus(for: .invalidHashParameter(problem)).rawValue == status)
+    }
+
     @Test("A file-system failure: the library's facts, then advice that depends on the system call, errno and use")
     func fileSystem() {
         let path: FilePath = "/srv/htpasswd"

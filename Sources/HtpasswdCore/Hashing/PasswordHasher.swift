@@ -31,18 +31,18 @@ public struct PasswordHasher: Equatable, Sendable {
 
     /// A hasher for `algorithm`, with `cost` (bcrypt) or `rounds` (SHA-crypt), or their defaults.
     ///
-    /// - Throws: ``HtpasswdError/invalidCost(_:)``, ``HtpasswdError/invalidRounds(_:)``, or
-    ///   ``HtpasswdError/parameterNotApplicable(_:algorithm:)`` when a parameter does not fit the algorithm.
-    public init(algorithm: Algorithm = .bcrypt, cost: Int? = nil, rounds: Int? = nil) throws(HtpasswdError) {
+    /// - Throws: ``ParameterProblem`` when a parameter does not fit the algorithm or is out of its range.
+    ///   Where a ``HtpasswdError`` is expected, wrap it: ``HtpasswdError/invalidHashParameter(_:)``.
+    public init(algorithm: Algorithm = .bcrypt, cost: Int? = nil, rounds: Int? = nil) throws(ParameterProblem) {
         if let cost {
-            guard algorithm == .bcrypt else { throw .parameterNotApplicable(.cost, algorithm: algorithm) }
-            guard Self.costRange.contains(cost) else { throw .invalidCost(cost) }
+            guard algorithm == .bcrypt else { throw .notApplicable(.cost, algorithm: algorithm) }
+            guard Self.costRange.contains(cost) else { throw .costOutOfRange(cost) }
         }
         if let rounds {
             guard algorithm == .sha256 || algorithm == .sha512 else {
-                throw .parameterNotApplicable(.rounds, algorithm: algorithm)
+                throw .notApplicable(.rounds, algorithm: algorithm)
             }
-            guard Self.roundsRange.contains(rounds) else { throw .invalidRounds(rounds) }
+            guard Self.roundsRange.contains(rounds) else { throw .roundsOutOfRange(rounds) }
         }
         self.algorithm = algorithm
         self.cost = algorithm == .bcrypt ? (cost ?? Self.defaultCost) : nil

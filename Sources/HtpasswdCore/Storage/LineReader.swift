@@ -3,8 +3,9 @@ import SystemPackage
 
 /// One line of an htpasswd file during a scan, read the way nginx reads it (see ``LineKind``).
 ///
-/// Its buffers point into the scanner's read buffer: they are valid only during the call that receives
-/// the line. Use ``entry`` for a copy that outlives it.
+/// Its bytes are in the scanner's read buffer, reused for the next line: ``withContent(_:)``,
+/// ``withUser(_:)`` and ``withHash(_:)`` lend them for the length of a closure, without a copy; ``entry`` and
+/// ``bytes`` are copies that outlive the call.
 public struct ScannedLine {
     /// The 1-based line number.
     public let number: Int
@@ -14,37 +15,63 @@ public struct ScannedLine {
     public let kind: LineKind
     /// How the line ends.
     public let terminator: LineTerminator
-    /// The line without its terminator.
-    public let content: UnsafeBufferPointer<UInt8>
+    /// The line without its terminator (in the read buffer: valid during the scan's call only).
+    package let content: UnsafeBufferPointer<UInt8>
     /// For an entry: the offset of the first `:` in ``content``.
     let colon: Int
 
     /// For an entry: the user name (before the first `:`); empty otherwise.
-    public var user: UnsafeBufferPointer<UInt8> {
+    package var user: UnsafeBufferPointer<UInt8> {
         kind == .entry ? UnsafeBufferPointer(rebasing: content[..<colon]) : UnsafeBufferPointer(start: nil, count: 0)
     }
 
     /// For an entry: the hash (from the first `:` to the next, or the end); empty otherwise.
-    public var hash: UnsafeBufferPointer<UInt8> {
+    package var hash: UnsafeBufferPointer<UInt8> {
         guard kind == .entry else { return UnsafeBufferPointer(start: nil, count: 0) }
         let end = LineSyntax.firstIndex(of: UInt8(ascii: ":"), in: content, from: colon + 1) ?? content.count
         return UnsafeBufferPointer(rebasing: content[(colon + 1)..<end])
     }
 
     /// For an entry: everything from a second `:` on (including it); empty otherwise.
-    public var extra: UnsafeBufferPointer<UInt8> {
+    package var extra: UnsafeBufferPointer<UInt8> {
         guard kind == .entry else { return UnsafeBufferPointer(start: nil, count: 0) }
         let end = LineSyntax.firstIndex(of: UInt8(ascii: ":"), in: content, from: colon + 1) ?? content.count
         return UnsafeBufferPointer(rebasing: content[end...])
     }
 
+    /// The line without its terminator, copied.
+    public var bytes: [UInt8] { Array(content) }
+
+    /// Calls `body` with the line without its terminator, which is valid only during the call.
+    public func withContent<Result, Failure: Error>(
+        _ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try body(content)
+    }
+
+    /// Calls `body` with the user name of an entry (before the first `:`; empty for another kind of line),
+    /// which is valid only during the call.
+    public func withUser<Result, Failure: Error>(
+        _ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try body(user)
+    }
+
+    /// Calls `body` with the hash of an entry (from the first `:` to the next, or the end; empty for another
+    /// kind of line), which is valid only during the call.
+    public func withHash<Result, Failure: Error>(
+        _ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try body(hash)
+    }
+
     /// The entry on this line, copied; nil for a line that is not an entry.
     public var entry: Entry? {
         guard kind == .entry else { return nil }
-        let bytes = Array(content)
         let hashEnd = LineSyntax.firstIndex(of: UInt8(ascii: ":"), in: content, from: colon + 1) ?? content.count
         return Entry(
-            lineNumber: number, user: bytes[..<colon], hash: bytes[(colon + 1)..<hashEnd], extra: bytes[hashEnd...])
+            lineNumber: number, user: content[..<colon], hash: content[(colon + 1)..<hashEnd],
+            extra: content[hashEnd...])
     }
 
     /// The malformed line this is, or nil.

@@ -179,7 +179,12 @@ enum ApacheCompat {
             throw ApacheFailure(.syntax, messages.rounds(rounds))
         }
         do throws(HtpasswdError) {
-            var hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+            var hasher: PasswordHasher
+            do throws(PasswordHasher.ParameterProblem) {
+                hasher = try PasswordHasher(algorithm: algorithm, cost: cost, rounds: rounds)
+            } catch {
+                throw .invalidHashParameter(error)
+            }
             // Apache's command lines decide about an empty password themselves (ApachePassword).
             hasher.allowsEmptyPassword = true
             return try hasher.hash(password)

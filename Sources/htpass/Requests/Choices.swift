@@ -95,7 +95,7 @@ struct HashChoice: Equatable, Sendable {
             hasher.allowsEmptyPassword = true
         } catch {
             // The targets chose the format: advice about other formats would name one they cannot verify.
-            guard case .parameterNotApplicable(let parameter, _) = error, self.algorithm == nil, !targets.isEmpty
+            guard case .notApplicable(let parameter, _) = error, self.algorithm == nil, !targets.isEmpty
             else { throw error }
             let names = Target.displayNames(targets)
             let verb = targets.count == 1 ? "verifies" : "verify"
