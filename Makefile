@@ -97,7 +97,7 @@ lint:
 API_BASELINE ?= api-baseline
 api-check:
 	$(SWIFT) package --scratch-path .build-api diagnose-api-breaking-changes $(API_BASELINE) \
-		--products HtpasswdCore HtpasswdVerifier
+		--products HtpasswdCore HtpasswdVerifier HtpasswdLint HtpasswdReconciler
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift $(HUMMINGBIRD_EXAMPLE)/Sources \
