@@ -91,7 +91,7 @@ step servers "the real servers against the targets" $SWIFT test $SWIFT_FLAGS --s
 step apache "Apache htpasswd differential" $SWIFT test $SWIFT_FLAGS --skip-build --filter ApacheCompatTests
 step examples "examples: Ansible, entrypoints, Compose" $SWIFT test $SWIFT_FLAGS --skip-build --filter ExamplesTests
 step hummingbird "examples/hummingbird-basic-auth: build and test" make test-hummingbird
-step docs "DocC for both libraries, warnings as errors" make docs
+step docs "DocC for the four libraries, warnings as errors" make docs
 step packaging "make dist deb oci; install, run, remove" make test-packaging
 
 echo
