@@ -15,6 +15,7 @@ enum EditSummary {
 
     /// The JSON object, on standard output.
     static func json(_ outcome: EditOutcome, file: [UInt8], missing: Bool = false) {
+        if outcome.changedFile { Output.alreadyDone = "the file was changed all the same" }
         Output.write("{\"file\":" as StaticString)
         JSON.write(file)
         Output.write(",\"changed\":" + (outcome.changedFile ? "true" : "false"))

@@ -107,8 +107,14 @@ enum Output {
     static func deliver(_ what: String = "the output", consequence: String? = nil) throws {
         flush()
         guard let failure else { return }
+        let consequence = consequence ?? alreadyDone
         throw CommandError(.fileProblem, failureMessage(what, failure) + (consequence.map { "; " + $0 } ?? ""))
     }
+
+    /// What the command has already done to a file when output that reports it is written (`add --json`
+    /// prints after its edit has committed), said if that output is then lost, so that nobody takes the
+    /// failure for "nothing changed".
+    nonisolated(unsafe) static var alreadyDone: String?
 
     /// `Cannot write the output to standard output (No space left on device)`, and for a closed pipe what
     /// that means.

@@ -146,6 +146,25 @@ struct OutputFailureTests {
         try snapshot.expectUnchanged()
     }
 
+    @Test(
+        "add and delete --json print after their edit: a lost report says the file was changed (exit 4)",
+        arguments: UnwritableOutput.allCases)
+    func editReportAfterCommit(target: UnwritableOutput) throws {
+        let (_, file) = try Self.fixture()
+        let added = try htpass(["add", "--json", "--stdin", file, "bob"] + fast, stdout: target, stdin: "bob-pw\n")
+        expectOutputFailure(added, target, saying: "Cannot write the output to standard output")
+        #expect(added.stderr.contains("the file was changed all the same"), "\(added.stderr)")
+        #expect(String(decoding: try TestSupport.readBytes(file), as: UTF8.self).contains("bob:"))
+        let deleted = try htpass(["delete", "--json", file, "bob"], stdout: target)
+        expectOutputFailure(deleted, target, saying: "Cannot write the output to standard output")
+        #expect(deleted.stderr.contains("the file was changed all the same"), "\(deleted.stderr)")
+        #expect(!String(decoding: try TestSupport.readBytes(file), as: UTF8.self).contains("bob:"))
+        // Nothing changed: nothing to add to the message.
+        let missing = try htpass(["delete", "--json", "--missing-ok", file, "bob"], stdout: target)
+        expectOutputFailure(missing, target, saying: "Cannot write the output to standard output")
+        #expect(!missing.stderr.contains("changed all the same"), "\(missing.stderr)")
+    }
+
     @Test("apply --dry-run --json and a run with nothing to write still fail on a lost report")
     func applyWithoutWrite() throws {
         let (sandbox, file) = try Self.fixture()
