@@ -93,47 +93,28 @@ struct ProxyTests {
             """
         let target = socket == nil ? "127.0.0.1:\(server.port)" : "htpass_serve"
         return try Proxy("nginx") { prefix, port in
-            for directory in ["html", "logs", "temp"] {
-                try FileManager.default.createDirectory(
-                    atPath: prefix + "/" + directory, withIntermediateDirectories: true)
-            }
-            try TestSupport.writeBytes(Array("secret page\n".utf8), to: prefix + "/html/index.html")
-            // `return` runs before the access phase, so the protected location serves a static file.
-            let config = """
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid \(prefix)/nginx.pid;
-                error_log \(prefix)/logs/error.log info;
-                events { worker_connections 64; }
-                http {
-                    access_log \(prefix)/logs/access.log;
-                    client_body_temp_path \(prefix)/temp/body;
-                    proxy_temp_path \(prefix)/temp/proxy;
-                    fastcgi_temp_path \(prefix)/temp/fastcgi;
-                    uwsgi_temp_path \(prefix)/temp/uwsgi;
-                    scgi_temp_path \(prefix)/temp/scgi;
+            let config = try Nginx.configuration(
+                prefix: prefix,
+                http: """
                     \(upstream)
-                    server {
-                        listen 127.0.0.1:\(port);
-                        root \(prefix)/html;
-                        location / {
-                            auth_request /_htpass;
-                            auth_request_set $htpass_user $upstream_http_x_remote_user;
-                            add_header X-User $htpass_user always;
+                        server {
+                            listen 127.0.0.1:\(port);
+                            root \(prefix)/html;
+                            location / {
+                                auth_request /_htpass;
+                                auth_request_set $htpass_user $upstream_http_x_remote_user;
+                                add_header X-User $htpass_user always;
+                            }
+                            location = /_htpass {
+                                internal;
+                                proxy_pass http://\(target)/auth;
+                                proxy_pass_request_body off;
+                                proxy_set_header Content-Length "";
+                                \(keepAlive)
+                                proxy_set_header X-Real-IP $remote_addr;
+                            }
                         }
-                        location = /_htpass {
-                            internal;
-                            proxy_pass http://\(target)/auth;
-                            proxy_pass_request_body off;
-                            proxy_set_header Content-Length "";
-                            \(keepAlive)
-                            proxy_set_header X-Real-IP $remote_addr;
-                        }
-                    }
-                }
-
-                """
+                    """)
             try TestSupport.writeBytes(Array(config.utf8), to: prefix + "/nginx.conf")
             return ["nginx", "-p", prefix, "-c", prefix + "/nginx.conf", "-e", prefix + "/logs/error.log"]
         }

@@ -38,6 +38,40 @@ public final class Nginx: Consumer, @unchecked Sendable {
         return try body(server)
     }
 
+    /// Makes `prefix` an nginx prefix (`html/index.html` with "secret page", `logs/`, `temp/`) and returns a
+    /// configuration that runs nginx there in the foreground as one process, with `http` inside its `http`
+    /// block. `modules`: whether the build has the proxy, FastCGI, uwsgi and SCGI modules (the musl build has
+    /// none, nor their directives).
+    public static func configuration(prefix: String, modules: Bool = true, http: String) throws -> String {
+        for directory in ["html", "logs", "temp"] {
+            try FileManager.default.createDirectory(atPath: prefix + "/" + directory, withIntermediateDirectories: true)
+        }
+        try TestSupport.writeBytes(Array("secret page\n".utf8), to: prefix + "/html/index.html")
+        let moduleTemporaryPaths =
+            modules
+            ? """
+            proxy_temp_path \(prefix)/temp/proxy;
+                fastcgi_temp_path \(prefix)/temp/fastcgi;
+                uwsgi_temp_path \(prefix)/temp/uwsgi;
+                scgi_temp_path \(prefix)/temp/scgi;
+            """ : ""
+        return """
+            daemon off;
+            master_process off;
+            worker_processes 1;
+            pid \(prefix)/nginx.pid;
+            error_log \(prefix)/logs/error.log info;
+            events { worker_connections 64; }
+            http {
+                access_log \(prefix)/logs/access.log;
+                client_body_temp_path \(prefix)/temp/body;
+                \(moduleTemporaryPaths)
+                \(http)
+            }
+
+            """
+    }
+
     /// The process id of nginx (after a command prefix, still nginx's: the prefix execs it).
     public var processID: Int32 { server.processID }
 
@@ -52,44 +86,19 @@ public final class Nginx: Consumer, @unchecked Sendable {
         let recipe = ConsumerRecipe(
             name: variant == .debian ? "nginx" : "nginx-alpine", path: "/", reload: .everyRequest,
             configure: { prefix, port, userFile in
-                for directory in ["html", "logs", "temp"] {
-                    try FileManager.default.createDirectory(
-                        atPath: prefix + "/" + directory, withIntermediateDirectories: true)
-                }
-                try TestSupport.writeBytes(Array("secret page\n".utf8), to: prefix + "/html/index.html")
-                // The musl build has no proxy, FastCGI, uwsgi or SCGI modules, nor their directives.
-                let moduleTemporaryPaths =
-                    variant == .alpine
-                    ? ""
-                    : """
-                    proxy_temp_path \(prefix)/temp/proxy;
-                            fastcgi_temp_path \(prefix)/temp/fastcgi;
-                            uwsgi_temp_path \(prefix)/temp/uwsgi;
-                            scgi_temp_path \(prefix)/temp/scgi;
-                    """
-                let config = """
-                    daemon off;
-                    master_process off;
-                    worker_processes 1;
-                    pid \(prefix)/nginx.pid;
-                    error_log \(prefix)/logs/error.log info;
-                    events { worker_connections 64; }
-                    http {
-                        access_log \(prefix)/logs/access.log;
-                        client_body_temp_path \(prefix)/temp/body;
-                        \(moduleTemporaryPaths)
+                let config = try Nginx.configuration(
+                    prefix: prefix, modules: variant == .debian,
+                    http: """
                         server {
-                            listen 127.0.0.1:\(port);
-                            server_name localhost;
-                            root \(prefix)/html;
-                            location / {
-                                auth_basic "htpass test";
-                                auth_basic_user_file "\(userFile)";
+                                listen 127.0.0.1:\(port);
+                                server_name localhost;
+                                root \(prefix)/html;
+                                location / {
+                                    auth_basic "htpass test";
+                                    auth_basic_user_file "\(userFile)";
+                                }
                             }
-                        }
-                    }
-
-                    """
+                        """)
                 try TestSupport.writeBytes(Array(config.utf8), to: prefix + "/nginx.conf")
                 let command = [binary, "-p", prefix, "-c", prefix + "/nginx.conf", "-e", prefix + "/logs/error.log"]
                 guard let first = commandPrefix.first else { return (binary, Array(command.dropFirst())) }
