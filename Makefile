@@ -113,9 +113,9 @@ man:
 completions:
 	$(SWIFT) build --product htpass
 	mkdir -p Docs/completions
-	.build/debug/htpass --generate-completion-script bash > Docs/completions/htpass.bash
-	.build/debug/htpass --generate-completion-script zsh > Docs/completions/_htpass
-	.build/debug/htpass --generate-completion-script fish > Docs/completions/htpass.fish
+	.build/debug/htpass completions bash > Docs/completions/htpass.bash
+	.build/debug/htpass completions zsh > Docs/completions/_htpass
+	.build/debug/htpass completions fish > Docs/completions/htpass.fish
 
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions

@@ -22,7 +22,9 @@ extension Htpass {
         var shell: CompletionShell
 
         func run() throws {
-            Output.write(Htpass.completionScript(for: shell))
+            // As a text file ends: with a newline (argument-parser's script has none).
+            let script = Htpass.completionScript(for: shell)
+            Output.write(script.hasSuffix("\n") ? script : script + "\n")
         }
     }
 }
