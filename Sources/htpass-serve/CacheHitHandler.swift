@@ -43,6 +43,15 @@ final class CacheHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.serverName = serverName
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        do {
+            try HTTP10Close.install(in: context.pipeline.syncOperations)
+        } catch {
+            // Hummingbird's HTTP/1 pipeline always has the codec; a pipeline without it is not served.
+            context.close(promise: nil)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):

@@ -148,6 +148,9 @@ enum HTTP {
         /// Header names in lower case.
         var headers: [String: String]
         var body: String
+        /// For ``HTTP/raw(port:_:timeout:)``: whether the server closed the connection (rather than the wait
+        /// for more ending).
+        var closedByServer = false
     }
 
     /// `curl -s -i URL ARGUMENTS`, parsed (the last response, after any interim ones).
@@ -190,12 +193,17 @@ enum HTTP {
         }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var closed = false
         while true {
             let count = recv(fd, &buffer, buffer.count, 0)
+            if count < 0 && errno == EINTR { continue }
+            closed = count == 0
             if count <= 0 { break }
             response += buffer[..<count]
         }
-        return try parse(response)
+        var answer = try parse(response)
+        answer.closedByServer = closed
+        return answer
     }
 
     static func parse(_ bytes: [UInt8]) throws -> Answer {

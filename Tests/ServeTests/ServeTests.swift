@@ -69,6 +69,33 @@ struct ServeTests {
         #expect(server.stop() == 0)
     }
 
+    @Test("HTTP/1.0 without keep-alive: the connection closes after the answer, cached or not, granted or not")
+    func http10Closes() throws {
+        let file = try Files.make([("alice", "alice-pw")])
+        let server = try ServeProcess(file: file)
+        func ask(_ password: String, _ extra: String = "") throws -> HTTP.Answer {
+            let request =
+                "GET /auth HTTP/1.0\r\n\(extra)Authorization: "
+                + HTTP.basic(Array("alice".utf8), Array(password.utf8)) + "\r\n\r\n"
+            return try HTTP.raw(port: server.port, Array(request.utf8), timeout: 120)
+        }
+        // A hash, then a cache hit (answered on the event loop), then a wrong password.
+        for (password, status) in [("alice-pw", 200), ("alice-pw", 200), ("wrong", 401)] {
+            let answer = try ask(password)
+            #expect(answer.status == status)
+            #expect(answer.closedByServer, "HTTP/1.0 \(status): the server kept the connection open")
+        }
+        let asked = try HTTP.raw(port: server.port, Array("GET /auth HTTP/1.0\r\n\r\n".utf8), timeout: 120)
+        #expect(asked.status == 401)
+        #expect(asked.closedByServer)
+        // Asked to close in HTTP/1.1 terms, too.
+        let closing = try ask("alice-pw", "Connection: close\r\n")
+        #expect(closing.status == 200 && closing.closedByServer)
+        // The second and the last were cache hits.
+        #expect(try HTTP.curl(server.baseURL + "/metrics").body.contains("htpass_serve_cache_hits_total 2\n"))
+        #expect(server.stop() == 0)
+    }
+
     @Test(
         "A deleted or re-keyed user is refused on the very next request, cached or not",
         arguments: ["rename", "in-place"])
