@@ -79,7 +79,7 @@ extension Entry {
             try bytes.withUnsafeBufferPointer(body)
         }
 
-        public var description: String { displayText(bytes) }
+        public var description: String { String(displaying: bytes) }
     }
 }
 

@@ -113,16 +113,7 @@ public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
     /// It never fails: a file that cannot be opened or examined gets a stamp that says why (``problem``), so
     /// that a change of that, too, is seen.
     public init(of path: FilePath) {
-        self.path = path
-        kind = .none
-        device = 0
-        inode = 0
-        size = 0
-        mode = 0
-        owner = 0
-        group = 0
-        modified = Time(seconds: 0, nanoseconds: 0)
-        changed = modified
+        self.init(path: path)
         // Only a regular file is opened: opening a device can act on it (a tape rewinds, a terminal is
         // touched), and a link to one may have been planted by someone else. Anything else is described
         // by its status alone.
@@ -145,14 +136,37 @@ public struct FileStamp: Hashable, Sendable, CustomStringConvertible {
             return
         }
         let file = Descriptor(adopting: raw)
-        var info = stat()
-        guard fstat(file.raw, &info) == 0 else {
+        guard let opened = FileStamp(openFile: file.raw, path: path) else {
             problem = Errno(rawValue: errno)
             return
         }
-        take(info)
-        mark = Self.mark(of: file.raw)
+        self = opened
         lookForJournal([Self.journalPath(for: file.raw), Self.journalPath(forLinkedPath: path)])
+    }
+
+    /// The stamp of the open file `fd` (its status and mark; no journal looked for), as a reader compares it
+    /// before and after reading to tell whether an in-place edit wrote the file meanwhile; nil with `errno`
+    /// set when `fstat(2)` fails.
+    init?(openFile fd: CInt, path: FilePath) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        self.init(path: path)
+        take(info)
+        mark = Self.mark(of: fd)
+    }
+
+    /// A stamp of nothing at `path`, to be filled in.
+    private init(path: FilePath) {
+        self.path = path
+        kind = .none
+        device = 0
+        inode = 0
+        size = 0
+        mode = 0
+        owner = 0
+        group = 0
+        modified = Time(seconds: 0, nanoseconds: 0)
+        changed = modified
     }
 
     /// Sets ``journal`` to the first journal found at `paths`, and remembers where it looked.

@@ -85,7 +85,7 @@ extension FileSystemError: Equatable {
 }
 
 extension FileSystemError: CustomStringConvertible {
-    /// The facts in one line, with the path as ``displayText(_:)-(FilePath)`` shows it.
+    /// The facts in one line, with the path as ``Swift/String/init(displaying:)-(FilePath)`` shows it.
     public var description: String {
         switch code {
         case .notFound: "No such file '\(path.display)'"

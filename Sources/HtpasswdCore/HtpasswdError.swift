@@ -43,15 +43,15 @@ public enum HtpasswdError: Error, Equatable, Sendable {
     /// interrupted, and its journal is there: finishing it is only possible from there. Nothing was changed.
     case interruptedEditElsewhere(path: FilePath, journal: FilePath)
     /// An in-place edit of the file passed its commit point (its new content is complete and durable in
-    /// `journal`), but finishing it failed twice with `failure` (a ``fileSystem(_:)`` error). The
+    /// `journal`), but finishing it failed twice with `failure`. The
     /// file may hold part of the new content until the next edit or read of the file through
     /// ``HtpasswdStore`` finishes the edit, which it does before anything else.
-    indirect case editPending(path: FilePath, journal: FilePath, failure: HtpasswdError)
+    case editPending(path: FilePath, journal: FilePath, failure: FileSystemError)
     /// An earlier in-place edit of the file was interrupted past its commit point, and finishing it before
     /// this edit failed twice with `failure`: this edit was not made. Its complete new content is in
     /// `journal`; the file may hold part of it until the next edit, or ``HtpasswdStore/finishInterruptedEdit()``
     /// (`htpass recover`), finishes it.
-    indirect case interruptedEditNotFinished(path: FilePath, journal: FilePath, failure: HtpasswdError)
+    case interruptedEditNotFinished(path: FilePath, journal: FilePath, failure: FileSystemError)
     /// Next to the file, or where the file's in-place edit mark points, is the complete journal of an
     /// interrupted edit of this file, but it belongs to `owner`, who may not write the file as far as htpass
     /// can tell (its mode, /etc/passwd, /etc/group): it is neither written over the file nor removed.
@@ -107,7 +107,7 @@ extension HtpasswdError: CustomStringConvertible {
         case .unsafePath(let path, let at, let refusal):
             "Refusing '\(path.display)': \(refusal.explanation(at: at))"
         case .userNotFound(let user):
-            "No user '\(displayText(user))' in the file"
+            "No user '\(String(displaying: user))' in the file"
         case .interruptedEditElsewhere(let path, let journal):
             "An in-place edit of '\(path.display)' made in another mount namespace was interrupted; its journal is '\(journal.display)' there, so nothing was changed"
         case .editPending(let path, let journal, let failure):
@@ -117,7 +117,7 @@ extension HtpasswdError: CustomStringConvertible {
         case .interruptedEditNotFinished(let path, let journal, let failure):
             "An interrupted in-place edit of '\(path.display)' could not be finished from its journal '\(journal.display)' (\(failure)), so nothing was changed; until it is finished, servers may read part of it"
         case .changedSinceRead(let user):
-            "The entry of '\(displayText(user))' changed while the edit was prepared; nothing was changed"
+            "The entry of '\(String(displaying: user))' changed while the edit was prepared; nothing was changed"
         case .invalidUserName(let problem):
             "Invalid user name: \(problem)"
         case .invalidPassword(let problem):

@@ -86,7 +86,9 @@ extension HtpasswdStore {
                 if Journal.pending(resolved, file: opened.descriptor) { opened.unlock() }
             }
             let fd = opened.descriptor
-            let before = Stamp(fd)
+            // The open file's status and in-place edit mark, before and after reading: an in-place edit
+            // changes them (an edit by rename does not change the open file's content).
+            let before = FileStamp(openFile: fd, path: path)
             let result = try body()
             // The same file under the path (a symbolic link may have been pointed elsewhere), and nothing
             // written to it.
@@ -95,7 +97,7 @@ extension HtpasswdStore {
             }
             let replaced = (now ?? nil).map { FileID($0) != FileID(fd) } ?? true
             // A stamp that cannot be taken proves nothing: the read counts as overtaken.
-            let after = Stamp(fd)
+            let after = FileStamp(openFile: fd, path: path)
             return (result, replaced || before == nil || after != before)
         }
     }
@@ -231,27 +233,5 @@ extension HtpasswdStore {
             faccessat(resolved.directory, $0, W_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW)
         }
         return file == 0 && faccessat(resolved.directory, ".", W_OK | X_OK, AT_EACCESS) == 0
-    }
-
-    /// What a reader compares before and after reading the open file, to tell whether an in-place edit
-    /// wrote it meanwhile: its identity, size, modification and change times, and the mark of an in-place
-    /// edit. An edit by rename does not change the open file's content.
-    struct Stamp: Equatable {
-        var file: FileID
-        var size: Int
-        var modified: [Int]
-        var changed: [Int]
-        var mark: String?
-
-        /// The stamp of the open file `fd`; nil if it cannot be taken.
-        init?(_ fd: CInt) {
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { return nil }
-            file = FileID(info)
-            size = Int(info.st_size)
-            modified = [info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
-            changed = [info.st_ctim.tv_sec, info.st_ctim.tv_nsec]
-            mark = Journal.mark(of: fd)?.token
-        }
     }
 }

@@ -1,5 +1,3 @@
-import SystemPackage
-
 /// A user name that htpass will write: 1–255 bytes, no `:`, no control characters, no leading `#`,
 /// no leading or trailing space.
 ///
@@ -71,7 +69,7 @@ public struct UserName: Hashable, Sendable {
 
 extension UserName: CustomStringConvertible {
     /// The name for messages: valid UTF-8 as is, other bytes as `\xNN`.
-    public var description: String { displayText(bytes) }
+    public var description: String { String(displaying: bytes) }
 }
 
 extension UserName.Problem: CustomStringConvertible {
@@ -88,41 +86,4 @@ extension UserName.Problem: CustomStringConvertible {
         case .trailingSpace: "it ends with a space, which Apache trims and nginx keeps"
         }
     }
-}
-
-/// Bytes as text for messages and listings: valid UTF-8 as is; invalid bytes and control characters as
-/// `\xNN`, so that nothing printed can move the cursor or end a line.
-public func displayText(_ bytes: some Collection<UInt8>) -> String {
-    let bytes = Array(bytes)
-    var text = ""
-    var parser = Unicode.UTF8.ForwardParser()
-    var iterator = bytes.makeIterator()
-    var offset = 0
-    func escape(_ byte: UInt8) {
-        text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
-    }
-    while true {
-        switch parser.parseScalar(from: &iterator) {
-        case .valid(let encoded):
-            let scalar = Unicode.UTF8.decode(encoded)
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                escape(UInt8(scalar.value))
-            } else {
-                text.unicodeScalars.append(scalar)
-            }
-            offset += encoded.count
-        case .error(let length):
-            for byte in bytes[offset..<offset + length] { escape(byte) }
-            offset += length
-        case .emptyInput:
-            return text
-        }
-    }
-}
-
-/// A path as text for messages, as ``HtpasswdError``'s descriptions show it: valid UTF-8 as is; other
-/// bytes and control characters as `\xNN`. (`FilePath.string` would turn bytes that are not UTF-8 into
-/// U+FFFD, so that two different paths could look the same.)
-public func displayText(_ path: FilePath) -> String {
-    path.display
 }

@@ -91,13 +91,13 @@ extension FileCheck {
         case .entry:
             let user = Array(line.user)
             let ownHash = Array(line.hash)
-            let shown = displayText(user)
+            let shown = String(displaying: user)
             let format = HashFormat(ownHash)
             switch format {
             case .failureToken:
                 entry(
                     .failureToken, .error, user, nil,
-                    "The entry of '\(shown)' is a crypt failure token ('\(displayText(ownHash))'): no password matches"
+                    "The entry of '\(shown)' is a crypt failure token ('\(String(displaying: ownHash))'): no password matches"
                 )
             case .unknown:
                 entry(
@@ -155,7 +155,7 @@ extension FileCheck {
                         Finding(
                             line: number, user: intended.user, severity: .error, id: .lineNotRead, target: target,
                             message:
-                                "\(target.displayName) stops reading at line \(stop): '\(displayText(intended.user))' gets 401",
+                                "\(target.displayName) stops reading at line \(stop): '\(String(displaying: intended.user))' gets 401",
                             stoppedAt: stop))
                 }
                 continue
@@ -181,13 +181,13 @@ extension FileCheck {
                     let why = intended.user.isEmpty ? "never lets an empty user name in" : "skips this line"
                     entry(
                         .lineNotRead, .error, intended.user, target,
-                        "\(target.displayName) \(why): '\(displayText(intended.user))' gets 401")
+                        "\(target.displayName) \(why): '\(String(displaying: intended.user))' gets 401")
                 }
             case .entry(let userRange, let hashRange):
                 let bytes = reading.lineBytes(line.content, terminator: line.terminator)
                 let user = Array(bytes[userRange])
                 var hash = Array(bytes[hashRange])
-                let shown = displayText(user)
+                let shown = String(displaying: user)
                 if user.isEmpty {
                     entry(
                         .emptyUser, .warning, user, target,
@@ -214,7 +214,7 @@ extension FileCheck {
                 if let intended, user != intended.user {
                     entry(
                         .nameReadDifferently, .error, intended.user, target,
-                        "\(target.displayName) reads the user '\(displayText(intended.user))' as '\(shown)' (white space around it counts): '\(displayText(intended.user))' gets 401"
+                        "\(target.displayName) reads the user '\(String(displaying: intended.user))' as '\(shown)' (white space around it counts): '\(String(displaying: intended.user))' gets 401"
                     )
                     continue
                 }
@@ -232,7 +232,7 @@ extension FileCheck {
                     } else {
                         entry(
                             .hashReadDifferently, .error, user, target,
-                            "\(target.displayName) reads the hash of '\(shown)' as '\(displayText(hash))': '\(shown)' gets 401"
+                            "\(target.displayName) reads the hash of '\(shown)' as '\(String(displaying: hash))': '\(shown)' gets 401"
                         )
                         continue
                     }

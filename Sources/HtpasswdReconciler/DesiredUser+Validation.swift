@@ -56,7 +56,7 @@ extension DesiredUser {
                 }
             // Facts only: a command line says where the lines come from ("SPEC line 3: ...").
             if line > 0 { return "line \(line): \(what)" }
-            if let user { return "user '\(displayText(user))': \(what)" }
+            if let user { return "user '\(String(displaying: user))': \(what)" }
             return what
         }
     }

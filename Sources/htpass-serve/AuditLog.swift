@@ -107,7 +107,7 @@ final class AuditLog: Sendable {
     ) {
         var line = "{\"time\":\"\(Self.timestamp())\",\"client\":\(Self.json(client))"
         if let user {
-            line += ",\"user\":" + Self.json(displayText(user.prefix(Self.maximumUserBytes)))
+            line += ",\"user\":" + Self.json(String(displaying: user.prefix(Self.maximumUserBytes)))
             if user.count > Self.maximumUserBytes { line += ",\"user_bytes\":\(user.count)" }
         } else {
             line += ",\"user\":null"

@@ -17,7 +17,7 @@ enum ByteOrderMark {
 
     /// What line 1 is, for a message about `user`.
     static func explanation(_ user: [UInt8], in path: FilePath) -> String {
-        "line 1 of '\(path.display)' is the user '\\xEF\\xBB\\xBF\(displayText(user))': the file starts with a UTF-8 "
+        "line 1 of '\(path.display)' is the user '\\xEF\\xBB\\xBF\(String(displaying: user))': the file starts with a UTF-8 "
             + "byte order mark, which servers read as part of the name; save the file without it (see 'htpass check')"
     }
 

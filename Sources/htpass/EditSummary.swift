@@ -9,8 +9,8 @@ enum EditSummary {
     static func announce(_ outcome: EditOutcome) {
         for user in outcome.added { Output.done("Adding user \(user)") }
         for user in outcome.changed { Output.done("Updating password for \(user)") }
-        for user in outcome.removed { Output.done("Deleted \(displayText(user))") }
-        for user in outcome.missing { Output.done("No user '\(displayText(user))' to delete") }
+        for user in outcome.removed { Output.done("Deleted \(String(displaying: user))") }
+        for user in outcome.missing { Output.done("No user '\(String(displaying: user))' to delete") }
     }
 
     /// The JSON object, on standard output.

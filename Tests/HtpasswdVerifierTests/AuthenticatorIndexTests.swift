@@ -98,7 +98,7 @@ struct AuthenticatorIndexTests {
                     let actual = index.candidate(for: name)
                     #expect(
                         Self.same(expected, actual),
-                        "\(file) as \(target), user \(displayText(name)): \(String(describing: expected.entry)) \(String(describing: expected.refusal)) vs \(String(describing: actual.entry)) \(String(describing: actual.refusal))"
+                        "\(file) as \(target), user \(String(displaying: name)): \(String(describing: expected.entry)) \(String(describing: expected.refusal)) vs \(String(describing: actual.entry)) \(String(describing: actual.refusal))"
                     )
                     compared += 1
                 }

@@ -31,7 +31,7 @@ struct ErrorAPITests {
             case .unsafeTransition(let from, let to):
                 ("unsafePath", [shown(path), shown(at), "user \(from)", "user \(to)"])
             }
-        case .userNotFound(let user): ("userNotFound", [displayText(user)])
+        case .userNotFound(let user): ("userNotFound", [String(displaying: user)])
         case .interruptedEditElsewhere(let path, let journal):
             ("interruptedEditElsewhere", [shown(path), shown(journal)])
         case .editPending(let path, let journal, let failure):
@@ -40,7 +40,7 @@ struct ErrorAPITests {
             ("interruptedEditNotFinished", [shown(path), shown(journal), failure.description])
         case .untrustedJournal(let path, let journal, let owner):
             ("untrustedJournal", [shown(path), shown(journal), "\(owner)"])
-        case .changedSinceRead(let user): ("changedSinceRead", [displayText(user)])
+        case .changedSinceRead(let user): ("changedSinceRead", [String(displaying: user)])
         case .invalidUserName(let problem): ("invalidUserName", [problem.description])
         case .invalidPassword(let problem): ("invalidPassword", [problem.description])
         case .invalidHash(let problem): ("invalidHash", [problem.description])
@@ -55,7 +55,7 @@ struct ErrorAPITests {
         }
     }
 
-    static func shown(_ path: FilePath) -> String { displayText(path) }
+    static func shown(_ path: FilePath) -> String { String(displaying: path) }
 
     static let samples: [HtpasswdError] = [
         .fileSystem(FileSystemError(.notFound, path: oddPath)),
@@ -71,11 +71,11 @@ struct ErrorAPITests {
         .changedSinceRead(user: Array("alice".utf8)),
         .editPending(
             path: oddPath, journal: "/srv/.h.htpass-journal",
-            failure: .fileSystem(.systemCallFailed(.write, path: oddPath, errno: .noSpace))),
+            failure: .systemCallFailed(.write, path: oddPath, errno: .noSpace)),
         .untrustedJournal(path: oddPath, journal: "/srv/.h.htpass-journal", owner: 65534),
         .interruptedEditNotFinished(
             path: oddPath, journal: "/srv/.h.htpass-journal",
-            failure: .fileSystem(.systemCallFailed(.write, path: oddPath, errno: .ioError))),
+            failure: .systemCallFailed(.write, path: oddPath, errno: .ioError)),
         .invalidUserName(.empty), .invalidUserName(.tooLong(length: 300)), .invalidUserName(.containsColon),
         .invalidUserName(.containsControlCharacter(byte: 10)), .invalidUserName(.startsWithHash),
         .invalidUserName(.leadingSpace), .invalidUserName(.trailingSpace),
@@ -130,7 +130,7 @@ struct ErrorAPITests {
 
     @Test("Every case carries its facts in one line, and names no command-line option")
     func descriptions() {
-        #expect(displayText(Self.oddPath) == Self.oddPathShown)
+        #expect(String(displaying: Self.oddPath) == Self.oddPathShown)
         var covered = Set<String>()
         for error in Self.samples {
             let (name, facts) = Self.facts(error)

@@ -278,7 +278,7 @@ do throws(HtpasswdError) {
         writeOut("\(summary.lines) \(summary.size) \(changed ? "changed" : "unchanged")")
 
     case "users" where arguments.count == 3:
-        for entry in try store(path).read().entries { writeOut(displayText(entry.user)) }
+        for entry in try store(path).read().entries { writeOut(String(displaying: entry.user)) }
 
     case "churn" where arguments.count == 4:
         let user = try userName(argumentBytes(3))

@@ -60,7 +60,7 @@ public struct PasswordHash: Hashable, Sendable {
 
 extension PasswordHash: CustomStringConvertible {
     /// The hash as text (hashes are ASCII; other bytes show as `\xNN`).
-    public var description: String { displayText(bytes) }
+    public var description: String { String(displaying: bytes) }
 }
 
 extension PasswordHash.Problem: CustomStringConvertible {

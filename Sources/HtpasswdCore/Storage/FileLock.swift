@@ -124,7 +124,7 @@ enum FileLock {
     private static func command(of pid: Int32) -> String {
         var text = readSmallFile("/proc/\(pid)/comm")
         while text.last == "\n" { text.removeLast() }
-        return displayText(Array(text.utf8))
+        return String(displaying: Array(text.utf8))
     }
 
     private static func readSmallFile(_ path: String) -> String {

@@ -96,12 +96,12 @@ extension Journal {
     static func complete(journal: CInt, _ header: Header, _ context: Context, mark: Mark?) throws(HtpasswdError) {
         let target = context.path
         let directory = context.resolved.directory
-        func pending(_ failure: HtpasswdError) -> HtpasswdError {
+        func pending(_ failure: FileSystemError) -> HtpasswdError {
             .editPending(path: target, journal: context.journalPath, failure: failure)
         }
         // No second try here: after a failed sync, the kernel may report the next one as a success.
         do throws(SystemError) { try context.resolved.syncDirectory() } catch {
-            throw pending(error.at(target.split.directory))
+            throw pending(error.failure(at: target.split.directory))
         }
         if var committed = mark, !committed.committed {
             committed.committed = true
@@ -112,14 +112,14 @@ extension Journal {
                 }
                 try Syscall.fsync(context.file)
             } catch {
-                throw pending(error.at(target))
+                throw pending(error.failure(at: target))
             }
         }
-        try twice(pending) { () throws(HtpasswdError) in
+        try twice(pending) { () throws(FileSystemError) in
             do throws(SystemError) {
                 try writeContent(from: journal, header, into: context.file)
             } catch {
-                throw error.call == .read ? error.at(context.journalPath) : error.at(target)
+                throw error.failure(at: error.call == .read ? context.journalPath : target)
             }
         }
         // Clean-up. The journal goes first: a mark without its journal is cleared, a journal without its
@@ -138,10 +138,10 @@ extension Journal {
 
     /// Runs `body`, and once more if it fails; throws `pending` of the second failure.
     private static func twice(
-        _ pending: (HtpasswdError) -> HtpasswdError, _ body: () throws(HtpasswdError) -> Void
+        _ pending: (FileSystemError) -> HtpasswdError, _ body: () throws(FileSystemError) -> Void
     ) throws(HtpasswdError) {
-        do throws(HtpasswdError) { try body() } catch {
-            do throws(HtpasswdError) { try body() } catch { throw pending(error) }
+        do throws(FileSystemError) { try body() } catch {
+            do throws(FileSystemError) { try body() } catch { throw pending(error) }
         }
     }
 

@@ -109,7 +109,7 @@ struct ApacheMessages {
         program + text(": The file ") + path + text(" does not appear to be a valid htpasswd file.") + newline
     }
     func notUTF8(_ path: [UInt8]) -> [UInt8] {
-        program + text(": the file name ") + Array(displayText(path).utf8)
+        program + text(": the file name ") + Array(String(displaying: path).utf8)
             + text(" is not valid UTF-8, which htpass cannot open; rename the file") + newline
     }
     /// An edit that failed in the store (Apache: "unable to update file"); the library's description says what

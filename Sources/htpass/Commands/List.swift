@@ -59,7 +59,7 @@ enum Listing {
                 let user = line.user
                 guard !filter.isLaterLine(user) else { return }
                 if toTerminal {
-                    Output.line(ByteOrderMark.visible(displayText(user)))
+                    Output.line(ByteOrderMark.visible(String(displaying: user)))
                 } else {
                     out.write(user)
                     out.write("\n" as StaticString)
@@ -86,7 +86,7 @@ enum Listing {
                 return
             }
             let format = HashFormat(buffer: line.hash)
-            widths[1] = max(widths[1], ByteOrderMark.visible(displayText(line.user)).count)
+            widths[1] = max(widths[1], ByteOrderMark.visible(String(displaying: line.user)).count)
             widths[2] = max(widths[2], format.name.count)
             widths[3] = max(widths[3], format.parameter?.count ?? 1)
         }
@@ -112,7 +112,7 @@ enum Listing {
                     targets: &targetFlags
                 ) { flags.append($0.name) }
                 emit([
-                    String(line.number), ByteOrderMark.visible(displayText(line.user)), format.name,
+                    String(line.number), ByteOrderMark.visible(String(displaying: line.user)), format.name,
                     format.parameter ?? "-",
                     flags.isEmpty ? "-" : flags.joined(separator: ","),
                 ])

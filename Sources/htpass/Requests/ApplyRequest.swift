@@ -119,7 +119,7 @@ struct ApplyRequest: Equatable, Sendable {
         } else if diff {
             for user in result.added { Output.line("+ " + user.description) }
             for change in result.changed { Output.line("~ \(change.user) (\(change.reason.rawValue))") }
-            for user in result.removed { Output.line("- " + displayText(user)) }
+            for user in result.removed { Output.line("- " + String(displaying: user)) }
         }
     }
 

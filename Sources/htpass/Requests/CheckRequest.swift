@@ -31,9 +31,9 @@ struct CheckRequest: Equatable, Sendable {
             if json {
                 Output.write(first ? "\n" as StaticString : ",\n")
                 first = false
-                Findings.json(finding, targets: targets, file: displayText(name))
+                Findings.json(finding, targets: targets, file: String(displaying: name))
             } else {
-                Output.line(Findings.text(finding, file: displayText(name), targets: targets))
+                Output.line(Findings.text(finding, file: String(displaying: name), targets: targets))
             }
         }
         if json { Output.line("]}") }

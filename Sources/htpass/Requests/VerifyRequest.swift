@@ -22,7 +22,7 @@ struct VerifyRequest: Equatable, Sendable {
         }
         let path = try StandardInputFile.path(file)
         let user = RawArguments.bytes(of: [file, user])[1]
-        let display = displayText(user)
+        let display = String(displaying: user)
         // The file first: a missing or unreadable file is said before a prompt.
         let reader = target ?? .default
         let candidate = try Authenticator(path: path, target: reader).candidate(for: user)

@@ -11,7 +11,7 @@ public struct AuthenticatedUser: Sendable, Equatable {
     public var name: [UInt8]
 
     /// The name for a page or a log: valid UTF-8 as is, other bytes as `\xNN`.
-    public var displayName: String { displayText(name) }
+    public var displayName: String { String(displaying: name) }
 }
 
 /// Checks a request's Basic credentials against an htpasswd file, as nginx would: the file is read on

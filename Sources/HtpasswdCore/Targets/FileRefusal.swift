@@ -1,0 +1,28 @@
+/// Why a server refuses a whole file.
+public enum FileRefusal: Equatable, Sendable {
+    case lineWithoutColon
+    case extraField
+    case emptyUser
+    case emptyHash
+    case duplicateUser
+    case lineTooLong(length: Int, limit: Int)
+    /// An entry whose hash (of this format and length in bytes) does not have the one shape the server loads.
+    case hashNotAccepted(HashFormat, length: Int, TargetReading.RequiredHash)
+}
+
+extension FileRefusal: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .lineWithoutColon: "a line without ':'"
+        case .extraField: "a line with a second ':' (user:hash:extra)"
+        case .emptyUser: "an empty user name"
+        case .emptyHash: "an empty hash"
+        case .duplicateUser: "a user listed twice"
+        case .lineTooLong(let length, let limit): "a line of \(length) bytes (at most \(limit - 1))"
+        case .hashNotAccepted(let format, let length, .sha1Base64):
+            format == .sha1
+                ? "a {SHA} hash of \(length - 5) characters after '{SHA}' (not 28)"
+                : "a hash that is not {SHA} (\(format.name))"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+extension Target {
+    /// What this target verifies and how it reads a file.
+    public var profile: TargetProfile {
+        switch self {
+        case .nginx: .nginx
+        case .nginxAlpine: .nginxAlpine
+        case .apache: .apache
+        case .lighttpd: .lighttpd
+        case .traefik: .traefik
+        case .registry: .registry
+        case .envoy: .envoy
+        case .openshift: .openshift
+        }
+    }
+
+    /// The algorithms htpass writes that every one of `targets` verifies, strongest first.
+    public static func algorithms(verifiedByAll targets: [Target]) -> [Algorithm] {
+        Algorithm.byStrength.filter { algorithm in
+            let hasher = PasswordHasher(defaultsFor: algorithm)
+            return targets.allSatisfy { $0.profile.refusal(for: hasher) == nil }
+        }
+    }
+
+    /// The algorithm to hash with when none is given: the strongest htpass writes that every one of
+    /// `targets` verifies (bcrypt when no target is named, `{SHA}` for Envoy); nil when no algorithm suits
+    /// them all.
+    public static func strongestAlgorithm(verifiedByAll targets: [Target]) -> Algorithm? {
+        algorithms(verifiedByAll: targets).first
+    }
+}
+
+extension Algorithm {
+    /// The algorithms htpass writes, strongest first: the default for a set of targets is the first that
+    /// all of them verify. bcrypt comes first (yescrypt is memory-hard, but every server that verifies it
+    /// verifies bcrypt too, and many verify bcrypt only).
+    public static let byStrength: [Algorithm] = [.bcrypt, .yescrypt, .sha512, .sha256, .apr1, .sha1, .des]
+}
+
+extension PasswordHasher {
+    /// A hasher for `algorithm` with its default cost or rounds, which are always valid.
+    init(defaultsFor algorithm: Algorithm) {
+        do {
+            try self.init(algorithm: algorithm)
+        } catch {
+            preconditionFailure("the defaults of \(algorithm) are refused: \(error)")
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/// An account a server's workers run as.
+public struct WorkerAccount: Equatable, Sendable {
+    /// The account's name where packages create it (`www-data`), or nil for a bare number.
+    public let name: String?
+    public let uid: UInt32
+    public let gid: UInt32
+    /// Where this account is used: `Debian package`, `official image`.
+    public let context: String
+}
