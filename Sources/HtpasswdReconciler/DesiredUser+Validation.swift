@@ -10,10 +10,15 @@ extension [UInt8] {
 extension DesiredUser {
     /// Why a line of a SPEC is refused.
     public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// What is wrong with the line.
         public enum Problem: Equatable, Sendable {
+            /// The line has no `:` between the user and the password or hash.
             case noColon
+            /// The user name cannot be written.
             case invalidUserName(UserName.Problem)
+            /// The user was already given, on line `firstLine` (0 for a user built in code).
             case duplicateUser(firstLine: Int)
+            /// The hash given as it is cannot be written.
             case invalidHash(PasswordHash.Problem)
             /// The password is empty (not allowed), contains NUL, or is longer than the format uses.
             case invalidPassword(PasswordProblem)

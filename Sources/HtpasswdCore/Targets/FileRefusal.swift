@@ -1,10 +1,16 @@
 /// Why a server refuses a whole file.
 public enum FileRefusal: Equatable, Sendable {
+    /// A line without `:` (not blank, not a comment).
     case lineWithoutColon
+    /// A line with a second `:` (`user:hash:extra`).
     case extraField
+    /// A line with an empty user name (`:hash`).
     case emptyUser
+    /// A line with an empty hash (`user:`).
     case emptyHash
+    /// A user listed on two lines.
     case duplicateUser
+    /// A line of `length` bytes, where the server refuses lines of `limit` bytes or more.
     case lineTooLong(length: Int, limit: Int)
     /// An entry whose hash (of this format and length in bytes) does not have the one shape the server loads.
     case hashNotAccepted(HashFormat, length: Int, TargetReading.RequiredHash)

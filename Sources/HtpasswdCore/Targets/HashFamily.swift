@@ -1,11 +1,13 @@
 /// Hash formats grouped as servers implement them.
 public enum HashFamily: String, CaseIterable, Hashable, Sendable {
+    /// The hash formats of the same names (``HashFormat``), whatever their cost, rounds or variant.
     case bcrypt, sha512, sha256, yescrypt, gostYescrypt, scrypt, apr1, md5crypt, sha1, saltedSHA1, plain, des
     /// BSDi extended DES (`_` and 19 characters).
     case bsdiDES
     /// Other methods of libxcrypt (`$md5`, `$sha1$`, `$3$`...).
     case otherCrypt
 
+    /// The family of `format`; nil for a failure token or an unknown format, which no server verifies.
     public init?(_ format: HashFormat) {
         switch format {
         case .bcrypt: self = .bcrypt

@@ -3,6 +3,7 @@
 /// Every fact here was measured by running the real program (the cross-consumer tests in
 /// Tests/ConsumerTests start each one on 127.0.0.1) or read in its source; Docs/targets.md cites them.
 public struct TargetProfile: Sendable {
+    /// The server this profile describes.
     public let target: Target
 
     // MARK: Formats

@@ -72,10 +72,13 @@ public struct TargetReading: Equatable, Sendable {
         case refusesFileAt(Int)
     }
 
+    /// Where a `#` makes the line a comment.
     public var comments: Comments
     /// Whether whitespace around each line is removed before it is read.
     public var trimsLines: Bool
+    /// Which line of a user listed twice the server uses, or whether it refuses the file.
     public var duplicates: Duplicates
+    /// What a second `:` on a line (`user:hash:extra`) does.
     public var extraField: ExtraField
     /// Whether a line without `:` (not blank, not a comment) makes the server refuse the file; otherwise
     /// it is ignored.
@@ -92,6 +95,7 @@ public struct TargetReading: Equatable, Sendable {
     public var keepsCarriageReturn: Bool
     /// Whether the hash ends at a carriage return anywhere on the line (nginx).
     public var hashEndsAtCarriageReturn: Bool
+    /// What a line longer than the server reads does.
     public var longLines: LongLines
     /// Whether a bcrypt hash followed by more bytes still verifies (Go's bcrypt reads the first 60).
     public var bcryptIgnoresTrailingBytes: Bool
