@@ -72,6 +72,7 @@ final class CacheHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var response = answer.response
             response.headerFields[.contentLength] = "0"
             response.headerFields[.server] = serverName
+            response.headerFields[.date] = HTTPDate.now
             context.write(wrapOutboundOut(.head(response)), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             service.record(

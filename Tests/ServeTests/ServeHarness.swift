@@ -168,11 +168,35 @@ enum HTTP {
         try curl(server.baseURL + "/auth", ["-u", "\(user):\(password)"] + extra)
     }
 
-    /// Writes `request` on a new connection to 127.0.0.1:`port` and reads the answer until the server closes.
-    static func raw(port: UInt16, _ request: [UInt8], timeout seconds: Int = 30) throws -> Answer {
+    /// Asks `requests` one after the other on one keep-alive connection to 127.0.0.1:`port`, each once the
+    /// answer before it has arrived (so that none is pipelined behind another); answers without a body only.
+    static func oneByOne(port: UInt16, _ requests: [String], timeout seconds: Int = 120) throws -> [Answer] {
+        let fd = try connected(port: port, timeout: seconds)
+        defer { close(fd) }
+        var answers: [Answer] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        for request in requests {
+            let bytes = Array(request.utf8)
+            guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count
+            else {
+                throw ServeProcess.Failure(description: "send: \(errno)")
+            }
+            var response: [UInt8] = []
+            while !response.suffix(4).elementsEqual([13, 10, 13, 10]) {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw ServeProcess.Failure(description: "no answer to \(request)") }
+                response += buffer[..<count]
+            }
+            answers.append(try parse(response))
+        }
+        return answers
+    }
+
+    /// A new connection to 127.0.0.1:`port` whose reads wait at most `seconds`.
+    private static func connected(port: UInt16, timeout seconds: Int) throws -> CInt {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServeProcess.Failure(description: "socket: \(errno)") }
-        defer { close(fd) }
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -184,7 +208,17 @@ enum HTTP {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw ServeProcess.Failure(description: "connect: \(errno)") }
+        guard connected == 0 else {
+            close(fd)
+            throw ServeProcess.Failure(description: "connect: \(errno)")
+        }
+        return fd
+    }
+
+    /// Writes `request` on a new connection to 127.0.0.1:`port` and reads the answer until the server closes.
+    static func raw(port: UInt16, _ request: [UInt8], timeout seconds: Int = 30) throws -> Answer {
+        let fd = try connected(port: port, timeout: seconds)
+        defer { close(fd) }
         var offset = 0
         while offset < request.count {
             let written = request[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -96,6 +96,33 @@ struct ServeTests {
         #expect(server.stop() == 0)
     }
 
+    @Test("Every answer has a Date header, those answered on the event loop (cache hits, no credentials) too")
+    func dateHeader() throws {
+        let file = try Files.make([("alice", "alice-pw")])
+        // Old enough that its stamp is trusted: cache hits are then answered on the event loop.
+        usleep(2_100_000)
+        let server = try ServeProcess(file: file)
+        let authorization = HTTP.basic(Array("alice".utf8), Array("alice-pw".utf8))
+        // One by one on one connection: a hash (the responder), a cache hit and a 401 without credentials
+        // (both on the event loop), then one that asks to close (the responder).
+        let answers = try HTTP.oneByOne(
+            port: server.port,
+            [
+                "GET /auth HTTP/1.1\r\nHost: x\r\nAuthorization: \(authorization)\r\n\r\n",
+                "GET /auth HTTP/1.1\r\nHost: x\r\nAuthorization: \(authorization)\r\n\r\n",
+                "GET /auth HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET /auth HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: \(authorization)\r\n\r\n",
+            ])
+        #expect(answers.map(\.status) == [200, 200, 401, 200])
+        let imfFixdate = /(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT/
+        for (index, answer) in answers.enumerated() {
+            let date = answer.headers["date"]
+            #expect(date.map { $0.wholeMatch(of: imfFixdate) != nil } == true, "answer \(index + 1): \(answer)")
+        }
+        #expect(try HTTP.curl(server.baseURL + "/metrics").body.contains("htpass_serve_cache_hits_total 2\n"))
+        #expect(server.stop() == 0)
+    }
+
     @Test(
         "A deleted or re-keyed user is refused on the very next request, cached or not",
         arguments: ["rename", "in-place"])
