@@ -16,6 +16,17 @@ import NIOHTTPTypes
 ///
 /// Order: while a request handed on has not been answered, the requests after it on the same connection are
 /// handed on too (HTTP/1.1 pipelining), so that answers go out in the order of the requests.
+///
+/// Memory: an answer made here is written at once, so a client that pipelines requests and never reads the
+/// answers would make them pile up in memory. While the connection cannot take more (`isWritable` false:
+/// SwiftNIO's write buffer is over its high-water mark), requests are handed on instead, where Hummingbird's
+/// channel stops reading until the client reads.
+///
+/// Stalled connections: one on which, for ``idleTimeout``, no request has begun (its header complete) and no
+/// answer has ended is closed: an idle connection, a client that trickles its header to hold the connection,
+/// or one that stopped reading its answers (the answer waiting for room never ends). Every connection's
+/// requests and answers pass here, made here or not, so the clock sees them all. A hash never takes that
+/// long (``HtpassServe``'s default is 75 s); one still waiting then is abandoned with its connection.
 final class CacheHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -24,6 +35,11 @@ final class CacheHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     let service: AuthService
     let serverName: String
+    /// How long a connection may stay without a request beginning or an answer ending (nil: forever).
+    let idleTimeout: TimeAmount?
+    /// When the last request began (its header complete) or the last answer ended.
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
     /// The answer of the request being read, sent once its end has arrived (its body is ignored).
     private var answer: Answer?
     /// Requests handed on whose answer has not ended yet.
@@ -38,9 +54,10 @@ final class CacheHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var started: Double
     }
 
-    init(service: AuthService, serverName: String) {
+    init(service: AuthService, serverName: String, idleTimeout: TimeAmount?) {
         self.service = service
         self.serverName = serverName
+        self.idleTimeout = idleTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -50,12 +67,32 @@ final class CacheHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // Hummingbird's HTTP/1 pipeline always has the codec; a pipeline without it is not served.
             context.close(promise: nil)
         }
+        if context.channel.isActive { scheduleIdleCheck(context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        scheduleIdleCheck(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
-            if handedOn == 0, let answer = answer(request, peer: context.channel.remoteAddress) {
+            lastActivity = .now()
+            if handedOn == 0, context.channel.isWritable,
+                let answer = answer(request, peer: context.channel.remoteAddress)
+            {
                 self.answer = answer
                 return
             }
@@ -75,6 +112,7 @@ final class CacheHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
             response.headerFields[.date] = HTTPDate.now
             context.write(wrapOutboundOut(.head(response)), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            lastActivity = .now()
             service.record(
                 client: answer.client, user: answer.user, outcome: answer.outcome, status: response.status,
                 cached: answer.cached, started: answer.started)
@@ -82,8 +120,25 @@ final class CacheHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), handedOn > 0 { handedOn -= 1 }
+        if case .end = unwrapOutboundIn(data) {
+            if handedOn > 0 { handedOn -= 1 }
+            lastActivity = .now()
+        }
         context.write(data, promise: promise)
+    }
+
+    /// Checks, when the connection may have stalled, whether it has; closes it if so, else looks again when
+    /// it next may have.
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext) {
+        guard let idleTimeout, idleCheck == nil else { return }
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastActivity + idleTimeout) {
+            self.idleCheck = nil
+            if self.lastActivity + idleTimeout <= .now() {
+                context.close(promise: nil)
+            } else {
+                self.scheduleIdleCheck(context)
+            }
+        }
     }
 
     /// The answer of `request` if it needs neither a hash nor a reading of the file.

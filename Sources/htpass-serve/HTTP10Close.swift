@@ -2,11 +2,12 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// Keeps HTTP/1.0's rule that a connection closes after the response unless the request asked to keep it
-/// (`Connection: keep-alive`): it adds `Connection: close` to such a request before the HTTP/1 head becomes
-/// an `HTTPRequest`, which has no version. Hummingbird then closes the connection after answering, as it does
-/// for any request that asks so (``CacheHitHandler`` hands those on to it). Without this, a bare HTTP/1.0
-/// client (ApacheBench without `-k`, a script reading to the end) waited for the idle timeout.
+/// Closes the connection after the answer of every request that does not keep it alive, as NIO's HTTP/1 head
+/// tells (`isKeepAlive`): HTTP/1.0 without `Connection: keep-alive`, and HTTP/1.1 with `Connection: close`
+/// however spelled (`Close`, `close, TE`). Such a request gets exactly `Connection: close` before its head
+/// becomes an `HTTPRequest`, which has no version, because Hummingbird closes only after a request whose
+/// header is exactly `close` (``CacheHitHandler`` hands those on to it). Without this, a bare HTTP/1.0
+/// client (ApacheBench without `-k`, a script reading to the end) waited until it gave up itself.
 final class HTTP10Close: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart

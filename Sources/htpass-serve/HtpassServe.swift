@@ -98,6 +98,12 @@ struct HtpassServe: AsyncParsableCommand {
             "Append the audit log here instead of standard output (reopened on SIGHUP).", valueName: "path"))
     var auditLog: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a connection may stay without a request beginning or an answer ending before it is closed: idle, a header never finished, answers never read (0: never). Longer than the proxy's keep-alive timeout (nginx: 60).",
+            valueName: "seconds"))
+    var idleTimeout: Double = 75
+
     func validate() throws {
         guard cacheSize >= 0 else { throw ValidationError("--cache-size must be 0 or more") }
         guard cacheTTL > 0 else { throw ValidationError("--cache-ttl must be more than 0") }
@@ -106,6 +112,9 @@ struct HtpassServe: AsyncParsableCommand {
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be 0 or more") }
         if let hashThreads, hashThreads < 1 { throw ValidationError("--hash-threads must be 1 or more") }
         if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more") }
+        guard idleTimeout >= 0, idleTimeout <= 86_400 else {
+            throw ValidationError("--idle-timeout must be 0 to 86400 seconds")
+        }
         if socketGroup != nil, !listen.contains(where: \.isUnixSocket) {
             throw ValidationError("--socket-group needs a --listen unix:PATH")
         }
@@ -182,7 +191,9 @@ struct HtpassServe: AsyncParsableCommand {
                     responder: AuthResponder(service: service),
                     server: .http1(
                         configuration: .init(additionalChannelHandlers: [
-                            CacheHitHandler(service: service, serverName: Self.serverName)
+                            CacheHitHandler(
+                                service: service, serverName: Self.serverName,
+                                idleTimeout: idleTimeout > 0 ? .nanoseconds(Int64(idleTimeout * 1e9)) : nil)
                         ])),
                     configuration: .init(address: address.bindAddress, serverName: Self.serverName),
                     onServerRunning: { channel in

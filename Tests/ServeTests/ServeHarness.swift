@@ -193,8 +193,17 @@ enum HTTP {
         return answers
     }
 
+    /// The resident memory of process `pid` in bytes (`VmRSS`), or nil.
+    static func residentBytes(of pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kilobytes * 1024
+    }
+
     /// A new connection to 127.0.0.1:`port` whose reads wait at most `seconds`.
-    private static func connected(port: UInt16, timeout seconds: Int) throws -> CInt {
+    static func connected(port: UInt16, timeout seconds: Int) throws -> CInt {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServeProcess.Failure(description: "socket: \(errno)") }
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
