@@ -40,19 +40,26 @@ nm --defined-only --print-size "$WORK/htpass" > "$WORK/symbols"
 python3 - "$WORK/symbols" "$WORK"/trace.hash "$WORK"/trace.verify "$WORK"/trace.link > scripts/startup.order <<'PY'
 import bisect, sys
 
-# Symbols with a size, by address; the linker orders sections, so one name per section is enough.
-symbols = []
+# One symbol per address (the linker orders sections, and one name of a section is enough), the largest where
+# several share it; a symbol of size 0 (an alias, a merged thunk) covers up to the next one.
+by_address = {}
 for line in open(sys.argv[1]):
     fields = line.split()
+    if len(fields) == 3:  # no size: assembly, aliases
+        fields.insert(1, "0")
     if len(fields) == 4 and fields[2] in "tTwWdDbBrRvV":
-        symbols.append((int(fields[0], 16), int(fields[1], 16), fields[3]))
-symbols.sort()
-starts = [s[0] for s in symbols]
+        address, size = int(fields[0], 16), int(fields[1], 16)
+        if address not in by_address or size > by_address[address][0]:
+            by_address[address] = (size, fields[3])
+starts = sorted(by_address)
 
 def symbol_at(address):
     i = bisect.bisect_right(starts, address) - 1
-    if i >= 0 and address < symbols[i][0] + max(symbols[i][1], 1):
-        return symbols[i][2]
+    if i < 0:
+        return None
+    size, name = by_address[starts[i]]
+    if address < starts[i] + size or (size == 0 and i + 1 < len(starts)):
+        return name
     return None
 
 order, seen = [], set()
