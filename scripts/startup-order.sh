@@ -9,12 +9,12 @@
 # see Benchmarks/README.md, "Start-up").
 #
 # Usage: scripts/startup-order.sh [HTPASS_BINARY]   (default: the release binary; `make release` first)
-# Needs valgrind (its lackey tool traces every instruction and memory access) and nm.
+# Needs valgrind (its lackey tool traces every instruction and memory access), nm and objcopy (binutils).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 HTPASS=${1:-$(swift build -c release --static-swift-stdlib -Xswiftc -static-executable --show-bin-path)/htpass}
-for tool in valgrind nm python3; do
+for tool in valgrind nm objcopy python3; do
     command -v "$tool" >/dev/null || { echo "startup-order.sh: $tool is not installed" >&2; exit 2; }
 done
 [ -x "$HTPASS" ] || { echo "startup-order.sh: no binary at $HTPASS; run 'make release'" >&2; exit 2; }
