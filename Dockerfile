@@ -18,10 +18,13 @@ RUN apt-get update -q \
 WORKDIR /src
 COPY . .
 # The same flags as `make release`: the Swift runtime, glibc and libxcrypt linked in, so nothing is needed at run
-# time. Stripped as in `make dist`.
-RUN swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product htpass \
-    && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product htpass-serve \
-    && bin="$(swift build -c release --static-swift-stdlib -Xswiftc -static-executable --show-bin-path)" \
+# time, by the toolchain's lld with the start-up paths laid out first (scripts/startup.order). Stripped as in
+# `make dist`.
+ARG RELEASE_FLAGS="-c release --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld \
+    -Xlinker --symbol-ordering-file=/src/scripts/startup.order -Xlinker --no-warn-symbol-ordering"
+RUN swift build $RELEASE_FLAGS --product htpass \
+    && swift build $RELEASE_FLAGS --product htpass-serve \
+    && bin="$(swift build $RELEASE_FLAGS --show-bin-path)" \
     && install -D -m 0755 "$bin/htpass" /out/htpass \
     && install -D -m 0755 "$bin/htpass-serve" /out/htpass-serve \
     && strip --strip-all --remove-section=.comment --remove-section=.note /out/htpass /out/htpass-serve \

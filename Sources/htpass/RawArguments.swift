@@ -59,6 +59,8 @@ enum RawArguments {
 
     private static func raw(_ index: Int) -> [UInt8] {
         guard let pointer = CommandLine.unsafeArgv[index] else { return [] }
-        return Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
+        // The bytes as UInt8 directly: an [Int8] on the way would be one more array type whose metadata the
+        // runtime builds from its mangled name at start-up.
+        return Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)))
     }
 }

@@ -104,6 +104,44 @@ struct HashingAPITests {
         #expect(Target.algorithms(verifiedByAll: [.traefik, .envoy]) == [.sha1])
     }
 
+    @Test("A password in an array of bytes is checked against the targets as its String is")
+    func verifiableByBytes() throws {
+        let password: [UInt8] = Array("pw".utf8)
+        #expect(throws: HtpasswdError.notVerifiable(by: .nginxAlpine, .format(.yescrypt))) {
+            try PasswordHasher(algorithm: .yescrypt).hash(password, verifiableBy: [.nginx, .nginxAlpine])
+        }
+        let long = [UInt8](repeating: UInt8(ascii: "p"), count: 257)
+        #expect(
+            throws: HtpasswdError.notVerifiable(
+                by: .nginxAlpine, .passwordLength(257, limit: 256, format: .sha512(rounds: 5000)))
+        ) {
+            try PasswordHasher(algorithm: .sha512).hash(long, verifiableBy: [.nginxAlpine])
+        }
+        let hash = try PasswordHasher(algorithm: .apr1).hash(password, verifiableBy: [.nginx, .traefik])
+        #expect(hash.format == .apr1)
+        #expect(Verifier().verify(password, against: hash.bytes) == .match)
+        #expect(Verifier().verify(Array("pW".utf8), against: hash.bytes) == .mismatch)
+    }
+
+    @Test("An algorithm is named by its raw value, exactly", arguments: Algorithm.allCases)
+    func algorithmNames(algorithm: Algorithm) {
+        #expect(Algorithm(rawValue: algorithm.rawValue) == algorithm)
+        #expect(Algorithm(rawValue: algorithm.rawValue.uppercased()) == nil)
+        #expect(Algorithm(rawValue: algorithm.rawValue + " ") == nil)
+        #expect(Algorithm(rawValue: "") == nil)
+    }
+
+    @Test("The strongest algorithm for some targets is the first of those they all verify")
+    func strongestAlgorithm() {
+        let sets: [[Target]] = [[], [.envoy], [.traefik, .envoy], [.registry, .envoy], [.nginxAlpine, .traefik]]
+        for targets in sets + Target.allCases.map({ [$0] }) {
+            #expect(
+                Target.strongestAlgorithm(verifiedByAll: targets) == Target.algorithms(verifiedByAll: targets).first,
+                "\(targets)")
+        }
+        #expect(Target.strongestAlgorithm(verifiedByAll: [.registry, .envoy]) == nil)
+    }
+
     @Test("Warnings about a choice say what happens, not which option to pass")
     func warnings() throws {
         let warnings = try PasswordHasher(algorithm: .yescrypt).warnings + PasswordHasher(algorithm: .apr1).warnings

@@ -15,6 +15,14 @@ public enum Algorithm: String, CaseIterable, Sendable {
     /// Traditional DES crypt: 13 characters, only the first 8 password bytes count; weak.
     case des
 
+    /// The algorithm named `rawValue` (`bcrypt`, `apr1`...), nil for another name. Written out: the synthesised
+    /// initialiser searches an array of `StaticString`, whose metadata the runtime would build from its mangled
+    /// name on every `htpass hash -a`.
+    public init?(rawValue: String) {
+        guard let algorithm = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = algorithm
+    }
+
     /// How many password bytes the algorithm uses; a longer password is refused rather than truncated.
     public var passwordLimit: Int? {
         switch self {

@@ -60,6 +60,13 @@ extension PasswordHasher {
         return try hash(password)
     }
 
+    /// The same for a password held in an array: what the command line passes, without the generic call across
+    /// modules, whose `Array<UInt8>` metadata and `Collection` conformance the runtime would look up by name at
+    /// start-up.
+    public func hash(_ password: [UInt8], verifiableBy targets: [Target]) throws(HtpasswdError) -> PasswordHash {
+        try hash(password[...], verifiableBy: targets)
+    }
+
     /// Hashes the UTF-8 bytes of `password` after checking that every one of `targets` can verify it; see
     /// ``hash(_:verifiableBy:)-(Collection<UInt8>,_)``.
     public func hash(_ password: String, verifiableBy targets: [Target]) throws(HtpasswdError) -> PasswordHash {

@@ -77,7 +77,9 @@ public struct TargetProfile: Sendable {
         func subtracting(_ other: FamilySet) -> FamilySet { FamilySet(bits: bits & ~other.bits) }
         /// The crypt(3) families among these.
         var crypt: FamilySet {
-            FamilySet(bits: HashFamily.allCases.filter { $0.isCrypt }.reduce(0) { $0 | Self.bit($1) } & bits)
+            var crypt: UInt32 = 0
+            for family in HashFamily.allCases where family.isCrypt { crypt |= Self.bit(family) }
+            return FamilySet(bits: crypt & bits)
         }
         var members: [HashFamily] { HashFamily.allCases.filter { contains($0) } }
 

@@ -45,7 +45,9 @@ extension PasswordChoice {
             Self.removeLineEnding(&bytes)
             password = Password(bytes: bytes)
         case .environment(let passwordEnv):
-            guard let value = getenv(passwordEnv) else {
+            // withCString: the implicit conversion would copy the name into a ContiguousArray<CChar>, one more
+            // array type for the runtime to build at start-up.
+            guard let value = passwordEnv.withCString({ getenv($0) }) else {
                 throw CommandError(
                     .usage,
                     "The environment variable '\(passwordEnv)' is not set; export it, or choose another password source"

@@ -45,7 +45,8 @@ struct PasswordChoice: Equatable, Sendable {
 
     /// At most one of `--stdin`, `--password-file` and `--password-env`.
     static func checkOneSource(stdin: Bool, file: String?, environment: String?) throws {
-        if [stdin, file != nil, environment != nil].filter({ $0 }).count > 1 {
+        // Counted, not filtered from an array of Bool: no array type to build at start-up.
+        if (stdin ? 1 : 0) + (file != nil ? 1 : 0) + (environment != nil ? 1 : 0) > 1 {
             throw ValidationError("Give only one of --stdin, --password-file and --password-env")
         }
     }
