@@ -37,8 +37,8 @@ extension String {
     }
 
     /// A path as text for messages, as ``HtpasswdError``'s descriptions show it: valid UTF-8 as is; other
-    /// bytes and control characters as `\xNN`. (`String(decoding: path)` would turn bytes that are not UTF-8
-    /// into U+FFFD, so that two different paths could look the same.)
+    /// bytes and control characters as `\xNN`. (`FilePath.string` would turn bytes that are not UTF-8 into
+    /// U+FFFD, so that two different paths could look the same.)
     public init(displaying path: FilePath) {
         self = path.display
     }

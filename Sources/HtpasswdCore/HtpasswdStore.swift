@@ -113,6 +113,7 @@ public struct HtpasswdStore: Sendable {
         public enum Method: Equatable, Sendable {
             /// Nothing changed, so nothing was written.
             case none
+            /// A new copy renamed over the file (``WriteMode/rename``).
             case rename
             /// Written over the file itself, through a journal (``WriteMode/inPlace``).
             case inPlace

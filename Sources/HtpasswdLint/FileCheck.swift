@@ -61,41 +61,72 @@ public struct FileCheck: Sendable {
         public var blockingDirectory: FilePath? = nil
     }
 
-    /// The stable identifiers of findings (documented in Docs/targets.md).
+    /// The stable identifiers of findings, as `check --json` prints them (Docs/targets.md has the table).
     public enum FindingID: String, CaseIterable, Sendable {
         // The path
+        /// The file does not exist.
         case notFound = "not-found"
+        /// A directory where the file should be (Docker makes one when a bind-mount source is missing).
         case isDirectory = "is-directory"
+        /// Something that is not a regular file (a device, a FIFO, a socket).
         case notRegularFile = "not-regular-file"
+        /// None of the target's usual worker accounts can read the file and search every parent directory.
         case notReadableByWorker = "not-readable-by-worker"
+        /// Anyone on the machine can change the users.
         case worldWritable = "world-writable"
+        /// Anyone on the machine can read the hashes.
         case worldReadable = "world-readable"
+        /// A parent directory writable by group or others, who could replace the file.
         case writableDirectory = "writable-directory"
+        /// The file is bind-mounted alone: edits go in place.
         case singleFileBindMount = "single-file-bind-mount"
+        /// A mount namespace still reads an earlier copy of the path that a rename replaced.
         case staleBindMount = "stale-bind-mount"
+        /// The file has several names: edits go in place.
         case hardLinks = "hard-links"
+        /// Something under the in-place journal's name that neither root, the caller nor the file's owner owns.
         case untrustedJournal = "untrusted-journal"
         // Entries
+        /// The target cannot verify the entry's hash format.
         case formatNotVerified = "format-not-verified"
+        /// A bcrypt cost above the target's limit.
         case bcryptCostTooHigh = "bcrypt-cost-too-high"
+        /// A bcrypt prefix the target does not verify.
         case bcryptPrefixNotVerified = "bcrypt-prefix-not-verified"
+        /// SHA-crypt rounds above the target's limit.
         case roundsTooHigh = "rounds-too-high"
+        /// A crypt failure token (`*0`, `!`...): no password matches.
         case failureToken = "failure-token"
+        /// No known format: no server lets the user in.
         case unknownFormat = "unknown-format"
+        /// A format cheap to crack from a leaked file.
         case weakFormat = "weak-format"
+        /// A later line of a user already listed.
         case duplicateUser = "duplicate-user"
+        /// The target reads another name than the line's writer meant.
         case nameReadDifferently = "name-read-differently"
+        /// The target reads the hash with what surrounds it.
         case hashReadDifferently = "hash-read-differently"
+        /// The target skips the line, or stopped reading before it.
         case lineNotRead = "line-not-read"
+        /// The target takes the line for a user with an empty name.
         case emptyUser = "empty-user"
+        /// A name some servers read differently.
         case nameNotPortable = "name-not-portable"
+        /// A line of 256 bytes or more, which Apache's htpasswd cannot edit.
         case longRecord = "long-record"
         // Lines and the file
+        /// The target refuses the whole file because of this line.
         case fileRefused = "file-refused"
+        /// A line that is not an entry.
         case malformedLine = "malformed-line"
+        /// The file starts with a UTF-8 byte order mark, which becomes part of the first name.
         case byteOrderMark = "byte-order-mark"
+        /// CRLF line endings (Envoy keeps the CR).
         case crlf = "crlf"
+        /// The last line has no newline.
         case missingFinalNewline = "missing-final-newline"
+        /// An edit replaced or rewrote the file while it was checked.
         case changedDuringCheck = "changed-during-check"
     }
 

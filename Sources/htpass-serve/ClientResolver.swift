@@ -1,4 +1,3 @@
-import Glibc
 import NIOCore
 
 /// Who is asking: the peer of the connection, or, when that peer is a trusted proxy, the client it names

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The decisions of `/auth`, as the audit log and `/metrics` name them.
 enum Outcome: String, CaseIterable, Sendable {
     /// 200: the credential verifies (or is in the success cache).

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Glibc
 import NIOCore
 
@@ -68,4 +69,9 @@ enum IPAddress {
         guard ok else { return "?" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// `--trusted-proxy CIDR`.
+extension TrustedNetwork: ExpressibleByArgument {
+    init?(argument: String) { self.init(argument) }
 }

@@ -1,7 +1,3 @@
-import ArgumentParser
-import Glibc
-import HtpasswdCore
-
 /// An error found by the command itself rather than by the libraries: it carries its status and message.
 struct CommandError: Error, CustomStringConvertible {
     var status: ExitStatus

@@ -1,7 +1,3 @@
-import ArgumentParser
-import Glibc
-import HtpasswdCore
-
 /// What a command does with its FILE: the advice after a file error depends on it.
 enum FileUse: Equatable, Sendable {
     /// No file (hash).

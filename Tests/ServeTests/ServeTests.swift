@@ -223,10 +223,28 @@ struct ServeTests {
                 "GET /auth HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: \(authorization)\r\n\r\n",
             ])
         #expect(answers.map(\.status) == [200, 200, 401, 200])
-        let imfFixdate = /(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT/
+        let imfFixdate =
+            /(Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) ([A-Z][a-z]{2}) ([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT/
         for (index, answer) in answers.enumerated() {
             let date = answer.headers["date"]
             #expect(date.map { $0.wholeMatch(of: imfFixdate) != nil } == true, "answer \(index + 1): \(answer)")
+            // The time it says is now (within a minute: the day, the month and the hour are right).
+            if let date, let match = date.wholeMatch(of: imfFixdate) {
+                let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+                var parts = tm()
+                parts.tm_mday = Int32(match.2)!
+                parts.tm_mon = Int32(months.firstIndex(of: String(match.3))!)
+                parts.tm_year = Int32(match.4)! - 1900
+                parts.tm_hour = Int32(match.5)!
+                parts.tm_min = Int32(match.6)!
+                parts.tm_sec = Int32(match.7)!
+                var seconds = timegm(&parts)
+                #expect(abs(seconds - time(nil)) < 60, "answer \(index + 1): \(date)")
+                var weekday = tm()
+                gmtime_r(&seconds, &weekday)
+                let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+                #expect(days[Int(weekday.tm_wday)] == String(match.1), "answer \(index + 1): \(date)")
+            }
         }
         #expect(try HTTP.curl(server.baseURL + "/metrics").body.contains("htpass_serve_cache_hits_total 2\n"))
         #expect(server.stop() == 0)

@@ -240,8 +240,6 @@ enum Placement {
         return info
     }
 
-    /// Whether two statx(2) results are the same inode. Both come from statx, so their devices compare
-    /// (never compare statx's device with mountinfo's: they differ on btrfs).
     /// Whether the mount point of `entry`, resolved inside the namespace whose root is open as `root`, lands
     /// on that very mount and shows a file other than `identity`'s.
     private static func showsAnotherFile(_ entry: MountTable.Mount, _ identity: Identity, in root: CInt) -> Bool {
@@ -250,6 +248,8 @@ enum Placement {
             && seen.mount_id == entry.id && !sameInode(seen, identity.status)
     }
 
+    /// Whether two statx(2) results are the same inode. Both come from statx, so their devices compare
+    /// (never compare statx's device with mountinfo's: they differ on btrfs).
     private static func sameInode(_ a: htpass_statx_result, _ b: htpass_statx_result) -> Bool {
         a.inode == b.inode && a.dev_major == b.dev_major && a.dev_minor == b.dev_minor
     }

@@ -1,6 +1,7 @@
 /// Why a server refuses a whole file.
 public enum FileRefusal: Equatable, Sendable {
-    /// A line without `:` (not blank, not a comment).
+    /// A line without `:` (not empty, not a comment): for a server that keeps lines as they are, a line of
+    /// spaces is one.
     case lineWithoutColon
     /// A line with a second `:` (`user:hash:extra`).
     case extraField

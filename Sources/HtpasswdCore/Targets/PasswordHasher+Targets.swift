@@ -74,6 +74,17 @@ extension PasswordHasher {
     }
 }
 
+extension PasswordHasher {
+    /// A hasher for `algorithm` with its default cost or rounds, which are always valid.
+    init(defaultsFor algorithm: Algorithm) {
+        do {
+            try self.init(algorithm: algorithm)
+        } catch {
+            preconditionFailure("the defaults of \(algorithm) are refused: \(error)")
+        }
+    }
+}
+
 /// Something legal but risky about a hashing choice, printed as a warning.
 public enum HashWarning: Equatable, Sendable {
     /// A format whose hashes are cheap to crack from a leaked file (apr1, `{SHA}`, DES).

@@ -31,21 +31,3 @@ extension Target {
         return targets.allSatisfy { $0.profile.refusal(for: hasher) == nil }
     }
 }
-
-extension Algorithm {
-    /// The algorithms htpass writes, strongest first: the default for a set of targets is the first that
-    /// all of them verify. bcrypt comes first (yescrypt is memory-hard, but every server that verifies it
-    /// verifies bcrypt too, and many verify bcrypt only).
-    public static let byStrength: [Algorithm] = [.bcrypt, .yescrypt, .sha512, .sha256, .apr1, .sha1, .des]
-}
-
-extension PasswordHasher {
-    /// A hasher for `algorithm` with its default cost or rounds, which are always valid.
-    init(defaultsFor algorithm: Algorithm) {
-        do {
-            try self.init(algorithm: algorithm)
-        } catch {
-            preconditionFailure("the defaults of \(algorithm) are refused: \(error)")
-        }
-    }
-}

@@ -17,7 +17,9 @@ public struct TargetReading: Equatable, Sendable {
 
     /// Which line counts for a user listed twice.
     public enum Duplicates: Equatable, Sendable {
+        /// The first line counts; later ones are ignored.
         case firstWins
+        /// The last line counts.
         case lastWins
         /// The server refuses the whole file.
         case refusesFile
