@@ -42,22 +42,6 @@ extension Htpass {
             Output.error(error.description)
             StandardInputFile.remove()
             Glibc.exit(error.status.rawValue)
-        } catch let error as HtpasswdError {
-            Output.error(Advice.message(for: error, use: use))
-            status = ExitStatus(for: error)
-        } catch let problem as UserName.Problem {
-            // Thrown by UserName itself, where a command makes one from its arguments.
-            Output.error(Advice.message(for: .invalidUserName(problem), use: use))
-            status = ExitStatus(for: .invalidUserName(problem))
-        } catch let problem as PasswordHash.Problem {
-            Output.error(Advice.message(for: .invalidHash(problem), use: use))
-            status = ExitStatus(for: .invalidHash(problem))
-        } catch let problem as PasswordProblem {
-            Output.error(Advice.message(for: .invalidPassword(problem), use: use))
-            status = ExitStatus(for: .invalidPassword(problem))
-        } catch let problem as PasswordHasher.ParameterProblem {
-            Output.error(Advice.message(for: .invalidHashParameter(problem), use: use))
-            status = ExitStatus(for: .invalidHashParameter(problem))
         } catch let error as CommandError {
             Output.error(error.description)
             status = error.status
@@ -65,7 +49,9 @@ extension Htpass {
             if let message = outcome.message { Output.error(message) }
             status = outcome.status
         } catch {
-            exitForParserError(error, arguments: commandLine)
+            guard let failure = libraryError(error) else { exitForParserError(error, arguments: commandLine) }
+            Output.error(Advice.message(for: failure, use: use))
+            status = ExitStatus(for: failure)
         }
         Output.flush()
         StandardInputFile.remove()
@@ -75,6 +61,20 @@ extension Htpass {
             Glibc.exit(ExitStatus.fileProblem.rawValue)
         }
         Glibc.exit(status.rawValue)
+    }
+
+    /// `error` as the library's one error: an ``HtpasswdError``, or a validation problem that a library type
+    /// throws by itself (`UserName`, where a command makes one from its arguments; `PasswordHash`, a
+    /// password's check, a hasher's parameters) in the case that carries it; nil for any other error.
+    private static func libraryError(_ error: any Error) -> HtpasswdError? {
+        switch error {
+        case let error as HtpasswdError: error
+        case let problem as UserName.Problem: .invalidUserName(problem)
+        case let problem as PasswordHash.Problem: .invalidHash(problem)
+        case let problem as PasswordProblem: .invalidPassword(problem)
+        case let problem as PasswordHasher.ParameterProblem: .invalidHashParameter(problem)
+        default: nil
+        }
     }
 
     /// Help, `--version` and completion scripts go to standard output with status 0; argument-parser's
