@@ -342,7 +342,7 @@ struct DeploymentTests {
         func container(_ commands: String, spacer: Bool = false) throws -> TestSupport.Output {
             let script = """
                 set -e
-                \(spacer ? "mount -t tmpfs spacer \(sandbox.path("spacer"))" : ":")
+                \(spacer ? "for i in $(seq 16); do mount -t tmpfs spacer \(sandbox.path("spacer")); done" : ":")
                 mount -t overlay overlay -o lowerdir=\(sandbox.path("lower")),upperdir=\(sandbox.path("upper")),workdir=\(sandbox.path("work")) \(sandbox.path("root"))
                 mount --bind \(file) \(mountPoint)
                 stat -c 'device %d' \(sandbox.path("root/etc"))
@@ -365,7 +365,9 @@ struct DeploymentTests {
         Self.expectEdited(try Self.add(file, "host-user", "pw"))
         #expect(try TestSupport.extendedAttribute(Self.markName, of: file) == nil)
 
-        // Started again, with another device number for the same directory (a spacer takes the old one):
+        // Started again, with another device number for the same directory (spacers take the old one: the
+        // kernel hands out the lowest free anonymous device numbers, and tests running meanwhile may free
+        // lower ones than the overlay's, so one spacer was not always enough):
         // the dead writer's temporary file goes, and the edit is made.
         let second = try container(
             "\(TestSupport.htpassBinary) add \(mountPoint) carol --password-env PW -a sha1", spacer: true)
